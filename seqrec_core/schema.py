@@ -32,7 +32,14 @@ EVENT_FIELDS: Final = (
 )
 
 # Optional per item: found inline in the event log or in a separate catalog file.
-CATALOG_FIELDS: Final = ("title", "category", "category_id", "brand", "price", "attributes")
+CATALOG_FIELDS: Final = (
+    "title",
+    "category",
+    "category_id",
+    "brand",
+    "price",
+    "attributes",
+)
 
 # Every field a source column can be mapped to ("" means: keep as an extra column).
 ALL_FIELDS: Final = tuple(dict.fromkeys(EVENT_FIELDS + CATALOG_FIELDS))
@@ -45,33 +52,104 @@ CATEGORY_SEPARATOR: Final = " > "
 
 _ALIASES: Final[dict[str, tuple[str, ...]]] = {
     USER_ID: (
-        "userid", "user", "users", "visitorid", "visitor", "customerid", "customer",
-        "customerno", "reviewerid", "uid", "clientid", "client", "memberid", "buyerid",
-        "shopperid", "accountid", "personid",
+        "userid",
+        "user",
+        "users",
+        "visitorid",
+        "visitor",
+        "customerid",
+        "customer",
+        "customerno",
+        "reviewerid",
+        "uid",
+        "clientid",
+        "client",
+        "memberid",
+        "buyerid",
+        "shopperid",
+        "accountid",
+        "personid",
     ),
     ITEM_ID: (
-        "itemid", "item", "items", "productid", "product", "sku", "stockcode", "asin",
-        "parentasin", "movieid", "movie", "articleid", "goodsid", "offerid", "iid",
-        "contentid", "productcode", "itemcode",
+        "itemid",
+        "item",
+        "items",
+        "productid",
+        "product",
+        "sku",
+        "stockcode",
+        "parentasin",
+        "asin",
+        "movieid",
+        "movie",
+        "articleid",
+        "goodsid",
+        "offerid",
+        "iid",
+        "contentid",
+        "productcode",
+        "itemcode",
     ),
     TIMESTAMP: (
-        "timestamp", "time", "ts", "eventtime", "datetime", "date", "invoicedate",
-        "unixreviewtime", "eventtimestamp", "createdat", "orderdate", "occurredat",
-        "eventdate", "unixtime", "epoch", "reviewtime",
+        "timestamp",
+        "time",
+        "ts",
+        "eventtime",
+        "datetime",
+        "date",
+        "invoicedate",
+        "unixreviewtime",
+        "eventtimestamp",
+        "createdat",
+        "orderdate",
+        "occurredat",
+        "eventdate",
+        "unixtime",
+        "epoch",
+        "reviewtime",
     ),
     EVENT_TYPE: (
-        "eventtype", "event", "behaviortype", "behavior", "behaviour", "behaviourtype",
-        "action", "actiontype", "interaction", "interactiontype", "type", "eventname",
+        "eventtype",
+        "event",
+        "behaviortype",
+        "behavior",
+        "behaviour",
+        "behaviourtype",
+        "action",
+        "actiontype",
+        "interaction",
+        "interactiontype",
+        "type",
+        "eventname",
     ),
     "session_id": ("sessionid", "session", "usersession", "visitid"),
     "quantity": ("quantity", "qty", "units"),
     "price": ("price", "unitprice", "itemprice", "saleprice"),
     "query": ("query", "searchquery", "searchterm", "keyword", "keywords"),
     "rating": ("rating", "ratings", "stars", "overall", "score"),
-    "invoice_id": ("invoiceno", "invoice", "invoiceid", "invoicenumber", "orderid", "transactionid"),
-    "title": ("title", "name", "productname", "itemname", "producttitle", "description"),
+    "invoice_id": (
+        "invoiceno",
+        "invoice",
+        "invoiceid",
+        "invoicenumber",
+        "orderid",
+        "transactionid",
+    ),
+    "title": (
+        "title",
+        "name",
+        "productname",
+        "itemname",
+        "producttitle",
+        "description",
+    ),
     "category": (
-        "category", "categorycode", "categorypath", "categoryname", "categories", "maincat",
+        "category",
+        "categorycode",
+        "categorypath",
+        "categoryname",
+        "categories",
+        "maincat",
     ),
     "category_id": ("categoryid", "catid", "categoryids"),
     "brand": ("brand", "brandname", "manufacturer", "vendor"),
@@ -89,21 +167,42 @@ _EVENT_SYNONYMS: Final[dict[str, str]] = {
     ),
     **dict.fromkeys(("click", "clicks", "clicked"), "click"),
     **dict.fromkeys(
-        ("fav", "favs", "favorite", "favourite", "like", "wishlist", "addtowishlist", "save"),
+        (
+            "fav",
+            "favs",
+            "favorite",
+            "favourite",
+            "like",
+            "wishlist",
+            "addtowishlist",
+            "save",
+        ),
         "fav",
     ),
     **dict.fromkeys(
-        ("cart", "addtocart", "addcart", "atc", "basket", "addtobasket", "carted"), "cart"
+        ("cart", "addtocart", "addcart", "atc", "basket", "addtobasket", "carted"),
+        "cart",
     ),
     **dict.fromkeys(("removefromcart", "removecart", "cartremove"), "remove_from_cart"),
     **dict.fromkeys(
-        ("purchase", "purchased", "buy", "bought", "transaction", "order", "checkout", "sale"),
+        (
+            "purchase",
+            "purchased",
+            "buy",
+            "bought",
+            "transaction",
+            "order",
+            "checkout",
+            "sale",
+        ),
         "purchase",
     ),
 }
 
 # Suffixes RecBole's atomic files put on header names (`user_id:token`).
-_ATOMIC_SUFFIX: Final = re.compile(r":(token|token_seq|float|float_seq)$", re.IGNORECASE)
+_ATOMIC_SUFFIX: Final = re.compile(
+    r":(token|token_seq|float|float_seq)$", re.IGNORECASE
+)
 
 
 def normalize_name(name: str) -> str:
@@ -124,6 +223,13 @@ def has_atomic_suffix(name: str) -> bool:
 def guess_field(column: str) -> str | None:
     """The canonical field a raw column name stands for, or None if it is not known."""
     return _ALIAS_TO_FIELD.get(normalize_name(column))
+
+
+def alias_priority(field: str, column: str) -> int:
+    """Rank of a column name among a field's aliases (0 is the most specific)."""
+    aliases = _ALIASES.get(field, ())
+    name = normalize_name(column)
+    return aliases.index(name) if name in aliases else len(aliases)
 
 
 def normalize_event_type(raw: str) -> str | None:

@@ -1,0 +1,142 @@
+"""SQL expressions that turn raw source columns into typed canonical values (DuckDB).
+
+Each builder takes a quoted column identifier and the column's Arrow type and returns
+a DuckDB expression; nothing here touches rows in Python, so coercion runs at
+DuckDB's vectorised speed on millions of rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+
+# Strings a spreadsheet makes of long numeric ids: 2.10381E+18 no longer identifies anything.
+SCIENTIFIC_ID_PATTERN = r"-?[0-9](\.[0-9]+)?[eE][+-]?[0-9]+"
+_EPOCH_STRING_PATTERN = r"-?[0-9]+(\.[0-9]+)?"
+
+# Explicit formats tried when a text timestamp is not ISO 8601; month-first before
+# day-first so that an ambiguous column (every day <= 12) reads as US exports do.
+_TEXT_FORMATS = (
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%m/%d/%Y",
+    "%d/%m/%Y",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d",
+    "%m %d, %Y",
+    "%b %d, %Y",
+    "%d %b %Y",
+    "%Y%m%d%H%M%S",
+    "%Y%m%d",
+)
+_SAMPLE_ROWS = 2000
+
+
+def quote(name: str) -> str:
+    """A DuckDB identifier for any column name."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def text(column: str) -> str:
+    """The column as trimmed text, empty strings as NULL."""
+    return f"nullif(trim(CAST({column} AS VARCHAR)), '')"
+
+
+def identifier(column: str) -> str:
+    """An id as text; `17850.0` (a float-typed export of an integer id) becomes `17850`."""
+    return f"regexp_replace({text(column)}, '^(-?[0-9]+)\\.0+$', '\\1')"
+
+
+def number(column: str, arrow_type: pa.DataType) -> str:
+    """A DOUBLE; text with a decimal comma (`35,79`) is read too."""
+    if pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type):
+        return f"CAST({column} AS DOUBLE)"
+    raw = text(column)
+    return f"coalesce(try_cast({raw} AS DOUBLE), try_cast(replace({raw}, ',', '.') AS DOUBLE))"
+
+
+@dataclass(frozen=True)
+class TimeParse:
+    """How a timestamp column is read: the SQL expression and a label for the report."""
+
+    expression: str
+    label: str
+
+
+def timestamp(
+    con: duckdb.DuckDBPyConnection, relation: str, column: str, arrow_type: pa.DataType
+) -> TimeParse:
+    """Choose how to read a timestamp column, judging text columns on a sample.
+
+    Returns an expression of type TIMESTAMP (UTC, no zone) that is NULL where a value
+    does not parse.
+    """
+    if pa.types.is_timestamp(arrow_type):
+        if arrow_type.tz is not None:
+            return TimeParse(f"timezone('UTC', {column})", "native timestamp with zone")
+        return TimeParse(f"CAST({column} AS TIMESTAMP)", "native timestamp")
+    if pa.types.is_date(arrow_type):
+        return TimeParse(f"CAST({column} AS TIMESTAMP)", "native date")
+    if pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type):
+        unit = _epoch_unit(con, relation, f"CAST({column} AS DOUBLE)")
+        return _epoch(f"CAST({column} AS DOUBLE)", unit)
+    raw = text(column)
+    sample = f"(SELECT {raw} AS v FROM {relation} WHERE {raw} IS NOT NULL LIMIT {_SAMPLE_ROWS})"
+    numeric = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE regexp_full_match(v, ?)) FROM {sample}",
+        [_EPOCH_STRING_PATTERN],
+    ).fetchall()[0]
+    if numeric[0] and numeric[1] == numeric[0]:
+        value = f"try_cast({raw} AS DOUBLE)"
+        return _epoch(value, _epoch_unit(con, relation, value))
+    candidates = [
+        TimeParse(f"timezone('UTC', try_cast({raw} AS TIMESTAMPTZ))", "ISO 8601")
+    ]
+    candidates += [
+        TimeParse(f"try_strptime({raw}, '{fmt}')", fmt) for fmt in _TEXT_FORMATS
+    ]
+    counts = con.execute(
+        "SELECT "
+        + ", ".join(f"count({c.expression.replace(raw, 'v')})" for c in candidates)
+        + f" FROM {sample}"
+    ).fetchall()[0]
+    best = max(range(len(candidates)), key=lambda i: (counts[i], -i))
+    return candidates[best]
+
+
+def _epoch_unit(con: duckdb.DuckDBPyConnection, relation: str, value: str) -> float:
+    """Seconds per unit of an epoch column, judged from the median magnitude."""
+    median = con.execute(
+        f"SELECT median(abs(v)) FROM (SELECT {value} AS v FROM {relation} "
+        f"WHERE {value} IS NOT NULL LIMIT {_SAMPLE_ROWS})"
+    ).fetchall()[0][0]
+    if median is None or median < 1e11:
+        return 1.0
+    if median < 1e14:
+        return 1e-3
+    if median < 1e17:
+        return 1e-6
+    return 1e-9
+
+
+def _epoch(value: str, seconds_per_unit: float) -> TimeParse:
+    label = {
+        1.0: "epoch seconds",
+        1e-3: "epoch milliseconds",
+        1e-6: "epoch microseconds",
+    }
+    micros = seconds_per_unit * 1e6
+    # make_timestamp(BIGINT microseconds) gives a zone-less UTC TIMESTAMP; out-of-range
+    # values (a year 300000 epoch) must become NULL, not an error.
+    expression = (
+        f"CASE WHEN abs({value} * {micros}) < 9.0e15 "
+        f"THEN make_timestamp(CAST({value} * {micros} AS BIGINT)) END"
+    )
+    return TimeParse(expression, label.get(seconds_per_unit, "epoch nanoseconds"))
