@@ -31,14 +31,11 @@ class CatalogOutcome:
     duplicate_rows: int  # catalog-file rows repeating an item id (first one kept)
 
 
-def build_inline(
-    con: duckdb.DuckDBPyConnection, fields: tuple[str, ...]
-) -> tuple[str, ...]:
+def build_inline(con: duckdb.DuckDBPyConnection, fields: tuple[str, ...]) -> tuple[str, ...]:
     """Create `inline_items` from accepted events; return the catalog fields it holds."""
     present = tuple(f for f in _INLINE_FIELDS if f in fields)
     aggregates = ", ".join(
-        f"arg_max({f}, timestamp) FILTER (WHERE {f} IS NOT NULL) AS {f}"
-        for f in present
+        f"arg_max({f}, timestamp) FILTER (WHERE {f} IS NOT NULL) AS {f}" for f in present
     )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE inline_items AS SELECT item_id"
@@ -71,11 +68,7 @@ def merge_catalog_file(
         if field == schema.ITEM_ID:
             continue
         types = raw.table.schema.field(col).type
-        value = (
-            coerce.number(names[col], types)
-            if field == "price"
-            else coerce.text(names[col])
-        )
+        value = coerce.number(names[col], types) if field == "price" else coerce.text(names[col])
         selects.append(f"{value} AS {field}")
     mapped = set(by_field.values())
     extras = [col for col in raw.table.column_names if col not in mapped]
@@ -89,9 +82,7 @@ def merge_catalog_file(
         "(SELECT *, row_number() OVER () AS _row FROM catalog_src)) WHERE item_id IS NOT NULL"
     )
     con.unregister("catalog_src")
-    duplicates = con.execute(
-        "SELECT count(*) FROM file_items WHERE _copy > 1"
-    ).fetchall()[0][0]
+    duplicates = con.execute("SELECT count(*) FROM file_items WHERE _copy > 1").fetchall()[0][0]
     file_fields = [f for f in by_field if f != schema.ITEM_ID]
     merged = [
         f"coalesce(f.{f}, i.{f}) AS {f}" if f in inline_fields else f"f.{f} AS {f}"

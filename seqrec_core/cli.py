@@ -11,7 +11,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from seqrec_core import schema
 from seqrec_core.errors import SeqRecError
@@ -44,16 +44,22 @@ def _fail(args: argparse.Namespace, message: str) -> int:
     return 1
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m seqrec_core", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+class _Parser(argparse.ArgumentParser):
+    """An argument parser that keeps the `--json` promise for usage errors too."""
 
-    ingest_cmd = commands.add_parser(
-        "ingest", help="ingest a behaviour log into a workspace"
-    )
-    ingest_cmd.add_argument(
-        "path", type=Path, help="event file (CSV/TSV/xlsx/Parquet/JSONL/...)"
-    )
+    def error(self, message: str) -> NoReturn:
+        if "--json" in sys.argv[1:]:
+            print(json.dumps({"error": f"{self.prog}: {message}"}))
+            raise SystemExit(2)
+        super().error(message)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m seqrec_core", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    ingest_cmd = commands.add_parser("ingest", help="ingest a behaviour log into a workspace")
+    ingest_cmd.add_argument("path", type=Path, help="event file (CSV/TSV/xlsx/Parquet/JSONL/...)")
     _common(ingest_cmd)
     ingest_cmd.add_argument("--name", required=True, help="dataset name")
     ingest_cmd.add_argument("--items", type=Path, help="optional catalog file")
@@ -66,9 +72,7 @@ def _parser() -> argparse.ArgumentParser:
         "an empty FIELD keeps the column as an extra",
     )
     ingest_cmd.add_argument("--pseudonymize", action="store_true", help="hash user ids")
-    ingest_cmd.add_argument(
-        "--replace", action="store_true", help="replace a same-name dataset"
-    )
+    ingest_cmd.add_argument("--replace", action="store_true", help="replace a same-name dataset")
     ingest_cmd.set_defaults(handler=_ingest)
 
     list_cmd = commands.add_parser("datasets", help="list the datasets of a workspace")
@@ -116,12 +120,9 @@ def _ingest(args: argparse.Namespace) -> dict[str, Any]:
         "time_min": report.time_min,
         "time_max": report.time_max,
         "warnings": [
-            {"code": w.code, "message": w.message, "count": w.count}
-            for w in report.warnings
+            {"code": w.code, "message": w.message, "count": w.count} for w in report.warnings
         ],
-        "examples": {
-            r: [vars(i) for i in issues] for r, issues in report.examples.items()
-        },
+        "examples": {r: [vars(i) for i in issues] for r, issues in report.examples.items()},
         "duplicate_of": report.duplicate_of,
         "path": str(result.dataset.folder),
     }
@@ -147,9 +148,7 @@ def _datasets(args: argparse.Namespace) -> dict[str, Any]:
 def _parse_map(item: str) -> tuple[str, str | None]:
     column, sep, field = item.partition("=")
     if not sep or not column:
-        raise SeqRecError(
-            f"--map {item!r}: write COLUMN=FIELD, e.g. --map visitorid=user_id"
-        )
+        raise SeqRecError(f"--map {item!r}: write COLUMN=FIELD, e.g. --map visitorid=user_id")
     return column, field.strip() or None
 
 

@@ -16,6 +16,15 @@ import pyarrow as pa
 SCIENTIFIC_ID_PATTERN = r"-?[0-9](\.[0-9]+)?[eE][+-]?[0-9]+"
 _EPOCH_STRING_PATTERN = r"-?[0-9]+(\.[0-9]+)?"
 
+# Common exact ISO 8601 layouts, parsed by strptime (several times faster than the
+# general ISO cast, which stays as the fallback for rows that do not match).
+_ISO_FORMATS = (
+    "%Y-%m-%d %H:%M:%S UTC",
+    "%Y-%m-%dT%H:%M:%SZ",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d",
+)
 # Explicit formats tried when a text timestamp is not ISO 8601; month-first before
 # day-first so that an ambiguous column (every day <= 12) reads as US exports do.
 _TEXT_FORMATS = (
@@ -44,6 +53,11 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def literal(value: str) -> str:
+    """A DuckDB string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 def text(column: str) -> str:
     """The column as trimmed text, empty strings as NULL."""
     return f"nullif(trim(CAST({column} AS VARCHAR)), '')"
@@ -51,7 +65,11 @@ def text(column: str) -> str:
 
 def identifier(column: str) -> str:
     """An id as text; `17850.0` (a float-typed export of an integer id) becomes `17850`."""
-    return f"regexp_replace({text(column)}, '^(-?[0-9]+)\\.0+$', '\\1')"
+    value = text(column)
+    return (
+        f"CASE WHEN contains({value}, '.') "
+        f"THEN regexp_replace({value}, '^(-?[0-9]+)\\.0+$', '\\1') ELSE {value} END"
+    )
 
 
 def number(column: str, arrow_type: pa.DataType) -> str:
@@ -96,17 +114,18 @@ def timestamp(
     if numeric[0] and numeric[1] == numeric[0]:
         value = f"try_cast({raw} AS DOUBLE)"
         return _epoch(value, _epoch_unit(con, relation, value))
+    iso = f"timezone('UTC', try_cast({raw} AS TIMESTAMPTZ))"
     candidates = [
-        TimeParse(f"timezone('UTC', try_cast({raw} AS TIMESTAMPTZ))", "ISO 8601")
+        TimeParse(f"coalesce(try_strptime({raw}, '{fmt}'), {iso})", f"ISO 8601 ({fmt})")
+        for fmt in _ISO_FORMATS
     ]
-    candidates += [
-        TimeParse(f"try_strptime({raw}, '{fmt}')", fmt) for fmt in _TEXT_FORMATS
-    ]
-    counts = con.execute(
-        "SELECT "
-        + ", ".join(f"count({c.expression.replace(raw, 'v')})" for c in candidates)
-        + f" FROM {sample}"
-    ).fetchall()[0]
+    candidates.append(TimeParse(iso, "ISO 8601"))
+    candidates += [TimeParse(f"try_strptime({raw}, '{fmt}')", fmt) for fmt in _TEXT_FORMATS]
+    strict = [f"count(try_strptime(v, '{fmt}'))" for fmt in _ISO_FORMATS]
+    strict.append(f"count({iso.replace(raw, 'v')})")
+    strict += [f"count(try_strptime(v, '{fmt}'))" for fmt in _TEXT_FORMATS]
+    counts = con.execute(f"SELECT {', '.join(strict)} FROM {sample}").fetchall()[0]
+    # The most values parsed wins; among equals, the earlier (more specific) candidate.
     best = max(range(len(candidates)), key=lambda i: (counts[i], -i))
     return candidates[best]
 

@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from seqrec_core import catalog, mapping, report_builder
+from seqrec_core import catalog, coerce, mapping, report_builder
 from seqrec_core.errors import InputError
 from seqrec_core.quality import REJECT_HINTS, REJECT_REASONS, ValidationReport
 from seqrec_core.readers import RawTable, read_table
@@ -114,16 +114,12 @@ def ingest(
     source_sha = workspace.archive_upload(path, display)
     items_sha = None
     if items_path is not None:
-        items_sha = workspace.archive_upload(
-            Path(items_path), items_display_name or "items"
-        )
+        items_sha = workspace.archive_upload(Path(items_path), items_display_name or "items")
     fingerprint = _fingerprint(source_sha, items_sha, column_mapping, pseudonymize)
     existing = workspace.find_dataset(name)
     if existing is not None and existing.fingerprint == fingerprint:
         return IngestResult(existing, existing.report, reused=True)
-    earlier = [
-        d.name for d in workspace.datasets_from_source(source_sha) if d.name != name
-    ]
+    earlier = [d.name for d in workspace.datasets_from_source(source_sha) if d.name != name]
 
     report_progress(0.08, f"Reading {display}")
     raw = read_table(path, display_name=display)
@@ -197,12 +193,8 @@ def _ingest_into(
         progress(0.7, "Writing events")
         _write_events(con, classified, staging / "events.parquet")
         if outcome.items and len(outcome.columns) > 1:
-            _copy(
-                con, "SELECT * FROM items ORDER BY item_id", staging / "items.parquet"
-            )
-        _write_rejected(
-            con, classified, columns, raw, pseudonymize, staging / "rejected.parquet"
-        )
+            _copy(con, "SELECT * FROM items ORDER BY item_id", staging / "items.parquet")
+        _write_rejected(con, classified, columns, raw, pseudonymize, staging / "rejected.parquet")
         progress(0.85, "Summarising")
         report = report_builder.build(con, raw, columns, classified, outcome)
         (staging / "report.json").write_text(json.dumps(report.to_dict(), indent=1))
@@ -218,9 +210,7 @@ def _ingest_into(
         con.close()
 
 
-def _write_events(
-    con: duckdb.DuckDBPyConnection, classified: Classified, target: Path
-) -> None:
+def _write_events(con: duckdb.DuckDBPyConnection, classified: Classified, target: Path) -> None:
     event_fields = [f for f in classified.fields if f not in catalog.INLINE_ONLY_FIELDS]
     columns = ["user_id", "item_id", "timestamp", "event_type"]
     columns += [f for f in event_fields if f not in columns]
@@ -229,11 +219,12 @@ def _write_events(
     columns += report_builder.unparseable_number_columns(con, classified)
     select = [*columns, "_line AS line"]
     select += [
-        f'{internal} AS "{name}"' for name, internal in classified.extras.items()
+        f"{internal} AS {coerce.quote(name)}" for name, internal in classified.extras.items()
     ]
+    source = "classified JOIN src USING (_line)" if classified.extras else "classified"
     _copy(
         con,
-        f"SELECT {', '.join(select)} FROM classified WHERE _reason IS NULL "
+        f"SELECT {', '.join(select)} FROM {source} WHERE _reason IS NULL "
         "ORDER BY user_id, timestamp, _line",
         target,
     )
@@ -250,7 +241,8 @@ def _write_rejected(
     con.execute(
         "CREATE OR REPLACE TEMP TABLE rejected AS SELECT "
         f"{rejected_select(classified, columns, pseudonymized)}, CAST(NULL AS VARCHAR) AS detail, "
-        "CAST(NULL AS VARCHAR) AS raw_text FROM classified WHERE _reason IS NOT NULL"
+        "CAST(NULL AS VARCHAR) AS raw_text FROM classified c JOIN src s USING (_line) "
+        "WHERE c._reason IS NOT NULL"
     )
     if raw.malformed:
         malformed = pa.table(
@@ -278,13 +270,10 @@ def _write_rejected(
 
 def _pseudonymize(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
     """Replace user ids in `classified` by `u_` + 16 hex digits of HMAC-SHA256(key, id)."""
-    users = [
-        r[0] for r in con.execute("SELECT DISTINCT user_id FROM classified").fetchall()
-    ]
+    users = [r[0] for r in con.execute("SELECT DISTINCT user_id FROM classified").fetchall()]
     users = [u for u in users if u is not None]
     hashed = [
-        "u_" + hmac.new(key, u.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
-        for u in users
+        "u_" + hmac.new(key, u.encode("utf-8"), hashlib.sha256).hexdigest()[:16] for u in users
     ]
     con.register("pseudonyms", pa.table({"original": users, "pseudonym": hashed}))
     con.execute(
@@ -294,9 +283,7 @@ def _pseudonymize(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
 
 
 def _copy(con: duckdb.DuckDBPyConnection, query: str, target: Path) -> None:
-    con.execute(
-        f"COPY ({query}) TO '{target.as_posix()}' (FORMAT parquet, COMPRESSION zstd)"
-    )
+    con.execute(f"COPY ({query}) TO '{target.as_posix()}' (FORMAT parquet, COMPRESSION zstd)")
 
 
 def _fingerprint(

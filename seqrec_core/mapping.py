@@ -21,9 +21,7 @@ ColumnMapping = dict[str, str | None]
 
 _INT_RE = re.compile(r"^-?\d+$")
 _FLOAT_RE = re.compile(r"^-?\d+(\.\d+)?([eE][+-]?\d+)?$")
-_DATE_RE = re.compile(
-    r"^\d{4}-\d{2}-\d{2}([ T]\d{1,2}:\d{2}.*)?$|^\d{1,2}/\d{1,2}/\d{2,4}( .*)?$"
-)
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{1,2}:\d{2}.*)?$|^\d{1,2}/\d{1,2}/\d{2,4}( .*)?$")
 _REVIEW_TEXT = {"text", "reviewtext", "summary", "helpfulvote", "verifiedpurchase"}
 _EPOCH_SECONDS = (9.0e8, 2.6e9)  # 1998 .. 2052
 _SAMPLE = 1000
@@ -60,9 +58,7 @@ def auto_mapping(table: pa.Table, has_header: bool) -> ColumnMapping:
     return {name: mapping[name] for name in names}
 
 
-def apply_overrides(
-    mapping: ColumnMapping, overrides: Mapping[str, str | None]
-) -> ColumnMapping:
+def apply_overrides(mapping: ColumnMapping, overrides: Mapping[str, str | None]) -> ColumnMapping:
     """The mapping with the user's choices applied; a field given by the user moves there."""
     result = dict(mapping)
     for column, field in overrides.items():
@@ -109,9 +105,7 @@ def check_mapping(mapping: ColumnMapping, table: pa.Table, source_name: str) -> 
 
 
 def _suggestion(mapping: ColumnMapping, table: pa.Table, missing: Sequence[str]) -> str:
-    found = ", ".join(
-        f"{name!r} (e.g. {_first_value(table, name)!r})" for name in mapping
-    )
+    found = ", ".join(f"{name!r} (e.g. {_first_value(table, name)!r})" for name in mapping)
     free = [name for name, field in mapping.items() if field is None]
     example = f"--map {free[0]}={missing[0]}" if free else f"--map COLUMN={missing[0]}"
     return (
@@ -144,11 +138,7 @@ def _map_by_content(table: pa.Table) -> ColumnMapping:
 
 def _fill_from_content(table: pa.Table, mapping: ColumnMapping) -> None:
     """Fill missing timestamp/event/rating/id fields from the content of unmapped columns."""
-    kinds = {
-        name: _column_kind(table.column(name))
-        for name, f in mapping.items()
-        if f is None
-    }
+    kinds = {name: _column_kind(table.column(name)) for name, f in mapping.items() if f is None}
     taken = {f for f in mapping.values() if f}
     free = [name for name in kinds if mapping[name] is None]
     for field, accepted in (
@@ -194,9 +184,7 @@ def _column_kind(column: pa.ChunkedArray) -> str:
         return "rating" if min(numbers) >= 0 and max(numbers) <= 10 else "other"
     if sum(bool(_DATE_RE.match(v)) for v in values) >= 0.9 * len(values):
         return "time"
-    if sum(schema.normalize_event_type(v) is not None for v in values) >= 0.9 * len(
-        values
-    ):
+    if sum(schema.normalize_event_type(v) is not None for v in values) >= 0.9 * len(values):
         return "event"
     distinct = len(set(values))
     if all(len(v) <= 40 and " " not in v for v in values) and distinct > 1:

@@ -49,9 +49,7 @@ def build(
         f"CAST(min(timestamp) AS VARCHAR), CAST(max(timestamp) AS VARCHAR) {accepted}"
     ).fetchall()[0]
     by_type = dict(
-        con.execute(
-            f"SELECT event_type, count(*) {accepted} GROUP BY 1 ORDER BY 2 DESC"
-        ).fetchall()
+        con.execute(f"SELECT event_type, count(*) {accepted} GROUP BY 1 ORDER BY 2 DESC").fetchall()
     )
     rows_rejected = sum(ordered.values())
     return ValidationReport(
@@ -85,10 +83,7 @@ def with_duplicates(report: ValidationReport, earlier: list[str]) -> ValidationR
 
 def reason_summary(report: ValidationReport) -> str:
     """`missing_user_id: 3, exact_duplicate: 1`."""
-    return (
-        ", ".join(f"{r}: {n}" for r, n in report.rejected_by_reason.items())
-        or "no reason"
-    )
+    return ", ".join(f"{r}: {n}" for r, n in report.rejected_by_reason.items()) or "no reason"
 
 
 def classified_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -96,9 +91,7 @@ def classified_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [r[0] for r in con.execute("DESCRIBE classified").fetchall()]
 
 
-def unparseable_number_columns(
-    con: duckdb.DuckDBPyConnection, classified: Classified
-) -> list[str]:
+def unparseable_number_columns(con: duckdb.DuckDBPyConnection, classified: Classified) -> list[str]:
     """`price_text AS price_raw` for each numeric field with values that did not parse,
     so the original text of accepted rows is kept."""
     result = []
@@ -125,9 +118,7 @@ def _examples(con: duckdb.DuckDBPyConnection) -> dict[str, list[Issue]]:
     ).fetchall()
     examples: dict[str, list[Issue]] = {}
     for reason, line, column, value, detail in rows:
-        message = "; ".join(
-            filter(None, (detail, REJECT_REASONS[reason], REJECT_HINTS[reason]))
-        )
+        message = "; ".join(filter(None, (detail, REJECT_REASONS[reason], REJECT_HINTS[reason])))
         shown = None if value is None else str(value)[:200]
         examples.setdefault(reason, []).append(Issue(line, column, shown, message))
     return {r: examples[r] for r in REJECT_REASONS if r in examples}
@@ -210,9 +201,7 @@ def _heavy_users(con: duckdb.DuckDBPyConnection) -> list[Flag]:
     ).fetchall()
     if not rows:
         return []
-    examples = [
-        Issue(None, "user_id", str(u), f"{n} events") for u, n in rows[:MAX_EXAMPLES]
-    ]
+    examples = [Issue(None, "user_id", str(u), f"{n} events") for u, n in rows[:MAX_EXAMPLES]]
     return [
         Flag(
             "heavy_user",
@@ -231,9 +220,7 @@ def _bad_numbers(con: duckdb.DuckDBPyConnection, field: str) -> list[Flag]:
     ).fetchall()
     if not rows:
         return []
-    examples = [
-        Issue(line, field, value, "not a number") for line, value in rows[:MAX_EXAMPLES]
-    ]
+    examples = [Issue(line, field, value, "not a number") for line, value in rows[:MAX_EXAMPLES]]
     return [
         Flag(
             f"unparseable_{field}",
@@ -252,8 +239,7 @@ def _scientific_categories(con: duckdb.DuckDBPyConnection) -> list[Flag]:
     if not rows:
         return []
     examples = [
-        Issue(line, "category_id", value, "scientific notation")
-        for line, value in rows[:5]
+        Issue(line, "category_id", value, "scientific notation") for line, value in rows[:5]
     ]
     return [
         Flag(

@@ -200,9 +200,7 @@ _EVENT_SYNONYMS: Final[dict[str, str]] = {
 }
 
 # Suffixes RecBole's atomic files put on header names (`user_id:token`).
-_ATOMIC_SUFFIX: Final = re.compile(
-    r":(token|token_seq|float|float_seq)$", re.IGNORECASE
-)
+_ATOMIC_SUFFIX: Final = re.compile(r":(token|token_seq|float|float_seq)$", re.IGNORECASE)
 
 
 def normalize_name(name: str) -> str:

@@ -102,9 +102,7 @@ class DatasetInfo:
 
 def default_workspace_path() -> Path:
     """The workspace folder: env `SEQREC_WORKSPACE`, else `<repo>/workspace`."""
-    return Path(
-        os.environ.get("SEQREC_WORKSPACE") or REPO_ROOT / "workspace"
-    ).expanduser()
+    return Path(os.environ.get("SEQREC_WORKSPACE") or REPO_ROOT / "workspace").expanduser()
 
 
 def validate_name(name: str, what: str = "dataset") -> str:
@@ -176,22 +174,16 @@ class Workspace:
     def list_datasets(self) -> list[DatasetInfo]:
         """Every registered dataset, newest first."""
         with self.connect() as con:
-            rows = con.execute(
-                "SELECT * FROM datasets ORDER BY created_at DESC"
-            ).fetchdf()
+            rows = con.execute("SELECT * FROM datasets ORDER BY created_at DESC").fetchdf()
         return [self._info(row) for row in rows.to_dict("records")]
 
     def get_dataset(self, name: str) -> DatasetInfo:
         """The dataset called `name`; WorkspaceError naming the known ones if absent."""
         with self.connect() as con:
-            rows = con.execute(
-                "SELECT * FROM datasets WHERE name = ?", [name]
-            ).fetchdf()
+            rows = con.execute("SELECT * FROM datasets WHERE name = ?", [name]).fetchdf()
         if rows.empty:
             known = ", ".join(d.name for d in self.list_datasets()) or "none yet"
-            raise WorkspaceError(
-                f"no dataset named {name!r} in {self.root} (known: {known})"
-            )
+            raise WorkspaceError(f"no dataset named {name!r} in {self.root} (known: {known})")
         return self._info(rows.to_dict("records")[0])
 
     def find_dataset(self, name: str) -> DatasetInfo | None:
@@ -286,9 +278,7 @@ class Workspace:
         digest = sha256_file(path)
         target = self.root / "uploads" / digest / safe_filename(display_name)
         with self.connect() as con:
-            known = con.execute(
-                "SELECT 1 FROM uploads WHERE sha256 = ?", [digest]
-            ).fetchall()
+            known = con.execute("SELECT 1 FROM uploads WHERE sha256 = ?", [digest]).fetchall()
         if not known or not any(target.parent.glob("*")):
             target.parent.mkdir(parents=True, exist_ok=True)
             partial = target.with_name(f".{target.name}.partial")

@@ -40,9 +40,7 @@ BAD_LOG = (
 )
 
 
-def test_every_rejection_reason_with_line_numbers(
-    ws: Workspace, tmp_path: Path
-) -> None:
+def test_every_rejection_reason_with_line_numbers(ws: Workspace, tmp_path: Path) -> None:
     report = ingest(_write(tmp_path / "bad.csv", BAD_LOG), ws, "bad").report
     assert report.rows_read == 12
     assert report.rows_accepted == 3
@@ -123,14 +121,9 @@ def test_float_suffix_ids_are_normalised(ws: Workspace, tmp_path: Path) -> None:
 
 
 def test_heavy_user_is_kept_and_flagged(ws: Workspace, tmp_path: Path) -> None:
-    rows = [
-        f"bot,i{i % 50},2024-01-01T00:{i // 60 % 60:02d}:{i % 60:02d}Z"
-        for i in range(1200)
-    ]
+    rows = [f"bot,i{i % 50},2024-01-01T00:{i // 60 % 60:02d}:{i % 60:02d}Z" for i in range(1200)]
     rows += [f"u{u},i{u},2024-01-02T00:00:00Z" for u in range(30)]
-    src = _write(
-        tmp_path / "bot.csv", "user_id,item_id,timestamp\n" + "\n".join(rows) + "\n"
-    )
+    src = _write(tmp_path / "bot.csv", "user_id,item_id,timestamp\n" + "\n".join(rows) + "\n")
     report = ingest(src, ws, "bot").report
     assert report.rows_accepted == 1230
     heavy = next(w for w in report.warnings if w.code == "heavy_user")
@@ -138,12 +131,8 @@ def test_heavy_user_is_kept_and_flagged(ws: Workspace, tmp_path: Path) -> None:
     assert heavy.examples[0].value == "bot"
 
 
-def test_missing_required_column_names_found_columns(
-    ws: Workspace, tmp_path: Path
-) -> None:
-    src = _write(
-        tmp_path / "nouser.csv", "product,when\np1,2024-01-01\np2,2024-01-02\n"
-    )
+def test_missing_required_column_names_found_columns(ws: Workspace, tmp_path: Path) -> None:
+    src = _write(tmp_path / "nouser.csv", "product,when\np1,2024-01-01\np2,2024-01-02\n")
     with pytest.raises(InputError) as info:
         ingest(src, ws, "nouser")
     message = str(info.value)
@@ -154,9 +143,7 @@ def test_missing_required_column_names_found_columns(
 
 
 def test_mapping_override(ws: Workspace, tmp_path: Path) -> None:
-    src = _write(
-        tmp_path / "odd.csv", "who,what,when\na,x,2024-01-01\nb,y,2024-01-02\n"
-    )
+    src = _write(tmp_path / "odd.csv", "who,what,when\na,x,2024-01-01\nb,y,2024-01-02\n")
     report = ingest(
         src,
         ws,
@@ -220,9 +207,7 @@ def test_reupload_is_recognised(ws: Workspace, tmp_path: Path) -> None:
         )
 
 
-def test_pseudonymisation_is_keyed_stable_and_complete(
-    ws: Workspace, tmp_path: Path
-) -> None:
+def test_pseudonymisation_is_keyed_stable_and_complete(ws: Workspace, tmp_path: Path) -> None:
     src = _write(
         tmp_path / "p.csv",
         "user_id,item_id,timestamp\nalice@example.com,i1,2024-01-01\n"
