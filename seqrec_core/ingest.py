@@ -110,6 +110,9 @@ def ingest(
     validate_name(name)
     path = Path(path)
     display = display_name or path.name
+    for given, shown in ((path, display), (items_path, items_display_name or "catalog file")):
+        if given is not None and not Path(given).exists():
+            raise InputError("file not found", file=shown, hint="check the path and try again")
     report_progress(0.02, f"Archiving {display}")
     source_sha = workspace.archive_upload(path, display)
     items_sha = None

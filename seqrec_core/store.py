@@ -124,6 +124,22 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def sha256_path(path: Path) -> str:
+    """sha256 of a file, or of a folder's files (their relative names and contents)."""
+    if not path.is_dir():
+        return sha256_file(path)
+    digest = hashlib.sha256()
+    for member in sorted(p for p in path.rglob("*") if p.is_file()):
+        digest.update(f"{member.relative_to(path).as_posix()}\0{sha256_file(member)}\n".encode())
+    return digest.hexdigest()
+
+
+def _size(path: Path) -> int:
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return path.stat().st_size
+
+
 def safe_filename(name: str) -> str:
     """A display name reduced to a harmless file name (no folders, no odd characters)."""
     base = Path(str(name).replace("\\", "/")).name
@@ -274,27 +290,30 @@ class Workspace:
     # -- raw uploads ------------------------------------------------------------------
 
     def archive_upload(self, path: Path, display_name: str) -> str:
-        """Copy a raw upload byte for byte into the archive (once per content); its sha256."""
-        digest = sha256_file(path)
+        """Copy a raw upload (a file, or a folder of Parquet files) byte for byte into the
+        archive, once per content; returns its sha256."""
+        digest = sha256_path(path)
         target = self.root / "uploads" / digest / safe_filename(display_name)
-        with self.connect() as con:
-            known = con.execute("SELECT 1 FROM uploads WHERE sha256 = ?", [digest]).fetchall()
-        if not known or not any(target.parent.glob("*")):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            partial = target.with_name(f".{target.name}.partial")
+        if target.exists():
+            return digest
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.partial")
+        if path.is_dir():
+            shutil.copytree(path, partial, dirs_exist_ok=True)
+        else:
             shutil.copyfile(path, partial)
-            os.replace(partial, target)
-            with self.connect() as con:
-                con.execute(
-                    "INSERT OR IGNORE INTO uploads VALUES (?, ?, ?, ?, ?)",
-                    [
-                        digest,
-                        display_name,
-                        path.stat().st_size,
-                        str(target.relative_to(self.root)),
-                        datetime.now(UTC).replace(tzinfo=None),
-                    ],
-                )
+        os.replace(partial, target)
+        with self.connect() as con:
+            con.execute(
+                "INSERT OR IGNORE INTO uploads VALUES (?, ?, ?, ?, ?)",
+                [
+                    digest,
+                    display_name,
+                    _size(path),
+                    str(target.relative_to(self.root)),
+                    datetime.now(UTC).replace(tzinfo=None),
+                ],
+            )
         return digest
 
     # -- privacy ----------------------------------------------------------------------

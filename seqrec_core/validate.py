@@ -65,7 +65,8 @@ def classify(
         select.append(
             f"coalesce(syn.canonical, lower({raw}), '{FALLBACK_EVENT_TYPE}') AS event_type"
         )
-        join = f"LEFT JOIN synonyms syn ON syn.word = regexp_replace(lower({raw}), '[^0-9a-z]', '', 'g')"
+        word = f"regexp_replace(lower({raw}), '[^0-9a-z]', '', 'g')"
+        join = f"LEFT JOIN synonyms syn ON syn.word = {word}"
     else:
         select.append(f"'{default_type}' AS event_type")
     select += [f"{coerce.text(by_field[f])} AS {f}" for f in _TEXT_FIELDS if f in by_field]
