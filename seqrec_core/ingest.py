@@ -22,7 +22,7 @@ from seqrec_core import catalog, coerce, mapping, report_builder
 from seqrec_core.errors import InputError
 from seqrec_core.quality import REJECT_HINTS, REJECT_REASONS, ValidationReport
 from seqrec_core.readers import RawTable, read_table
-from seqrec_core.store import DatasetInfo, Workspace, validate_name
+from seqrec_core.store import DatasetInfo, Workspace, scratch_connection, validate_name
 from seqrec_core.validate import Classified, classify, rejected_select
 
 Progress = Callable[[float, str], None]
@@ -179,9 +179,8 @@ def _ingest_into(
     pseudonymize: bool,
     progress: Progress,
 ) -> ValidationReport:
-    con = duckdb.connect()
+    con = scratch_connection()
     try:
-        con.execute("SET TimeZone = 'UTC'")
         progress(0.45, "Validating rows")
         classified = classify(con, raw.table, raw.line_numbers, columns)
         if pseudonymize:

@@ -100,6 +100,18 @@ class DatasetInfo:
         return self.folder / "rejected.parquet"
 
 
+# Every DuckDB connection: UTC, and no progress bar (it would write to stdout, which
+# belongs to the CLI's single JSON answer).
+_DUCKDB_SETTINGS = "SET TimeZone = 'UTC'; SET enable_progress_bar = false"
+
+
+def scratch_connection() -> duckdb.DuckDBPyConnection:
+    """A fresh in-memory DuckDB connection with the project's settings."""
+    con = duckdb.connect()
+    con.execute(_DUCKDB_SETTINGS)
+    return con
+
+
 def default_workspace_path() -> Path:
     """The workspace folder: env `SEQREC_WORKSPACE`, else `<repo>/workspace`."""
     return Path(os.environ.get("SEQREC_WORKSPACE") or REPO_ROOT / "workspace").expanduser()
@@ -180,7 +192,7 @@ class Workspace:
                     ) from exc
                 time.sleep(0.2)
         try:
-            con.execute("SET TimeZone = 'UTC'")
+            con.execute(_DUCKDB_SETTINGS)
             yield con
         finally:
             con.close()
