@@ -110,7 +110,7 @@ def _suggestion(mapping: ColumnMapping, table: pa.Table, missing: Sequence[str])
     example = f"--map {free[0]}={missing[0]}" if free else f"--map COLUMN={missing[0]}"
     return (
         f"the file has columns {found}; map one to each missing field "
-        f"(command line: {example}; in the app: the mapping table)"
+        f"(command line: {example}; in the app: the column mapping form)"
     )
 
 

@@ -55,7 +55,7 @@ def test_open_is_idempotent_and_lists_newest_first(tmp_path: Path) -> None:
         "item_id": "item_id",
         "timestamp": "timestamp",
     }
-    with pytest.raises(WorkspaceError, match="no dataset named 'nope'.*newer, older"):
+    with pytest.raises(WorkspaceError, match=r"no dataset named 'nope'.*newer, older"):
         again.get_dataset("nope")
 
 

@@ -1,0 +1,74 @@
+"""Session-state keys and URL mirroring: session state holds ids (strings), never objects.
+
+Pages read the current workspace and dataset through these keys; pickers that belong in a
+link (dataset, and later run and user) are mirrored in `st.query_params` so a shared URL
+reopens the same view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+# Widget and state keys shared across pages (also the query-parameter names).
+WORKSPACE = "workspace"  # str: the workspace folder
+DATASET = "dataset"  # str: the selected dataset's name (the sidebar picker's widget key)
+RUN = "run"  # str: the selected training run (Train/Explain/Recommend pages)
+USER = "user"  # str: the selected user id (Explain/Profile/Recommend pages)
+
+# Internal keys.
+PENDING_DATASET = "_pending_dataset"  # a dataset to select on the next run (after ingest)
+LAST_INGEST = "_last_ingest"  # {"dataset", "reused", "source"} of this session's last ingest
+SAMPLE_TRIED = "_sample_tried"  # the first-start sample ingest ran (once per session)
+
+
+def request_dataset(name: str) -> None:
+    """Select dataset `name` in the sidebar picker from the next run on.
+
+    The picker's widget state cannot change after it was drawn in the current run, so a
+    page that creates a dataset calls this and then `st.rerun()`.
+    """
+    st.session_state[PENDING_DATASET] = name
+
+
+def current_dataset() -> str | None:
+    """The name of the dataset selected in the sidebar, or None."""
+    return st.session_state.get(DATASET)
+
+
+def initial_choice(key: str, options: Sequence[str]) -> str | None:
+    """The value a picker should show: session state, else the URL, else the first option.
+
+    Values that are not among `options` (a stale link, a deleted dataset) are ignored.
+    """
+    for candidate in (st.session_state.get(key), st.query_params.get(key)):
+        if candidate in options:
+            return candidate
+    return options[0] if options else None
+
+
+def mirror_in_url(key: str, value: str | None) -> None:
+    """Keep query parameter `key` equal to `value` (removed when None)."""
+    if value is None:
+        if key in st.query_params:
+            del st.query_params[key]
+    elif st.query_params.get(key) != value:
+        st.query_params[key] = value
+
+
+def record_ingest(name: str, reused: bool, source: str | None = None) -> None:
+    """Remember this session's last ingest: the dataset, whether an identical ingest was
+    reused, and the (temporary) source path it came from."""
+    st.session_state[LAST_INGEST] = {"dataset": name, "reused": bool(reused), "source": source}
+
+
+def last_ingest_reused(name: str) -> bool:
+    """Whether this session's last ingest of dataset `name` reused an identical one."""
+    last = st.session_state.get(LAST_INGEST) or {}
+    return last.get("dataset") == name and bool(last.get("reused"))
+
+
+def ingested_from(source: str) -> bool:
+    """Whether this session's last ingest read the file at `source`."""
+    return (st.session_state.get(LAST_INGEST) or {}).get("source") == source
