@@ -1,0 +1,179 @@
+"""Open an upload's bytes within the size limit: a plain file, a gzip file, or the one data
+file inside a zip archive.
+
+Every opener is a `Reader`, a function that returns up to n bytes from the start of the
+(decompressed) content, so a preview can read a prefix and a full read the whole. Sizes are
+checked before anything is inflated (zip bombs declare their size) and again while
+inflating (gzip does not declare it reliably). Zip members are read in memory only, so
+their names never become paths.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import mmap
+import os
+import zipfile
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Final
+
+from seqrec_core.errors import ConfigError, InputError
+
+DEFAULT_MAX_BYTES: Final = 1 << 30
+MAX_BYTES_ENV: Final = "SEQREC_MAX_UPLOAD_MB"
+BROKEN: Final = (OSError, EOFError, zlib.error, zipfile.BadZipFile, NotImplementedError)
+_FIRST_PREFIX: Final = 1 << 20  # a preview reads a prefix, growing from 1 MiB
+_ZIP_JUNK_FOLDER: Final = "__MACOSX/"
+_ZIP_JUNK_NAMES: Final = (".", "Thumbs.db")  # .DS_Store, ._resource forks, ...
+
+Reader = Callable[[int], bytes]
+
+
+def max_upload_bytes() -> int:
+    """The upload size limit: env `SEQREC_MAX_UPLOAD_MB` (megabytes) or 1 GiB."""
+    raw = os.environ.get(MAX_BYTES_ENV, "").strip()
+    if not raw:
+        return DEFAULT_MAX_BYTES
+    try:
+        megabytes = float(raw)
+    except ValueError:
+        megabytes = -1.0
+    if megabytes <= 0:
+        raise ConfigError(f"{MAX_BYTES_ENV}={raw!r} is not a positive number of megabytes")
+    return int(megabytes * (1 << 20))
+
+
+def check_size(size: int, limit: int, name: str, *, uncompressed: bool = False) -> None:
+    """Raise an InputError when `size` bytes are over `limit`."""
+    if size <= limit:
+        return
+    what = "uncompressed, the data" if uncompressed else "file"
+    shown = f"over {limit / 2**20:,.1f} MB" if uncompressed else f"{size / 2**20:,.1f} MB"
+    raise InputError(
+        f"{what} is {shown}, over the limit of {limit / 2**20:,.1f} MB",
+        file=name,
+        hint=f"raise {MAX_BYTES_ENV} or split the file",
+    )
+
+
+def damaged(name: str, what: str, fix: str) -> InputError:
+    """The error for a file whose container is broken."""
+    return InputError(
+        f"the {what} is damaged or cut short and cannot be read",
+        file=name,
+        hint=f"{fix} and upload it again",
+    )
+
+
+def file_reader(path: Path) -> Reader:
+    """Read a plain file."""
+
+    def read(size: int) -> bytes:
+        with path.open("rb") as handle:
+            # read() sizes its buffer from the file; read(size) would allocate all of `size`.
+            return handle.read() if size >= path.stat().st_size else handle.read(size)
+
+    return read
+
+
+def map_file(path: Path) -> mmap.mmap:
+    """A whole plain file, memory-mapped read-only: no copy of its bytes on the heap."""
+    with path.open("rb") as handle:
+        return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+
+
+def gzip_reader(path: Path, name: str) -> Reader:
+    """Read the inflated content of a gzip file."""
+
+    def read(size: int) -> bytes:
+        try:
+            with gzip.open(path, "rb") as handle:
+                return handle.read(size)
+        except BROKEN as exc:
+            raise damaged(name, "gzip file", "compress it again") from exc
+
+    return read
+
+
+def open_zip(path: Path, name: str) -> zipfile.ZipFile:
+    """Open a zip archive (an .xlsx workbook is one too)."""
+    try:
+        return zipfile.ZipFile(path)
+    except BROKEN as exc:
+        if Path(name).suffix.lower() in (".xlsx", ".xlsm"):
+            raise damaged(name, "Excel workbook", "open it in Excel, save it again") from exc
+        raise damaged(name, "zip archive", "create the archive again") from exc
+
+
+def is_workbook(archive: zipfile.ZipFile) -> bool:
+    """Whether a zip archive is an Excel .xlsx workbook."""
+    return "xl/workbook.xml" in archive.namelist()
+
+
+def holds_workbook(data: bytes) -> bool:
+    """Whether in-memory bytes (a zip member, a gzip body) are an .xlsx workbook."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return is_workbook(archive)
+    except BROKEN:
+        return False
+
+
+def zip_member(archive: zipfile.ZipFile, name: str, limit: int) -> tuple[Reader, str]:
+    """A reader of the archive's one data file, and that file's extension."""
+    members = [
+        info
+        for info in archive.infolist()
+        if not info.is_dir()
+        and not info.filename.startswith(_ZIP_JUNK_FOLDER)
+        and not Path(info.filename).name.startswith(_ZIP_JUNK_NAMES)
+    ]
+    if len(members) != 1:
+        listed = ", ".join(m.filename for m in members[:10]) or "no file"
+        more = f" and {len(members) - 10} more" if len(members) > 10 else ""
+        raise InputError(
+            f"the zip archive must hold exactly one data file; it holds {listed}{more}",
+            file=name,
+            hint="put one table in the zip, or upload the file itself",
+        )
+    member = members[0]
+    # zipfile never returns more than the declared size, so this check bounds the inflating.
+    check_size(member.file_size, limit, name, uncompressed=True)
+
+    def read(size: int) -> bytes:
+        try:
+            with archive.open(member) as handle:
+                return handle.read(size)
+        except RuntimeError as exc:  # zipfile's way of saying "encrypted"
+            raise InputError(
+                "the zip archive is password-protected",
+                file=name,
+                hint="upload it without a password",
+            ) from exc
+        except BROKEN as exc:
+            raise damaged(name, "zip archive", "create the archive again") from exc
+
+    return read, Path(member.filename).suffix.lower()
+
+
+def load(read: Reader, name: str, limit: int, sample_rows: int | None) -> tuple[bytes, bool]:
+    """All the content, or for a preview a prefix holding about `sample_rows` lines or more.
+
+    Returns:
+        The bytes and whether they are the whole content.
+    """
+    if sample_rows is None:
+        data = read(limit + 1)
+        check_size(len(data), limit, name, uncompressed=True)
+        return data, True
+    want = _FIRST_PREFIX
+    while True:
+        data = read(min(want, limit))
+        if len(data) < min(want, limit):
+            return data, True
+        if want >= limit or data.count(b"\n") > 2 * sample_rows + 16:
+            return data, False
+        want *= 4
