@@ -45,6 +45,7 @@ _TEXT_FORMATS = (
     "%Y%m%d%H%M%S",
     "%Y%m%d",
 )
+_COMPACT_FORMATS = ("%Y%m%d%H%M%S", "%Y%m%d")
 _SAMPLE_ROWS = 2000
 
 
@@ -107,13 +108,6 @@ def timestamp(
         return _epoch(f"CAST({column} AS DOUBLE)", unit)
     raw = text(column)
     sample = f"(SELECT {raw} AS v FROM {relation} WHERE {raw} IS NOT NULL LIMIT {_SAMPLE_ROWS})"
-    numeric = con.execute(
-        f"SELECT count(*), count(*) FILTER (WHERE regexp_full_match(v, ?)) FROM {sample}",
-        [_EPOCH_STRING_PATTERN],
-    ).fetchall()[0]
-    if numeric[0] and numeric[1] == numeric[0]:
-        value = f"try_cast({raw} AS DOUBLE)"
-        return _epoch(value, _epoch_unit(con, relation, value))
     iso = f"timezone('UTC', try_cast({raw} AS TIMESTAMPTZ))"
     candidates = [
         TimeParse(f"coalesce(try_strptime({raw}, '{fmt}'), {iso})", f"ISO 8601 ({fmt})")
@@ -121,12 +115,21 @@ def timestamp(
     ]
     candidates.append(TimeParse(iso, "ISO 8601"))
     candidates += [TimeParse(f"try_strptime({raw}, '{fmt}')", fmt) for fmt in _TEXT_FORMATS]
-    strict = [f"count(try_strptime(v, '{fmt}'))" for fmt in _ISO_FORMATS]
-    strict.append(f"count({iso.replace(raw, 'v')})")
-    strict += [f"count(try_strptime(v, '{fmt}'))" for fmt in _TEXT_FORMATS]
-    counts = con.execute(f"SELECT {', '.join(strict)} FROM {sample}").fetchall()[0]
+    counts_sql = [f"count(try_strptime(v, '{fmt}'))" for fmt in _ISO_FORMATS]
+    counts_sql.append(f"count({iso.replace(raw, 'v')})")
+    counts_sql += [f"count(try_strptime(v, '{fmt}'))" for fmt in _TEXT_FORMATS]
+    counts_sql.append(f"count(*) FILTER (WHERE regexp_full_match(v, '{_EPOCH_STRING_PATTERN}'))")
+    *counts, numeric = con.execute(f"SELECT {', '.join(counts_sql)} FROM {sample}").fetchall()[0]
     # The most values parsed wins; among equals, the earlier (more specific) candidate.
     best = max(range(len(candidates)), key=lambda i: (counts[i], -i))
+    # Digits only: epoch numbers, unless a compact date layout (20240131) reads as many.
+    compact = candidates[best].label in _COMPACT_FORMATS
+    if numeric and (numeric > counts[best] or (numeric == counts[best] and not compact)):
+        value = (
+            f"CASE WHEN regexp_full_match({raw}, '{_EPOCH_STRING_PATTERN}') "
+            f"THEN CAST({raw} AS DOUBLE) END"
+        )
+        return _epoch(value, _epoch_unit(con, relation, value))
     return candidates[best]
 
 

@@ -238,3 +238,23 @@ def test_invalid_dataset_name(ws: Workspace, tmp_path: Path) -> None:
     with pytest.raises(WorkspaceError, match="invalid dataset name"):
         ingest(src, ws, "../../etc")
     assert pd.Series([d.name for d in ws.list_datasets()]).empty
+
+
+def test_epoch_column_with_a_bad_value_rejects_only_that_row(ws: Workspace, tmp_path: Path) -> None:
+    """Regression: one non-numeric value in a text epoch column made every row unparseable."""
+    src = _write(
+        tmp_path / "rr.csv",
+        "timestamp,visitorid,event,itemid\n1433221332117,1,view,10\nnot-a-time,1,view,11\n"
+        "1433224214164,2,view,12\n",
+    )
+    report = ingest(src, ws, "rr").report
+    assert report.rows_accepted == 2
+    assert report.timestamp_format == "epoch milliseconds"
+    assert [e.line for e in report.examples["unparseable_timestamp"]] == [3]
+
+
+def test_compact_dates_are_dates_not_epochs(ws: Workspace, tmp_path: Path) -> None:
+    src = _write(tmp_path / "d.csv", "user,item,date\nu1,i1,20240131\nu1,i2,20240201\n")
+    report = ingest(src, ws, "compact").report
+    assert report.timestamp_format == "%Y%m%d"
+    assert report.time_min == "2024-01-31 00:00:00"
