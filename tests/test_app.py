@@ -7,8 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
-from streamlit.testing.v1 import AppTest, app_test
+from streamlit.testing.v1 import AppTest
 
 from seqrec_core import Workspace
 
@@ -18,21 +17,7 @@ PAGES = sorted(p.relative_to(REPO).as_posix() for p in (REPO / "pages").glob("*.
 TIMEOUT = 120  # seconds; cold imports (torch on the model pages) are slow
 
 
-@pytest.fixture(autouse=True)
-def _apptest_runs_app_py_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Work around AppTest (streamlit 1.67) with st.navigation beside a `pages/` folder.
-
-    Before every run AppTest resets `PagesManager.uses_pages_directory` to None, which the
-    new PagesManager turns into True because `pages/` exists; every run after the first
-    then executes the page file alone (the old pages-folder mode), skipping app.py and its
-    sidebar. The real server sets the flag once, to False, at the first st.navigation.
-    """
-
-    class _PagesManager(PagesManager):  # AppTest's reset now hits this subclass only
-        pass
-
-    monkeypatch.setattr(app_test, "PagesManager", _PagesManager)
-    monkeypatch.setattr(PagesManager, "uses_pages_directory", False)
+pytestmark = pytest.mark.usefixtures("apptest_runs_app_py_every_time")
 
 
 @pytest.fixture(scope="module")

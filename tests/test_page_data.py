@@ -10,8 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
-from streamlit.testing.v1 import AppTest, app_test
+from streamlit.testing.v1 import AppTest
 
 from seqrec_core import SeqRecError, Workspace, ingest
 from seqrec_core.errors import InputError
@@ -34,21 +33,7 @@ u3,i3,2024-05-03T12:02:00Z,view
 """
 
 
-@pytest.fixture(autouse=True)
-def _apptest_runs_app_py_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Work around AppTest (streamlit 1.67) with st.navigation beside a `pages/` folder.
-
-    Before every run AppTest resets `PagesManager.uses_pages_directory` to None, which the
-    new PagesManager turns into True because `pages/` exists; every run after the first
-    then executes the page file alone (the old pages-folder mode), skipping app.py and its
-    sidebar. The real server sets the flag once, to False, at the first st.navigation.
-    """
-
-    class _PagesManager(PagesManager):  # AppTest's reset now hits this subclass only
-        pass
-
-    monkeypatch.setattr(app_test, "PagesManager", _PagesManager)
-    monkeypatch.setattr(PagesManager, "uses_pages_directory", False)
+pytestmark = pytest.mark.usefixtures("apptest_runs_app_py_every_time")
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,80 @@
+"""The browser journey on the real app (Streamlit server + Debian's chromium).
+
+First start on an empty workspace opens on the bundled sample shop; then an analyst uploads
+a small Retailrocket-shaped log with bad rows, keeps the auto-detected mapping, ingests it
+and reads the validation report. Labels are the Data page's (pages/data.py,
+seqrec_core/ui/data_views.py). Waits are Playwright's auto-waiting `expect`s, generous
+because a cold Streamlit + torch start on 2 cores takes tens of seconds; nothing is timed.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+FIRST_RENDER_MS = 240_000  # first start: imports plus ingesting the bundled sample
+INGEST_MS = 120_000
+
+# A Retailrocket events.csv in miniature: 9 good rows and 3 bad ones (lines 11-13).
+RETAILROCKET_LOG = """\
+timestamp,visitorid,event,itemid,transactionid
+1433221332117,257597,view,355908,
+1433221955914,111016,view,318965,
+1433222276276,111016,addtocart,318965,
+1433222531378,111016,transaction,318965,4000
+1433222147345,483717,view,253185,
+1433223236124,483717,view,367447,
+1433223314243,951259,view,22556,
+1433223560437,951259,addtocart,22556,
+1433224214164,951259,view,464806,
+1433224214164,,view,464806,
+1433224400000,257597,view,,
+1433223236124,483717,view,367447,
+"""
+AUTO_MAPPING = {"visitorid": "user_id", "itemid": "item_id", "timestamp": "timestamp"}
+EXPECTED = {"Rows read": "12", "Rows accepted": "9", "Rows rejected": "3", "Users": "4"}
+EXPECTED_REASONS = ("missing_user_id", "missing_item_id", "exact_duplicate")
+
+
+def metric(page: Page, label: str):
+    """The value of the `st.metric` labelled `label` in the main area."""
+    box = page.get_by_test_id("stMain").get_by_test_id("stMetric").filter(has_text=label)
+    return box.first.get_by_test_id("stMetricValue")
+
+
+def test_sample_then_upload_and_validate(page: Page, app_url: str, tmp_path: Path) -> None:
+    page.goto(app_url)
+
+    # First start: the sample shop is ingested and its validation report shown.
+    expect(page.get_by_role("heading", name="Dataset: sample-shop")).to_be_visible(
+        timeout=FIRST_RENDER_MS
+    )
+    expect(page.get_by_role("heading", name="Validation report")).to_be_visible()
+    expect(metric(page, "Rows accepted")).to_have_text(re.compile(r"^[1-9][\d,]*$"))
+
+    # Upload a log of our own through the file uploader.
+    log = tmp_path / "retailrocket_events.csv"
+    log.write_text(RETAILROCKET_LOG)
+    page.get_by_role("radio", name="Upload a file").click()
+    uploader = page.get_by_test_id("stFileUploader").filter(has_text="Behaviour log")
+    uploader.locator("input[type=file]").set_input_files(str(log))
+
+    # The mapping form shows the auto-detected fields; keep them, name the dataset, ingest.
+    form = page.get_by_test_id("stForm")
+    expect(form.get_by_text("Column mapping")).to_be_visible(timeout=INGEST_MS)
+    for column, field in AUTO_MAPPING.items():
+        expect(form.get_by_role("combobox", name=column)).to_have_value(field)
+    name = form.get_by_role("textbox", name="Dataset name")
+    name.fill("e2e-shop")
+    form.get_by_role("button", name="Ingest").click()
+
+    # The report of the new dataset: counts and one reason per bad row.
+    expect(page.get_by_role("heading", name="Dataset: e2e-shop")).to_be_visible(timeout=INGEST_MS)
+    for label, value in EXPECTED.items():
+        expect(metric(page, label)).to_have_text(value)
+    expect(page.get_by_role("heading", name="Rejected rows by reason")).to_be_visible()
+    for reason in EXPECTED_REASONS:
+        expect(page.get_by_text(f"Examples: {reason}")).to_be_visible()
+    expect(page.get_by_role("button", name="Download rejected rows (CSV)")).to_be_visible()
