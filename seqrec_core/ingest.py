@@ -18,11 +18,17 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from seqrec_core import catalog, coerce, mapping, report_builder
+from seqrec_core import catalog, coerce, mapping, report_builder, sources
 from seqrec_core.errors import InputError
 from seqrec_core.quality import REJECT_HINTS, REJECT_REASONS, ValidationReport
 from seqrec_core.readers import RawTable, read_table
-from seqrec_core.store import DatasetInfo, Workspace, scratch_connection, validate_name
+from seqrec_core.store import (
+    DatasetInfo,
+    Workspace,
+    path_size,
+    scratch_connection,
+    validate_name,
+)
 from seqrec_core.validate import Classified, classify, rejected_select
 
 Progress = Callable[[float, str], None]
@@ -110,9 +116,14 @@ def ingest(
     validate_name(name)
     path = Path(path)
     display = display_name or path.name
+    limit = sources.max_upload_bytes()
     for given, shown in ((path, display), (items_path, items_display_name or "catalog file")):
-        if given is not None and not Path(given).exists():
+        if given is None:
+            continue
+        if not Path(given).exists():
             raise InputError("file not found", file=shown, hint="check the path and try again")
+        # Checked before the raw file is archived: an oversized file never reaches the disk.
+        sources.check_size(path_size(Path(given)), limit, shown)
     report_progress(0.02, f"Archiving {display}")
     source_sha = workspace.archive_upload(path, display)
     items_sha = None

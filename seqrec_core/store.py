@@ -146,7 +146,8 @@ def sha256_path(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _size(path: Path) -> int:
+def path_size(path: Path) -> int:
+    """Bytes of a file, or of all files in a folder."""
     if path.is_dir():
         return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
     return path.stat().st_size
@@ -321,7 +322,7 @@ class Workspace:
                 [
                     digest,
                     display_name,
-                    _size(path),
+                    path_size(path),
                     str(target.relative_to(self.root)),
                     datetime.now(UTC).replace(tzinfo=None),
                 ],

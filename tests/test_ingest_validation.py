@@ -258,3 +258,16 @@ def test_compact_dates_are_dates_not_epochs(ws: Workspace, tmp_path: Path) -> No
     report = ingest(src, ws, "compact").report
     assert report.timestamp_format == "%Y%m%d"
     assert report.time_min == "2024-01-31 00:00:00"
+
+
+def test_oversized_file_is_refused_before_it_is_archived(
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SEQREC_MAX_UPLOAD_MB", "0.001")  # about 1 KB
+    rows = "".join(f"u{i},i{i},2024-01-01\n" for i in range(200))
+    src = _write(tmp_path / "big.csv", "user_id,item_id,timestamp\n" + rows)
+    with pytest.raises(
+        InputError, match=r"big.csv: file is .* over the limit .* SEQREC_MAX_UPLOAD_MB"
+    ):
+        ingest(src, ws, "big")
+    assert not any((ws.root / "uploads").iterdir())
