@@ -17,6 +17,8 @@ import pytest
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import app_test
 
+from seqrec_core.store import Workspace
+
 E2E_DIR = Path(__file__).parent / "e2e"
 
 
@@ -48,6 +50,12 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "workspace"
     monkeypatch.setenv("SEQREC_WORKSPACE", str(root))
     return root
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Workspace:
+    """A fresh, opened workspace of the test's own."""
+    return Workspace.open(tmp_path / "ws")
 
 
 @pytest.fixture

@@ -7,20 +7,10 @@ import json
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from seqrec_core.ingest import ingest, preview_source
 from seqrec_core.store import Workspace
-
-
-@pytest.fixture
-def ws(tmp_path: Path) -> Workspace:
-    return Workspace.open(tmp_path / "ws")
-
-
-def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:
-    path.write_bytes(text.encode(encoding))
-    return path
+from tests.helpers import write_text as _write
 
 
 def test_retailrocket_shape(ws: Workspace, tmp_path: Path) -> None:

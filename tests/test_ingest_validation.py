@@ -11,17 +11,7 @@ import pytest
 from seqrec_core.errors import InputError, WorkspaceError
 from seqrec_core.ingest import ingest
 from seqrec_core.store import Workspace
-
-
-@pytest.fixture
-def ws(tmp_path: Path) -> Workspace:
-    return Workspace.open(tmp_path / "ws")
-
-
-def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:
-    path.write_bytes(text.encode(encoding))
-    return path
-
+from tests.helpers import write_text as _write
 
 BAD_LOG = (
     "user_id,item_id,timestamp,event_type,quantity,invoice_id\n"  # line 1
