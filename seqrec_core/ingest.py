@@ -8,7 +8,6 @@ row read ends up either in `events.parquet` or, with its reason, in `rejected.pa
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -18,14 +17,14 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from seqrec_core import catalog, coerce, mapping, report_builder, sources
+from seqrec_core import catalog, coerce, mapping, privacy, report_builder, sources
 from seqrec_core.errors import InputError
 from seqrec_core.quality import REJECT_HINTS, REJECT_REASONS, ValidationReport
+from seqrec_core.rawfiles import path_size
 from seqrec_core.readers import RawTable, read_table
 from seqrec_core.store import (
     DatasetInfo,
     Workspace,
-    path_size,
     scratch_connection,
     validate_name,
 )
@@ -195,7 +194,7 @@ def _ingest_into(
         progress(0.45, "Validating rows")
         classified = classify(con, raw.table, raw.line_numbers, columns)
         if pseudonymize:
-            _pseudonymize(con, workspace.pseudonym_key())
+            privacy.pseudonymize_users(con, workspace.pseudonym_key())
         progress(0.6, "Building the item catalog")
         inline = catalog.build_inline(con, classified.fields)
         if items_path is not None:
@@ -278,20 +277,6 @@ def _write_rejected(
         "r.* EXCLUDE (line, reason, problem_column, problem_value, detail) FROM rejected r "
         f"LEFT JOIN (VALUES {messages}) m(reason, message) USING (reason) ORDER BY r.line",
         target,
-    )
-
-
-def _pseudonymize(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
-    """Replace user ids in `classified` by `u_` + 16 hex digits of HMAC-SHA256(key, id)."""
-    users = [r[0] for r in con.execute("SELECT DISTINCT user_id FROM classified").fetchall()]
-    users = [u for u in users if u is not None]
-    hashed = [
-        "u_" + hmac.new(key, u.encode("utf-8"), hashlib.sha256).hexdigest()[:16] for u in users
-    ]
-    con.register("pseudonyms", pa.table({"original": users, "pseudonym": hashed}))
-    con.execute(
-        "UPDATE classified SET user_id = p.pseudonym FROM pseudonyms p "
-        "WHERE classified.user_id = p.original"
     )
 
 

@@ -10,7 +10,8 @@ import pytest
 
 from seqrec_core.errors import WorkspaceError
 from seqrec_core.ingest import ingest
-from seqrec_core.store import Workspace, safe_filename, sha256_path, validate_name
+from seqrec_core.rawfiles import safe_filename, sha256_path
+from seqrec_core.store import Workspace, validate_name
 
 
 def _log(path: Path, user: str) -> Path:

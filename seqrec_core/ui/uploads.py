@@ -18,7 +18,8 @@ from typing import Protocol
 
 import streamlit as st
 
-from seqrec_core.store import Workspace, sha256_file
+from seqrec_core.rawfiles import sha256_file
+from seqrec_core.store import Workspace
 
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "seqrec-uploads"
 # Suffixes that carry a compression layer; the suffix before them is kept as well.
