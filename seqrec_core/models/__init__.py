@@ -1,0 +1,46 @@
+"""Sequence recommenders and baselines behind one interface, and their registry.
+
+`MODELS` maps a model name (as used by the CLI and the Train page) to its config class
+and model class; `build_model` creates one from keyword settings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from seqrec_core.errors import ConfigError
+from seqrec_core.models.base import ModelConfig, Recommender
+from seqrec_core.models.baselines import CoocConfig, CoocRecommender, PopConfig, PopRecommender
+from seqrec_core.models.sasrec import SASRec, SASRecConfig
+
+MODELS: dict[str, tuple[type[ModelConfig], type[Recommender]]] = {
+    "sasrec": (SASRecConfig, SASRec),
+    "pop": (PopConfig, PopRecommender),
+    "cooc": (CoocConfig, CoocRecommender),
+}
+
+
+def build_model(name: str, **settings: Any) -> Recommender:
+    """A fresh model of type `name` from config fields (e.g. `num_items=..., max_len=50`).
+
+    Raises:
+        ConfigError: unknown model name or invalid settings.
+    """
+    if name not in MODELS:
+        raise ConfigError(f"unknown model {name!r}: choose one of {', '.join(MODELS)}")
+    config_class, model_class = MODELS[name]
+    return model_class(config_class.from_dict(settings))
+
+
+__all__ = [
+    "MODELS",
+    "CoocConfig",
+    "CoocRecommender",
+    "ModelConfig",
+    "PopConfig",
+    "PopRecommender",
+    "Recommender",
+    "SASRec",
+    "SASRecConfig",
+    "build_model",
+]

@@ -1,0 +1,110 @@
+"""The one interface every recommender has, baselines included, and config validation.
+
+A recommender is an `nn.Module` with:
+
+- `forward(batch) -> loss`: a scalar training loss from a batch dict (`input_ids`,
+  `attention_mask`, `labels`, optionally `event_type_ids`); baselines return the
+  negative log-likelihood of their smoothed distribution and have nothing to train.
+- `score_items(input_ids, attention_mask, event_type_ids) -> (B, V)`: a score per item
+  index for the next event after each row's last column (column 0, padding, is -inf).
+- `fit(offsets, items)`: count statistics from training sequences (baselines only).
+
+Evaluation, recommendation and explanation call only these, so every model shares one
+code path. Configs are frozen dataclasses validated on construction; `num_items` is the
+catalog size without padding, so score and embedding tables have `num_items + 1` rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+
+from seqrec_core.errors import ConfigError
+
+
+def check_range(
+    name: str, value: float, low: float, high: float | None = None, *, model: str = ""
+) -> None:
+    """Raise `ConfigError` naming the field, the value and the allowed range."""
+    if value < low or (high is not None and value > high):
+        allowed = f"{low}..{high}" if high is not None else f"≥ {low}"
+        where = f"{model}." if model else ""
+        raise ConfigError(f"{where}{name} = {value!r} is outside the allowed range {allowed}")
+
+
+def check_choice(name: str, value: str, choices: tuple[str, ...], *, model: str = "") -> None:
+    """Raise `ConfigError` when `value` is not one of `choices`."""
+    if value not in choices:
+        where = f"{model}." if model else ""
+        raise ConfigError(f"{where}{name} = {value!r} is not one of {', '.join(choices)}")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Fields every model config has."""
+
+    num_items: int  # catalog size, padding excluded
+    max_len: int = 50  # the most recent events a model reads
+
+    def __post_init__(self) -> None:
+        model = type(self).__name__
+        check_range("num_items", self.num_items, 1, model=model)
+        check_range("max_len", self.max_len, 1, 4096, model=model)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready field values."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> ModelConfig:
+        """Inverse of `to_dict`; unknown keys are an error that names them."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ConfigError(f"{cls.__name__} has no field(s) {', '.join(unknown)}")
+        return cls(**values)
+
+
+class Recommender(nn.Module):
+    """Base class: the shared interface (see the module docstring)."""
+
+    name: ClassVar[str]
+    trainable: ClassVar[bool] = True  # False: `fit` counts statistics, no gradient steps
+    config: ModelConfig
+
+    def score_items(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        event_type_ids: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Next-item scores.
+
+        Args:
+            input_ids: (B, L) left-padded item indices, newest event last; only the last
+                `config.max_len` columns are read.
+            attention_mask: (B, L) 1 for real events; default `input_ids != 0`.
+            event_type_ids: (B, L) event-type indices, used by models configured for them.
+
+        Returns:
+            (B, num_items + 1) scores; column 0 (padding) is -inf.
+        """
+        raise NotImplementedError
+
+    def fit(self, offsets: torch.Tensor, items: torch.Tensor) -> None:
+        """Count statistics from CSR training sequences ((N + 1,) offsets, (E,) items)."""
+        if self.trainable:
+            raise TypeError(f"{type(self).__name__} learns by gradient steps, not fit()")
+        raise NotImplementedError
+
+    def load_tensors(self, tensors: dict[str, torch.Tensor]) -> None:
+        """Load saved weights and buffers (strict: every name must match)."""
+        self.load_state_dict(tensors, strict=True)
+
+
+def default_mask(input_ids: torch.Tensor, attention_mask: torch.Tensor | None) -> torch.Tensor:
+    """`attention_mask`, or `input_ids != 0` when none is given; (B, L) long."""
+    return (input_ids != 0).long() if attention_mask is None else attention_mask.long()

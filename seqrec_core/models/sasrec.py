@@ -1,0 +1,285 @@
+"""SASRec: causal self-attention over a user's recent items (Kang & McAuley, ICDM 2018).
+
+Embeddings → backbone → head:
+
+- item embedding (+ event-type embedding) (+ mean of the item's side-feature embeddings:
+  category-path levels, brand, attributes) form `inputs_embeds`;
+- the backbone is HuggingFace's `GPT2Model`: pre-LayerNorm causal blocks with learned
+  absolute positions (`wpe`), dropout on embeddings, attention and residuals, a final
+  LayerNorm — the block layout of the original SASRec;
+- scores are dot products with the same (tied) item representations.
+
+Deviations from the paper: full-softmax cross-entropy over the catalog at every position
+instead of one sampled negative with binary CE (the single change that matters most,
+Klenitskiy & Vasilev, RecSys 2023), with a sampled-softmax option (shared uniform
+negatives) for catalogs too large for it. Positions count from the right: the newest
+event always has position `max_len - 1`, so trimming left padding never changes a score.
+Training uses PyTorch's SDPA kernel; `attention_maps` switches to eager attention, which
+is the only kernel that returns weights (the scores are the same, a test checks it).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import ClassVar
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from transformers import BertConfig, BertModel, GPT2Config, GPT2Model
+
+from seqrec_core.errors import ConfigError
+from seqrec_core.models.base import (
+    ModelConfig,
+    Recommender,
+    check_choice,
+    check_range,
+    default_mask,
+)
+from seqrec_core.sequences import IGNORE_INDEX, Batch
+
+ATTENTION_KERNELS = ("sdpa", "eager")
+BACKBONES = ("bert", "gpt2")
+LOSSES = ("ce", "sampled_softmax")
+
+
+@dataclass(frozen=True)
+class SASRecConfig(ModelConfig):
+    """SASRec hyper-parameters; defaults are tuned for Amazon Beauty-sized catalogs."""
+
+    hidden_size: int = 64
+    num_layers: int = 2
+    num_heads: int = 1
+    inner_size: int = 256  # feed-forward width
+    dropout: float = 0.5  # on embeddings, residual branches and the feed-forward
+    attention_dropout: float = 0.5  # on attention weights
+    initializer_range: float = 0.02  # std of the normal initialisation
+    layer_norm_eps: float = 1e-8
+    use_event_types: bool = False
+    num_event_types: int = 0  # event-type vocabulary size, padding excluded
+    use_side_features: bool = False
+    num_feature_tokens: int = 0  # side-feature vocabulary size, padding excluded
+    features_per_item: int = 1  # width of the item → feature-token table
+    loss: str = "ce"  # "ce": full softmax; "sampled_softmax": shared uniform negatives
+    num_negatives: int = 256  # sampled-softmax negatives per batch
+    attn_implementation: str = "sdpa"  # kernel for training and scoring
+    backbone: str = "bert"  # "bert": post-LN causal BertModel; "gpt2": pre-LN GPT2Model
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        m = type(self).__name__
+        check_range("hidden_size", self.hidden_size, 2, 8192, model=m)
+        check_range("num_layers", self.num_layers, 1, 48, model=m)
+        check_range("num_heads", self.num_heads, 1, self.hidden_size, model=m)
+        if self.hidden_size % self.num_heads:
+            raise ConfigError(
+                f"{m}.hidden_size = {self.hidden_size} must be a multiple of "
+                f"num_heads = {self.num_heads}"
+            )
+        check_range("inner_size", self.inner_size, 1, model=m)
+        check_range("dropout", self.dropout, 0.0, 0.95, model=m)
+        check_range("attention_dropout", self.attention_dropout, 0.0, 0.95, model=m)
+        check_range("initializer_range", self.initializer_range, 1e-6, 1.0, model=m)
+        check_range("num_event_types", self.num_event_types, int(self.use_event_types), model=m)
+        check_range(
+            "num_feature_tokens", self.num_feature_tokens, int(self.use_side_features), model=m
+        )
+        check_range("features_per_item", self.features_per_item, 1, 256, model=m)
+        check_choice("loss", self.loss, LOSSES, model=m)
+        check_range("num_negatives", self.num_negatives, 1, model=m)
+        check_choice("attn_implementation", self.attn_implementation, ATTENTION_KERNELS, model=m)
+        check_choice("backbone", self.backbone, BACKBONES, model=m)
+
+
+def backbone_config(config: SASRecConfig) -> BertConfig | GPT2Config:
+    """The HuggingFace config of the backbone: the only place it is built."""
+    if config.backbone == "bert":
+        return BertConfig(
+            vocab_size=1,  # unused: the backbone is fed `inputs_embeds`, never token ids
+            hidden_size=config.hidden_size,
+            num_hidden_layers=config.num_layers,
+            num_attention_heads=config.num_heads,
+            intermediate_size=config.inner_size,
+            hidden_act="gelu",
+            hidden_dropout_prob=config.dropout,
+            attention_probs_dropout_prob=config.attention_dropout,
+            max_position_embeddings=config.max_len,
+            type_vocab_size=1,
+            initializer_range=config.initializer_range,
+            layer_norm_eps=config.layer_norm_eps,
+            pad_token_id=0,
+            is_decoder=True,  # causal self-attention
+            add_cross_attention=False,
+            use_cache=False,
+            attn_implementation=config.attn_implementation,
+        )
+    return GPT2Config(
+        vocab_size=1,  # unused: the backbone is fed `inputs_embeds`, never token ids
+        n_positions=config.max_len,
+        n_embd=config.hidden_size,
+        n_layer=config.num_layers,
+        n_head=config.num_heads,
+        n_inner=config.inner_size,
+        activation_function="gelu",
+        resid_pdrop=config.dropout,
+        embd_pdrop=config.dropout,
+        attn_pdrop=config.attention_dropout,
+        layer_norm_epsilon=config.layer_norm_eps,
+        initializer_range=config.initializer_range,
+        use_cache=False,
+        bos_token_id=None,
+        eos_token_id=None,
+        attn_implementation=config.attn_implementation,
+    )
+
+
+class SASRec(Recommender):
+    """Causal transformer recommender (see the module docstring)."""
+
+    name: ClassVar[str] = "sasrec"
+    config: SASRecConfig
+
+    def __init__(self, config: SASRecConfig) -> None:
+        super().__init__()
+        self.config = config
+        size, hidden = config.num_items + 1, config.hidden_size
+        self.item_embedding = nn.Embedding(size, hidden, padding_idx=0)
+        self.event_type_embedding = (
+            nn.Embedding(config.num_event_types + 1, hidden, padding_idx=0)
+            if config.use_event_types
+            else None
+        )
+        self.feature_embedding = (
+            nn.Embedding(config.num_feature_tokens + 1, hidden, padding_idx=0)
+            if config.use_side_features
+            else None
+        )
+        # item index → its side-feature token indices, 0-padded; set with `set_item_features`.
+        self.register_buffer(
+            "item_features", torch.zeros(size, config.features_per_item, dtype=torch.long)
+        )
+        hf_config = backbone_config(config)
+        self.backbone = (
+            BertModel(hf_config, add_pooling_layer=False)
+            if isinstance(hf_config, BertConfig)
+            else GPT2Model(hf_config)
+        )
+        self._kernel_lock = threading.Lock()
+        for embedding in (self.item_embedding, self.event_type_embedding, self.feature_embedding):
+            if embedding is not None:
+                nn.init.normal_(embedding.weight, std=config.initializer_range)
+                with torch.no_grad():
+                    embedding.weight[0].zero_()
+
+    def set_item_features(self, table: torch.Tensor) -> None:
+        """Install the (num_items + 1, features_per_item) feature-token table."""
+        if table.shape != self.item_features.shape:
+            raise ValueError(
+                f"item feature table {tuple(table.shape)} ≠ {tuple(self.item_features.shape)}"
+            )
+        self.item_features.copy_(table)
+
+    def item_representations(self) -> torch.Tensor:
+        """(V, H) the tied item vectors: item embedding (+ mean side-feature embedding)."""
+        table = self.item_embedding.weight
+        if self.feature_embedding is not None:
+            tokens = self.feature_embedding(self.item_features)  # (V, F, H)
+            count = (self.item_features > 0).sum(dim=1, keepdim=True).clamp(min=1)  # (V, 1)
+            table = table + tokens.sum(dim=1) / count
+        return table
+
+    def encode(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        event_type_ids: torch.Tensor | None = None,
+        *,
+        output_attentions: bool = False,
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...] | None]:
+        """Hidden states (B, L, H) of the last `max_len` columns, and attentions on request."""
+        input_ids = input_ids[:, -self.config.max_len :]
+        mask = default_mask(input_ids, attention_mask)[:, -self.config.max_len :]
+        # Positions count real events from the oldest one read (as HF does for left
+        # padding), so padding never shifts them and every training position matches a
+        # prefix a user could have at scoring time.
+        positions = (mask.cumsum(dim=1) - 1).clamp(min=0)  # (B, L)
+        embeds = F.embedding(input_ids, self.item_representations())  # (B, L, H)
+        if self.event_type_embedding is not None:
+            if event_type_ids is None:
+                raise ValueError("this SASRec uses event types: pass event_type_ids")
+            embeds = embeds + self.event_type_embedding(event_type_ids[:, -self.config.max_len :])
+        out = self.backbone(
+            inputs_embeds=embeds,
+            attention_mask=mask,
+            position_ids=positions,
+            output_attentions=output_attentions,
+        )
+        return out.last_hidden_state, (out.attentions if output_attentions else None)
+
+    def forward(self, batch: Batch) -> torch.Tensor:
+        """Mean next-item loss over every labelled position of the batch."""
+        hidden, _ = self.encode(
+            batch["input_ids"], batch.get("attention_mask"), batch.get("event_type_ids")
+        )
+        labels = batch["labels"][:, -self.config.max_len :]
+        keep = labels != IGNORE_INDEX
+        states, targets = hidden[keep], labels[keep]  # (T, H), (T,)
+        table = self.item_representations()
+        if self.config.loss == "ce":
+            # Column 0 is padding: score only real items and shift the targets by one.
+            return F.cross_entropy(states @ table[1:].T, targets - 1)  # logits (T, V - 1)
+        negatives = torch.randint(
+            1, table.shape[0], (self.config.num_negatives,), device=states.device
+        )
+        positive = (states * table[targets]).sum(dim=-1, keepdim=True)  # (T, 1)
+        negative = states @ table[negatives].T  # (T, K)
+        negative = negative.masked_fill(
+            negatives.unsqueeze(0) == targets.unsqueeze(1), float("-inf")
+        )
+        logits = torch.cat([positive, negative], dim=1)  # (T, 1 + K), the target is column 0
+        return F.cross_entropy(logits, torch.zeros_like(targets))
+
+    def score_items(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        event_type_ids: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """(B, V) next-item scores from the last position; padding column is -inf."""
+        hidden, _ = self.encode(input_ids, attention_mask, event_type_ids)
+        scores = hidden[:, -1] @ self.item_representations().T  # (B, V)
+        scores[:, 0] = float("-inf")  # in place is safe: mm does not keep its output
+        return scores
+
+    @contextmanager
+    def attention_kernel(self, kernel: str) -> Iterator[None]:
+        """Temporarily run the backbone with another attention kernel ("sdpa"/"eager")."""
+        check_choice("attention kernel", kernel, ATTENTION_KERNELS)
+        with self._kernel_lock:
+            previous = self.backbone.config._attn_implementation
+            self.backbone.set_attn_implementation(kernel)
+            try:
+                yield
+            finally:
+                self.backbone.set_attn_implementation(previous)
+
+    def attention_maps(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        event_type_ids: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, ...]:
+        """Per-layer attention weights, each (B, num_heads, L, L) (query × key).
+
+        Rows of padding queries are meaningless (they attend uniformly) and should be
+        ignored; real queries give zero weight to padding and to later events.
+        """
+        with self.attention_kernel("eager"):
+            _, attentions = self.encode(
+                input_ids, attention_mask, event_type_ids, output_attentions=True
+            )
+        assert attentions is not None
+        return tuple(attentions)
