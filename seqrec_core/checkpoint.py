@@ -19,6 +19,7 @@ from typing import Any
 
 import torch
 from safetensors.torch import load_file, save_file
+from safetensors.torch import save as save_tensors
 
 from seqrec_core.errors import RunError
 from seqrec_core.models import MODELS, Recommender
@@ -44,8 +45,12 @@ def save_checkpoint(
     vocabs: dict[str, Vocab] | None = None,
     *,
     extra: dict[str, Any] | None = None,
+    extra_files: dict[str, bytes] | None = None,
 ) -> Path:
     """Write `model` (+ vocabularies, + JSON-ready `extra`) to `directory`, replacing it.
+
+    `extra_files` (name → bytes) are written into the same folder before it is published,
+    so they appear together with the weights or not at all.
 
     Returns:
         The checkpoint folder.
@@ -60,6 +65,8 @@ def save_checkpoint(
     (staging / CONFIG_FILE).write_text(json.dumps(header, indent=2))
     tokens = {name: vocab.to_json() for name, vocab in (vocabs or {}).items()}
     (staging / VOCAB_FILE).write_text(json.dumps(tokens))
+    for name, data in (extra_files or {}).items():
+        (staging / name).write_bytes(data)
     retired = final.with_name(f".{final.name}.old-{os.getpid()}")
     if final.exists():
         final.rename(retired)
@@ -91,3 +98,83 @@ def load_checkpoint(directory: str | Path, device: torch.device | str = "cpu") -
     tokens = json.loads((folder / VOCAB_FILE).read_text())
     vocabs = {name: Vocab.from_json(values) for name, values in tokens.items()}
     return Checkpoint(model, vocabs, header.get("extra", {}))
+
+
+# -- resumable training state ----------------------------------------------------------
+
+STATE_FILE = "train_state.json"
+OPTIMIZER_FILE = "optimizer.safetensors"
+
+
+def _optimizer_tensors(
+    optimizer: torch.optim.Optimizer,
+) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """An optimizer's state split into tensors (safetensors) and JSON (the rest)."""
+    state = optimizer.state_dict()
+    tensors: dict[str, torch.Tensor] = {}
+    scalars: dict[str, dict[str, Any]] = {}
+    for index, per_param in state["state"].items():
+        for name, value in per_param.items():
+            if torch.is_tensor(value):
+                tensors[f"{index}.{name}"] = value.detach().to("cpu").contiguous()
+            else:
+                scalars.setdefault(str(index), {})[name] = value
+    return tensors, {"param_groups": state["param_groups"], "scalars": scalars}
+
+
+def save_train_state(
+    directory: str | Path,
+    model: Recommender,
+    optimizer: torch.optim.Optimizer,
+    state: dict[str, Any],
+    *,
+    rng_tensors: dict[str, torch.Tensor] | None = None,
+) -> Path:
+    """Write everything needed to resume training: weights, optimizer, loop state, RNGs.
+
+    Args:
+        directory: the folder (replaced atomically, like a checkpoint).
+        model: the model being trained.
+        optimizer: its optimizer.
+        state: JSON-ready loop state (epoch, best metric, history, NumPy RNG state, ...).
+        rng_tensors: RNG states that are tensors (torch CPU/CUDA generators).
+    """
+    tensors, meta = _optimizer_tensors(optimizer)
+    tensors.update({f"rng.{k}": v.contiguous() for k, v in (rng_tensors or {}).items()})
+    files = {
+        OPTIMIZER_FILE: save_tensors(tensors),
+        STATE_FILE: json.dumps({"optimizer": meta, "state": state}).encode(),
+    }
+    return save_checkpoint(directory, model, extra={"train_state": True}, extra_files=files)
+
+
+def load_train_state(
+    directory: str | Path, model: Recommender, optimizer: torch.optim.Optimizer
+) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    """Restore weights and optimizer saved by `save_train_state` in place.
+
+    Returns:
+        The loop state and the RNG tensors.
+
+    Raises:
+        RunError: the folder holds no complete training state.
+    """
+    folder = Path(directory)
+    if not (folder / STATE_FILE).is_file() or not (folder / OPTIMIZER_FILE).is_file():
+        raise RunError(f"{folder} holds no resumable training state; start a new run instead")
+    model.load_tensors(load_file(folder / WEIGHTS_FILE))
+    saved = json.loads((folder / STATE_FILE).read_text())
+    tensors = load_file(folder / OPTIMIZER_FILE)
+    per_param: dict[int, dict[str, Any]] = {}
+    for key, value in tensors.items():
+        if key.startswith("rng."):
+            continue
+        index, name = key.split(".", 1)
+        per_param.setdefault(int(index), {})[name] = value
+    for index, values in saved["optimizer"]["scalars"].items():
+        per_param.setdefault(int(index), {}).update(values)
+    optimizer.load_state_dict(
+        {"state": per_param, "param_groups": saved["optimizer"]["param_groups"]}
+    )
+    rng = {k.removeprefix("rng."): v for k, v in tensors.items() if k.startswith("rng.")}
+    return saved["state"], rng

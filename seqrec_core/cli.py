@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from seqrec_core import schema
+from seqrec_core import cli_train, schema
 from seqrec_core.errors import SeqRecError
 from seqrec_core.ingest import ingest
 from seqrec_core.store import Workspace, default_workspace_path
@@ -29,6 +30,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(args, str(exc))
     except (OSError, ValueError) as exc:
         return _fail(args, f"{type(exc).__name__}: {exc}")
+    if os.environ.get("RANK", "0") not in ("", "0"):
+        return 0  # under torchrun only rank 0 answers
     if args.json:
         print(json.dumps(answer, default=str))
     else:
@@ -78,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     list_cmd = commands.add_parser("datasets", help="list the datasets of a workspace")
     _common(list_cmd)
     list_cmd.set_defaults(handler=_datasets)
+    cli_train.add_commands(commands, _common)
     return parser
 
 

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from seqrec_core.models.base import Recommender
-from seqrec_core.sequences import EvalExamples, pad_left
+from seqrec_core.sequences import EvalExamples, Split, pad_left
 
 DEFAULT_KS = (5, 10, 20)
 # History-length buckets (inclusive bounds; None = open-ended) for the breakdown.
@@ -89,6 +89,12 @@ def metrics_from_ranks(ranks: torch.Tensor, ks: Sequence[int] = DEFAULT_KS) -> d
         metrics[f"NDCG@{k}"] = ndcg_at_k(ranks, k)
     metrics["MRR"] = mean_reciprocal_rank(ranks)
     return metrics
+
+
+def training_popularity(split: Split, num_items: int) -> torch.Tensor:
+    """(num_items + 1,) training events per item, for `popularity@K`."""
+    counts = torch.bincount(torch.from_numpy(split.train.items), minlength=num_items + 1)
+    return counts.float()
 
 
 def bucket_label(low: int, high: int | None) -> str:

@@ -72,7 +72,9 @@ def _nanoseconds(values: pd.Series) -> np.ndarray:
     return times.to_numpy(dtype="datetime64[ns]").view(np.int64)
 
 
-def build_user_sequences(events: pd.DataFrame, items: Vocab | None = None) -> SequenceData:
+def build_user_sequences(
+    events: pd.DataFrame, items: Vocab | None = None, event_types: Vocab | None = None
+) -> SequenceData:
     """Group canonical events into per-user chronological sequences.
 
     Events are ordered by timestamp; ties keep their input order (a stable sort), so a
@@ -81,6 +83,7 @@ def build_user_sequences(events: pd.DataFrame, items: Vocab | None = None) -> Se
     Args:
         events: columns `user_id`, `item_id`, `timestamp` and optionally `event_type`.
         items: an existing item vocabulary (e.g. a trained model's); default: built here.
+        event_types: an existing event-type vocabulary; default: built here.
 
     Raises:
         InputError: a required column is missing, or an item is not in `items`.
@@ -92,7 +95,8 @@ def build_user_sequences(events: pd.DataFrame, items: Vocab | None = None) -> Se
     items = items or Vocab.from_values(events[schema.ITEM_ID].astype("string"))
     has_types = schema.EVENT_TYPE in events.columns
     type_values = events[schema.EVENT_TYPE].astype("string").fillna("") if has_types else None
-    event_types = Vocab.from_values(type_values if has_types else ["event"])
+    if event_types is None:
+        event_types = Vocab.from_values(type_values if has_types else ["event"])
     frame = pd.DataFrame(
         {
             "user": users.encode(events[schema.USER_ID], what="user"),
@@ -104,7 +108,7 @@ def build_user_sequences(events: pd.DataFrame, items: Vocab | None = None) -> Se
     item_idx = items.encode(events[schema.ITEM_ID].to_numpy()[order], what="item")
     if type_values is not None:
         type_idx = event_types.encode(type_values.to_numpy()[order], what="event type")
-    else:
+    else:  # no event types in the log: every event has the first type
         type_idx = np.ones(len(order), dtype=np.int64)
     counts = np.bincount(frame["user"].to_numpy()[order] - 1, minlength=users.num_tokens)
     sequences = Sequences(
@@ -261,8 +265,8 @@ class NextItemDataset(Dataset[Batch]):
 def collate(examples: list[Batch], *, trim: bool = True) -> Batch:
     """Stack examples; with `trim`, drop the leading columns that are padding in every row.
 
-    Models count positions from the right (the newest event is always position
-    max_len - 1), so trimming changes cost, never the outputs.
+    Models derive positions from the attention mask (padding never shifts them), so
+    trimming changes cost, never the outputs.
     """
     batch = {key: torch.stack([e[key] for e in examples]) for key in examples[0]}
     if trim:

@@ -133,7 +133,7 @@ def _item_tokens(row: pd.Series, columns: Sequence[str]) -> list[str]:
 
 
 def item_feature_table(
-    catalog: pd.DataFrame, items: Vocab, *, max_features: int = 8
+    catalog: pd.DataFrame, items: Vocab, *, max_features: int = 8, vocab: Vocab | None = None
 ) -> ItemFeatures:
     """Feature tokens for every item of `items` from a catalog's category/brand/attributes.
 
@@ -142,6 +142,8 @@ def item_feature_table(
             `A > B > C`), `brand`, `attributes` (`;`-separated). Unknown items are ignored.
         items: the item vocabulary the table is aligned with.
         max_features: the table width; an item's extra tokens are dropped (deepest last).
+        vocab: an existing feature vocabulary (a trained model's); tokens it does not know
+            are left out. Default: built from the catalog.
 
     Returns:
         The feature vocabulary and the (items.size, width) index table.
@@ -153,7 +155,10 @@ def item_feature_table(
         str(row[schema.ITEM_ID]): _item_tokens(row, columns)[:max_features]
         for _, row in known.iterrows()
     }
-    vocab = Vocab.from_values(t for tokens in per_item.values() for t in tokens)
+    if vocab is None:
+        vocab = Vocab.from_values(t for tokens in per_item.values() for t in tokens)
+    else:
+        per_item = {item: [t for t in tokens if t in vocab] for item, tokens in per_item.items()}
     width = max([1, *(len(t) for t in per_item.values())])
     table = np.zeros((items.size, width), dtype=np.int64)
     for item, tokens in per_item.items():

@@ -11,10 +11,14 @@ from typing import Any
 from seqrec_core.errors import ConfigError
 from seqrec_core.models.base import ModelConfig, Recommender
 from seqrec_core.models.baselines import CoocConfig, CoocRecommender, PopConfig, PopRecommender
+from seqrec_core.models.bert4rec import Bert4Rec, Bert4RecConfig
+from seqrec_core.models.gru4rec import GRU4Rec, GRU4RecConfig
 from seqrec_core.models.sasrec import SASRec, SASRecConfig
 
 MODELS: dict[str, tuple[type[ModelConfig], type[Recommender]]] = {
     "sasrec": (SASRecConfig, SASRec),
+    "bert4rec": (Bert4RecConfig, Bert4Rec),
+    "gru4rec": (GRU4RecConfig, GRU4Rec),
     "pop": (PopConfig, PopRecommender),
     "cooc": (CoocConfig, CoocRecommender),
 }
@@ -34,8 +38,12 @@ def build_model(name: str, **settings: Any) -> Recommender:
 
 __all__ = [
     "MODELS",
+    "Bert4Rec",
+    "Bert4RecConfig",
     "CoocConfig",
     "CoocRecommender",
+    "GRU4Rec",
+    "GRU4RecConfig",
     "ModelConfig",
     "PopConfig",
     "PopRecommender",

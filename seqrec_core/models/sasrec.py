@@ -4,16 +4,18 @@ Embeddings → backbone → head:
 
 - item embedding (+ event-type embedding) (+ mean of the item's side-feature embeddings:
   category-path levels, brand, attributes) form `inputs_embeds`;
-- the backbone is HuggingFace's `GPT2Model`: pre-LayerNorm causal blocks with learned
-  absolute positions (`wpe`), dropout on embeddings, attention and residuals, a final
-  LayerNorm — the block layout of the original SASRec;
+- the backbone is a HuggingFace transformer fed `inputs_embeds`: by default a causal
+  `BertModel` (`is_decoder=True`; post-LayerNorm blocks, learned absolute positions, the
+  embedding LayerNorm and dropout; what RecBole's SASRec uses), or `GPT2Model`
+  (`backbone="gpt2"`: pre-LayerNorm blocks with a final LayerNorm, the block layout of
+  the original SASRec paper);
 - scores are dot products with the same (tied) item representations.
 
 Deviations from the paper: full-softmax cross-entropy over the catalog at every position
 instead of one sampled negative with binary CE (the single change that matters most,
 Klenitskiy & Vasilev, RecSys 2023), with a sampled-softmax option (shared uniform
-negatives) for catalogs too large for it. Positions count from the right: the newest
-event always has position `max_len - 1`, so trimming left padding never changes a score.
+negatives) for catalogs too large for it. Positions count real events from the oldest one
+read (padding gets none), so trimming or adding left padding never changes a score.
 Training uses PyTorch's SDPA kernel; `attention_maps` switches to eager attention, which
 is the only kernel that returns weights (the scores are the same, a test checks it).
 """
@@ -167,6 +169,9 @@ class SASRec(Recommender):
             if isinstance(hf_config, BertConfig)
             else GPT2Model(hf_config)
         )
+        # The backbone's own token embedding is never used (it is fed `inputs_embeds`);
+        # frozen, so data-parallel training sees no parameter without a gradient.
+        self.backbone.get_input_embeddings().requires_grad_(False)
         self._kernel_lock = threading.Lock()
         for embedding in (self.item_embedding, self.event_type_embedding, self.feature_embedding):
             if embedding is not None:

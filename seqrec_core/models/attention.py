@@ -1,0 +1,37 @@
+"""Switching a HuggingFace backbone's attention kernel for one call.
+
+The transformer recommenders train and score with PyTorch's SDPA kernel; only the eager
+kernel returns attention weights, so `attention_maps` swaps it in temporarily. The lock
+keeps two callers sharing one cached model from restoring each other's kernel midway.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from transformers import PreTrainedModel
+
+from seqrec_core.models.base import check_choice
+
+ATTENTION_KERNELS = ("sdpa", "eager")
+
+
+@contextmanager
+def swapped_attention_kernel(
+    backbone: PreTrainedModel, lock: threading.Lock, kernel: str
+) -> Iterator[None]:
+    """Run `backbone` with `kernel` ("sdpa" or "eager") inside the block, then restore it.
+
+    Raises:
+        ConfigError: `kernel` is not one of `ATTENTION_KERNELS`.
+    """
+    check_choice("attention kernel", kernel, ATTENTION_KERNELS)
+    with lock:
+        previous = backbone.config._attn_implementation
+        backbone.set_attn_implementation(kernel)
+        try:
+            yield
+        finally:
+            backbone.set_attn_implementation(previous)

@@ -1,0 +1,277 @@
+"""BERT4Rec: bidirectional self-attention trained by cloze masking (Sun et al., CIKM 2019).
+
+Embeddings → backbone → head:
+
+- item embedding (+ event-type embedding) (+ mean of the item's side-feature embeddings)
+  form `inputs_embeds`; the item table has a [MASK] row after the items
+  (`mask_token = num_items + 1`);
+- the backbone is HuggingFace's `BertModel`: post-LayerNorm bidirectional blocks with
+  learned absolute positions, as in the paper;
+- the head is the paper's GELU projection (+ LayerNorm, as in BERT's masked-LM head),
+  then dot products with the tied item vectors plus an output bias.
+
+Training: a batch in the shifted next-item format (`input_ids = w[:-1]`, `labels =
+w[1:]`) is turned back into its window `w` (the inputs plus the final label, the oldest
+event dropped beyond `max_len`); a random `mask_prob` share of its events, at least one
+per row and possibly the newest, becomes [MASK], and full-softmax cross-entropy over the
+catalog is taken at the masked positions only. Masking draws from torch's global RNG, so
+a seeded run is reproducible. Scoring appends [MASK] after the user's newest event (the
+oldest dropped beyond `max_len - 1` events) and reads that position only.
+
+Deviations from the paper: no extra "mask only the last item" training samples; a
+masked event's event type is hidden too (type 0, the zero padding vector), and so is the
+type of the window's final event, which the shifted batch does not carry — hence the
+appended [MASK] at scoring time also has type 0, exactly as in training. Positions count
+from the right (the newest column is always `max_len - 1`), so left padding never
+changes a score, and the scoring [MASK] always sits where training's final-event masks do.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import ClassVar
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from transformers import BertConfig, BertModel
+
+from seqrec_core.errors import ConfigError
+from seqrec_core.models.attention import ATTENTION_KERNELS, swapped_attention_kernel
+from seqrec_core.models.base import (
+    ModelConfig,
+    Recommender,
+    check_choice,
+    check_range,
+    default_mask,
+)
+from seqrec_core.models.item_embeddings import ItemEmbeddings
+from seqrec_core.sequences import IGNORE_INDEX, Batch
+
+
+@dataclass(frozen=True)
+class Bert4RecConfig(ModelConfig):
+    """BERT4Rec hyper-parameters (the paper's defaults, 2 heads, 2 layers)."""
+
+    hidden_size: int = 64
+    num_layers: int = 2
+    num_heads: int = 2
+    inner_size: int = 256  # feed-forward width
+    dropout: float = 0.2  # on embeddings, residual branches and the feed-forward
+    attention_dropout: float = 0.2  # on attention weights
+    initializer_range: float = 0.02  # std of the normal initialisation
+    layer_norm_eps: float = 1e-12
+    mask_prob: float = 0.2  # share of a window's events masked in training (≥ 1 per row)
+    use_event_types: bool = False
+    num_event_types: int = 0  # event-type vocabulary size, padding excluded
+    use_side_features: bool = False
+    num_feature_tokens: int = 0  # side-feature vocabulary size, padding excluded
+    features_per_item: int = 1  # width of the item → feature-token table
+    attn_implementation: str = "sdpa"  # kernel for training and scoring
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        m = type(self).__name__
+        # Scoring reads max_len - 1 events plus the [MASK]: at least one real event.
+        check_range("max_len", self.max_len, 2, 4096, model=m)
+        check_range("hidden_size", self.hidden_size, 2, 8192, model=m)
+        check_range("num_layers", self.num_layers, 1, 48, model=m)
+        check_range("num_heads", self.num_heads, 1, self.hidden_size, model=m)
+        if self.hidden_size % self.num_heads:
+            raise ConfigError(
+                f"{m}.hidden_size = {self.hidden_size} must be a multiple of "
+                f"num_heads = {self.num_heads}"
+            )
+        check_range("inner_size", self.inner_size, 1, model=m)
+        check_range("dropout", self.dropout, 0.0, 0.95, model=m)
+        check_range("attention_dropout", self.attention_dropout, 0.0, 0.95, model=m)
+        check_range("initializer_range", self.initializer_range, 1e-6, 1.0, model=m)
+        check_range("layer_norm_eps", self.layer_norm_eps, 0.0, 1.0, model=m)
+        check_range("mask_prob", self.mask_prob, 0.0, 1.0, model=m)
+        check_range("num_event_types", self.num_event_types, int(self.use_event_types), model=m)
+        check_range(
+            "num_feature_tokens", self.num_feature_tokens, int(self.use_side_features), model=m
+        )
+        check_range("features_per_item", self.features_per_item, 1, 256, model=m)
+        check_choice("attn_implementation", self.attn_implementation, ATTENTION_KERNELS, model=m)
+
+
+def backbone_config(config: Bert4RecConfig) -> BertConfig:
+    """The HuggingFace config of the backbone: the only place it is built."""
+    return BertConfig(
+        vocab_size=1,  # unused: the backbone is fed `inputs_embeds`, never token ids
+        hidden_size=config.hidden_size,
+        num_hidden_layers=config.num_layers,
+        num_attention_heads=config.num_heads,
+        intermediate_size=config.inner_size,
+        hidden_act="gelu",
+        hidden_dropout_prob=config.dropout,
+        attention_probs_dropout_prob=config.attention_dropout,
+        max_position_embeddings=config.max_len,
+        type_vocab_size=1,
+        initializer_range=config.initializer_range,
+        layer_norm_eps=config.layer_norm_eps,
+        pad_token_id=0,
+        is_decoder=False,  # bidirectional self-attention
+        add_cross_attention=False,
+        use_cache=False,
+        attn_implementation=config.attn_implementation,
+    )
+
+
+def cloze_mask(real: torch.Tensor, mask_prob: float) -> torch.Tensor:
+    """Which events to mask: each real one with probability `mask_prob`, ≥ 1 per row.
+
+    Draws from torch's global RNG (of `real`'s device). A row that drew no mask gets its
+    real event with the smallest draw; rows without real events stay unmasked.
+
+    Args:
+        real: (B, L) bool, true at real (non-padding) events.
+        mask_prob: probability of masking each real event.
+
+    Returns:
+        (B, L) bool, true at masked events; never true at padding.
+    """
+    draw = torch.rand(real.shape, device=real.device)  # (B, L)
+    masked = (draw < mask_prob) & real
+    fallback = draw.masked_fill(~real, 2.0).argmin(dim=1, keepdim=True)  # (B, 1)
+    needs_one = ~masked.any(dim=1, keepdim=True) & real.any(dim=1, keepdim=True)  # (B, 1)
+    return masked | torch.zeros_like(masked).scatter_(1, fallback, needs_one)
+
+
+class Bert4Rec(Recommender):
+    """Bidirectional transformer recommender (see the module docstring)."""
+
+    name: ClassVar[str] = "bert4rec"
+    config: Bert4RecConfig
+
+    def __init__(self, config: Bert4RecConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.mask_token = config.num_items + 1
+        hidden = config.hidden_size
+        self.embeddings = ItemEmbeddings(
+            config.num_items,
+            hidden,
+            extra_tokens=1,  # [MASK]
+            num_event_types=config.num_event_types if config.use_event_types else 0,
+            num_feature_tokens=config.num_feature_tokens if config.use_side_features else 0,
+            features_per_item=config.features_per_item,
+            init_std=config.initializer_range,
+        )
+        self.backbone = BertModel(backbone_config(config), add_pooling_layer=False)
+        # Fed `inputs_embeds` only: a frozen word table keeps DDP free of unused parameters.
+        self.backbone.embeddings.word_embeddings.weight.requires_grad_(False)
+        self.head = nn.Sequential(
+            nn.Linear(hidden, hidden), nn.GELU(), nn.LayerNorm(hidden, eps=config.layer_norm_eps)
+        )
+        self.output_bias = nn.Parameter(torch.zeros(config.num_items))
+        self._kernel_lock = threading.Lock()
+
+    def set_item_features(self, table: torch.Tensor) -> None:
+        """Install the (num_items + 1, features_per_item) feature-token table."""
+        self.embeddings.set_item_features(table)
+
+    def item_representations(self) -> torch.Tensor:
+        """(num_items + 2, H) tied item vectors; row 0 is padding, the last row [MASK]."""
+        return self.embeddings.table()
+
+    def encode(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        event_type_ids: torch.Tensor | None = None,
+        *,
+        output_attentions: bool = False,
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...] | None]:
+        """Hidden states (B, L, H) of a prepared (B, L ≤ max_len) sequence, [MASK]s included."""
+        # Position = max_len - (real events from here to the newest): left padding and
+        # trimming never move a real event, and the newest is always max_len - 1.
+        from_newest = attention_mask.flip(1).cumsum(dim=1).flip(1)  # (B, L)
+        positions = (self.config.max_len - from_newest).clamp(min=0)  # (B, L)
+        out = self.backbone(
+            inputs_embeds=self.embeddings(input_ids, event_type_ids),  # (B, L, H)
+            attention_mask=attention_mask,
+            position_ids=positions,
+            output_attentions=output_attentions,
+        )
+        return out.last_hidden_state, (out.attentions if output_attentions else None)
+
+    def item_logits(self, hidden: torch.Tensor) -> torch.Tensor:
+        """(N, num_items) scores of the real items (columns 1..num_items) for (N, H) states."""
+        items = self.item_representations()[1 : self.mask_token]  # (num_items, H)
+        return self.head(hidden) @ items.T + self.output_bias
+
+    def forward(self, batch: Batch) -> torch.Tensor:
+        """Mean cloze loss over the masked events of the batch's windows."""
+        input_ids, labels = batch["input_ids"], batch["labels"]
+        # The window: the inputs plus the final label (IGNORE_INDEX → padding).
+        newest = labels[:, -1:].masked_fill(labels[:, -1:] == IGNORE_INDEX, 0)  # (B, 1)
+        ids = torch.cat([input_ids, newest], dim=1)[:, -self.config.max_len :]  # (B, L')
+        real = torch.cat(
+            [default_mask(input_ids, batch.get("attention_mask")), (newest > 0).long()], dim=1
+        )[:, -self.config.max_len :]  # (B, L')
+        masked = cloze_mask(real.bool(), self.config.mask_prob)  # (B, L')
+        types = batch.get("event_type_ids")
+        if types is not None:
+            # The final event's type is not in the batch; masked events' types are hidden.
+            types = torch.cat([types, torch.zeros_like(newest)], dim=1)[:, -self.config.max_len :]
+            types = types.masked_fill(masked, 0)
+        hidden, _ = self.encode(ids.masked_fill(masked, self.mask_token), real, types)
+        targets = ids[masked] - 1  # (T,) column of the target among the real items
+        return F.cross_entropy(self.item_logits(hidden[masked]), targets)  # logits (T, V - 1)
+
+    def _with_mask_token(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None,
+        event_type_ids: torch.Tensor | None,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """The last `max_len - 1` events with [MASK] (type 0) appended: ids, mask, types."""
+        keep = self.config.max_len - 1  # ≥ 1, validated
+        mask = default_mask(input_ids, attention_mask)[:, -keep:]
+        column = torch.ones_like(mask[:, :1])  # (B, 1)
+        ids = torch.cat([input_ids[:, -keep:], column * self.mask_token], dim=1)  # (B, L')
+        types = None
+        if event_type_ids is not None:
+            types = torch.cat([event_type_ids[:, -keep:], column * 0], dim=1)  # (B, L')
+        return ids, torch.cat([mask, column], dim=1), types
+
+    def score_items(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        event_type_ids: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """(B, num_items + 1) next-item scores read at the appended [MASK]; column 0 -inf."""
+        hidden, _ = self.encode(*self._with_mask_token(input_ids, attention_mask, event_type_ids))
+        logits = self.item_logits(hidden[:, -1])  # (B, V - 1)
+        padding = torch.full_like(logits[:, :1], float("-inf"))  # (B, 1)
+        return torch.cat([padding, logits], dim=1)  # (B, V)
+
+    @contextmanager
+    def attention_kernel(self, kernel: str) -> Iterator[None]:
+        """Temporarily run the backbone with another attention kernel ("sdpa"/"eager")."""
+        with swapped_attention_kernel(self.backbone, self._kernel_lock, kernel):
+            yield
+
+    def attention_maps(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        event_type_ids: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, ...]:
+        """Per-layer attention weights of the scoring pass, each (B, num_heads, L', L').
+
+        L' covers the last `max_len - 1` input columns plus the appended [MASK], which is
+        the last query and key; its row is the attention the scores are read from. Rows
+        of padding queries are meaningless; real queries give padding zero weight.
+        """
+        prepared = self._with_mask_token(input_ids, attention_mask, event_type_ids)
+        with self.attention_kernel("eager"):
+            _, attentions = self.encode(*prepared, output_attentions=True)
+        assert attentions is not None
+        return tuple(attentions)

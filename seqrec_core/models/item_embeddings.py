@@ -1,0 +1,90 @@
+"""The input side of a sequence recommender: item, side-feature and event-type vectors.
+
+An item's vector is its own embedding plus the mean embedding of its side-feature tokens
+(category-path levels, brand, attributes), the same representation SASRec uses; models
+tie their output layer to `table()`. Event-type embeddings are added per position.
+Rows past `num_items` (`extra_tokens`, e.g. BERT4Rec's [MASK]) have no side features.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class ItemEmbeddings(nn.Module):
+    """Item (+ mean side-feature) embeddings and optional event-type embeddings.
+
+    Args:
+        num_items: catalog size without padding; rows 1..num_items are items.
+        dim: embedding width.
+        extra_tokens: rows after the items (special tokens without side features).
+        num_event_types: event-type vocabulary size; 0: no event-type embeddings.
+        num_feature_tokens: side-feature vocabulary size; 0: no side features.
+        features_per_item: width of the item → feature-token table.
+        init_std: std of the normal initialisation (padding rows stay zero).
+    """
+
+    def __init__(
+        self,
+        num_items: int,
+        dim: int,
+        *,
+        extra_tokens: int = 0,
+        num_event_types: int = 0,
+        num_feature_tokens: int = 0,
+        features_per_item: int = 1,
+        init_std: float = 0.02,
+    ) -> None:
+        super().__init__()
+        self.extra_tokens = extra_tokens
+        self.item = nn.Embedding(num_items + 1 + extra_tokens, dim, padding_idx=0)
+        self.event_type = (
+            nn.Embedding(num_event_types + 1, dim, padding_idx=0) if num_event_types else None
+        )
+        self.feature = (
+            nn.Embedding(num_feature_tokens + 1, dim, padding_idx=0) if num_feature_tokens else None
+        )
+        # item index → its side-feature token indices, 0-padded; set with `set_item_features`.
+        self.register_buffer(
+            "item_features", torch.zeros(num_items + 1, features_per_item, dtype=torch.long)
+        )
+        for embedding in (self.item, self.event_type, self.feature):
+            if embedding is not None:
+                nn.init.normal_(embedding.weight, std=init_std)
+                with torch.no_grad():
+                    embedding.weight[0].zero_()
+
+    def set_item_features(self, table: torch.Tensor) -> None:
+        """Install the (num_items + 1, features_per_item) feature-token table."""
+        if table.shape != self.item_features.shape:
+            raise ValueError(
+                f"item feature table {tuple(table.shape)} ≠ {tuple(self.item_features.shape)}"
+            )
+        self.item_features.copy_(table)
+
+    def table(self) -> torch.Tensor:
+        """(num_items + 1 + extra_tokens, dim) the item vectors the output layer is tied to."""
+        table = self.item.weight
+        if self.feature is not None:
+            tokens = self.feature(self.item_features)  # (V, F, D)
+            count = (self.item_features > 0).sum(dim=1, keepdim=True).clamp(min=1)  # (V, 1)
+            mean = tokens.sum(dim=1) / count  # (V, D)
+            table = table + F.pad(mean, (0, 0, 0, self.extra_tokens))  # extra rows: + 0
+        return table
+
+    def forward(
+        self, input_ids: torch.Tensor, event_type_ids: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """(B, L, dim) input vectors of (B, L) item indices (+ their event types).
+
+        Raises:
+            ValueError: the model uses event types and `event_type_ids` is None.
+        """
+        embeds = F.embedding(input_ids, self.table())  # (B, L, D)
+        if self.event_type is not None:
+            if event_type_ids is None:
+                raise ValueError("this model uses event types: pass event_type_ids")
+            embeds = embeds + self.event_type(event_type_ids)
+        return embeds
