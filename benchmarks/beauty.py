@@ -44,11 +44,11 @@ def run_one(args: argparse.Namespace) -> dict[str, Any]:
     import pandas as pd
     import torch
 
+    from seqrec_core.devices import seed_everything
     from seqrec_core.evaluate import evaluate
     from seqrec_core.models import MODELS
-    from seqrec_core.sequences import build_user_sequences, leave_one_out_split
-    from seqrec_core.devices import seed_everything
     from seqrec_core.prepare import build_model_for
+    from seqrec_core.sequences import build_user_sequences, leave_one_out_split
     from seqrec_core.train import TrainConfig, train
     from seqrec_core.vocab import item_feature_table
 

@@ -23,6 +23,19 @@ MODELS: dict[str, tuple[type[ModelConfig], type[Recommender]]] = {
     "cooc": (CoocConfig, CoocRecommender),
 }
 
+# Plain-language help for the Train page and `--help`, one line per model.
+MODEL_HELP: dict[str, str] = {
+    "sasrec": "Transformer that reads the shopper's recent events in order and predicts the "
+    "next item (SASRec). The strongest default; learns chains like camera → memory card.",
+    "bert4rec": "Bidirectional transformer trained to fill in hidden events (BERT4Rec). "
+    "Usually below SASRec on next-item tasks; useful as a second opinion.",
+    "gru4rec": "Recurrent network over the sequence (GRU4Rec). Fast and solid; the classic "
+    "session-based recommender.",
+    "pop": "Most popular items for everybody. No personalisation: the floor every model must beat.",
+    "cooc": "Items that most often came right after the shopper's last items. Simple "
+    "'bought after' rules; a strong baseline on chain-like behaviour.",
+}
+
 
 def build_model(name: str, **settings: Any) -> Recommender:
     """A fresh model of type `name` from config fields (e.g. `num_items=..., max_len=50`).
@@ -38,6 +51,7 @@ def build_model(name: str, **settings: Any) -> Recommender:
 
 __all__ = [
     "MODELS",
+    "MODEL_HELP",
     "Bert4Rec",
     "Bert4RecConfig",
     "CoocConfig",

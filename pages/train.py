@@ -1,0 +1,37 @@
+"""Train: fit a sequence recommender in a background worker and compare it with baselines."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from seqrec_core import runs, ui
+from seqrec_core.devices import describe_device
+from seqrec_core.ui import state, train_views
+
+st.title("Train")
+st.caption(
+    "Train a model on the selected dataset. Training runs in its own process: you can "
+    "reload, open another tab or close the browser, and it keeps going. Every model is "
+    "scored the same way: each shopper's held-out next event ranked against the whole catalog."
+)
+workspace = ui.current_workspace()
+dataset = state.current_dataset()
+st.markdown(f"**Device:** {ui.feedback.plain(describe_device('auto'))}")
+
+if dataset is None:
+    st.info("Pick or add a dataset first (Data page).", icon=":material/database:")
+    st.stop()
+
+with st.expander(
+    "New training run", expanded=not runs.list_runs(workspace, dataset), icon=":material/add:"
+):
+    choice = train_views.train_form(dataset)
+    if choice is not None:
+        train_views.start(workspace, dataset, choice)
+
+st.subheader("Running now")
+active = any(info.active for info in runs.list_runs(workspace, dataset))
+train_views.draw_live_panel(workspace, dataset, refresh=active)
+
+st.subheader("Runs of this dataset")
+train_views.history(workspace, dataset)

@@ -1,0 +1,110 @@
+"""The Train page through AppTest: start real worker runs, watch, cancel, compare, deep-link."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from seqrec_core import runs, worker
+from seqrec_core.ingest import ingest
+from seqrec_core.store import Workspace
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+PAGE = "pages/train.py"
+TIMEOUT = 120
+
+pytestmark = pytest.mark.usefixtures("apptest_runs_app_py_every_time")
+
+
+@pytest.fixture
+def ring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    """A workspace with one tiny learnable dataset, `ring` (item i → item i + 1)."""
+    rows = [
+        (f"u{u:02d}", f"i{(u * 3 + s) % 17 + 1:02d}", f"2026-02-01T10:{s:02d}:00Z")
+        for u in range(29)
+        for s in range(8)
+    ]
+    csv = tmp_path / "ring.csv"
+    pd.DataFrame(rows, columns=["user_id", "item_id", "timestamp"]).to_csv(csv, index=False)
+    ws = Workspace.open(tmp_path / "ws")
+    ingest(csv, ws, "ring")
+    monkeypatch.setenv("SEQREC_WORKSPACE", str(ws.root))
+    return ws
+
+
+def _wait(predicate: Callable[[], bool], timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached within the timeout"
+        time.sleep(0.2)
+
+
+def _open(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _markdown(at: AppTest) -> str:
+    return "\n".join(str(m.value) for m in at.markdown)
+
+
+def test_page_shows_the_device_and_an_empty_history(ring: Workspace) -> None:
+    at = _open()
+    assert at.title[0].value == "Train"
+    assert "**Device:** CPU" in _markdown(at)
+    assert any("No runs yet" in str(i.value) for i in at.info)
+    assert at.session_state["dataset"] == "ring"
+
+
+def test_start_a_baseline_from_the_form_and_see_it_in_the_history(ring: Workspace) -> None:
+    at = _open()
+    at.radio(key="train_model").set_value("cooc").run()
+    at.button[0].click().run()  # the form's submit button
+    assert not at.exception, at.exception
+    (info,) = runs.list_runs(ring, "ring")
+    assert info.model == "cooc" and at.session_state["run"] == info.run_id
+    _wait(lambda: not runs.get_run(ring, info.run_id).active)
+    at.run()
+    table = at.dataframe[0].value
+    row = table[table["run"] == info.run_id].iloc[0]
+    assert row["status"] == "succeeded" and row["HR@10"] == pytest.approx(1.0)
+    assert at.query_params["run"] == info.run_id  # the run is in the URL
+
+
+def test_running_job_shows_progress_and_cancel_stops_it(ring: Workspace) -> None:
+    info = worker.launch_run(
+        ring,
+        "ring",
+        "sasrec",
+        model_settings={"hidden_size": 16, "max_len": 8},
+        train_settings={"epochs": 5000, "log_every": 1},
+    )
+    _wait(lambda: any(e["kind"] == "epoch" for e in runs.read_progress(info.folder)))
+    at = _open()  # a new session (another tab) finds the running job
+    (bar,) = at.get("progress")
+    assert "epoch" in bar.proto.text and "best validation NDCG@10" in bar.proto.text
+    cancel = next(b for b in at.button if b.key == f"cancel_{info.run_id}")
+    cancel.click().run()
+    assert not at.exception, at.exception
+    _wait(lambda: runs.get_run(ring, info.run_id).status == runs.CANCELLED)
+
+
+def test_a_link_with_a_run_opens_that_run(ring: Workspace) -> None:
+    first = worker.launch_run(ring, "ring", "pop")
+    second = worker.launch_run(ring, "ring", "cooc")
+    for info in (first, second):
+        _wait(lambda info=info: not runs.get_run(ring, info.run_id).active)
+    at = _open({"run": first.run_id})
+    assert at.selectbox(key="run").value == first.run_id
+    at.selectbox(key="run").set_value(second.run_id).run()
+    assert at.query_params["run"] == second.run_id
