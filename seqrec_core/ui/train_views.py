@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from seqrec_core import runs, worker
@@ -174,6 +175,21 @@ def draw_live_panel(workspace: Workspace, dataset: str, *, refresh: bool) -> Non
     st.fragment(live_panel, run_every=REFRESH_SECONDS if refresh else None)(workspace, dataset)
 
 
+def _run_metrics(row: Any) -> None:
+    """The chosen run's headline numbers as metric tiles ("—" where there is none yet)."""
+
+    def shown(value: Any, pattern: str = "{:.4f}") -> str:
+        return "—" if value is None or pd.isna(value) else pattern.format(value)
+
+    cols = st.columns(5)
+    cols[0].metric("Status", row["status"])
+    cols[1].metric("Test HR@10", shown(row["HR@10"]))
+    cols[2].metric("Test NDCG@10", shown(row["NDCG@10"]))
+    cols[3].metric("Best valid NDCG@10", shown(row["valid NDCG@10"]))
+    epochs = shown(row["epochs"], "{:.0f}")
+    cols[4].metric("Epochs (best)", f"{epochs} ({shown(row['best epoch'], '{:.0f}')})")
+
+
 def history(workspace: Workspace, dataset: str) -> None:
     """Every run of `dataset`: comparison chart, table, and the chosen run's curves."""
     infos = runs.list_runs(workspace, dataset)
@@ -208,6 +224,7 @@ def history(workspace: Workspace, dataset: str) -> None:
     picked = st.selectbox("Run details", ids, key=state.RUN)
     state.mirror_in_url(state.RUN, picked)
     info = next(i for i in infos if i.run_id == picked)
+    _run_metrics(table[table["run"] == picked].iloc[0])
     if info.error:
         st.error(f"{info.status}: {plain(info.error)}", icon=":material/error:")
     st.plotly_chart(

@@ -78,3 +78,23 @@ def test_sample_then_upload_and_validate(page: Page, app_url: str, tmp_path: Pat
     for reason in EXPECTED_REASONS:
         expect(page.get_by_text(f"Examples: {reason}")).to_be_visible()
     expect(page.get_by_role("button", name="Download rejected rows (CSV)")).to_be_visible()
+
+
+TRAIN_MS = 180_000  # a worker process starts (imports torch) and fits the baseline
+
+
+def test_train_a_baseline_and_see_it_in_the_run_history(page: Page, app_url: str) -> None:
+    """Train page by deep link: start COOC, watch the worker finish, read its test metrics."""
+    page.goto(f"{app_url}/train?dataset=sample-shop")
+    expect(page.get_by_role("heading", name="Train")).to_be_visible(timeout=FIRST_RENDER_MS)
+    expect(page.get_by_text(re.compile(r"Device:\s*CPU"))).to_be_visible()
+    page.get_by_text("cooc", exact=True).click()
+    page.get_by_role("button", name="Start training on sample-shop").click()
+    # The live panel refreshes itself; once the worker is done the history shows the run.
+    table = page.get_by_test_id("stDataFrame")
+    expect(table).to_be_visible(timeout=TRAIN_MS)
+    expect(page.get_by_text("No training running for this dataset")).to_be_visible(timeout=TRAIN_MS)
+    expect(page.get_by_role("heading", name="Runs of this dataset")).to_be_visible()
+    expect(metric(page, "Status")).to_have_text("succeeded", timeout=TRAIN_MS)
+    expect(metric(page, "Test NDCG@10")).to_have_text(re.compile(r"^0\.\d{4}$"))
+    expect(page).to_have_url(re.compile(r"run=cooc-"))
