@@ -42,6 +42,7 @@ QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = (
 ACTIVE = (QUEUED, RUNNING)
 FINAL = (SUCCEEDED, FAILED, CANCELLED)
 PID_FILE = "worker.pid"
+_LAUNCH_GRACE_S = 120.0  # a queued run without a worker pid after this long never started
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -269,7 +270,11 @@ def _reconcile(workspace: Workspace, info: RunInfo) -> RunInfo:
     if not info.active or process_alive(info.pid):
         return info
     if info.pid is None and info.status == QUEUED:
-        return info  # still being launched: the launcher writes the pid right after start
+        waited = (_now() - info.created_at).total_seconds()
+        if waited < _LAUNCH_GRACE_S:
+            return info  # still being launched: the launcher writes the pid right after start
+        record_state(workspace, info.run_id, FAILED, error="the worker process never started")
+        return get_run(workspace, info.run_id, reconcile=False)
     live = read_status(info.folder)
     if live.get("status") in FINAL:  # the worker finished between our two reads
         return get_run(workspace, info.run_id, reconcile=False)

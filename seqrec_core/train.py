@@ -8,7 +8,8 @@ Under torchrun the model is wrapped in DistributedDataParallel and every rank tr
 its share of the batches (`seqrec_core.distributed`). Count-based baselines are `fit`.
 
 With `out_dir`, the best weights go to `out_dir/best` (a checkpoint) and, after every
-epoch, the whole loop state to `out_dir/last`, from which `resume=True` continues.
+epoch, the whole loop state to `out_dir/last` (`seqrec_core.train_state`), from which
+`resume=True` continues.
 """
 
 from __future__ import annotations
@@ -16,127 +17,27 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
-from safetensors.torch import load_file
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 
-from seqrec_core import distributed
-from seqrec_core.checkpoint import load_train_state, save_checkpoint, save_train_state
-from seqrec_core.devices import (
-    DEVICES,
-    autocast_for,
-    enable_fast_math,
-    resolve_device,
-    seed_everything,
-)
+from seqrec_core import distributed, train_state
+from seqrec_core.checkpoint import save_checkpoint
+from seqrec_core.devices import autocast_for, enable_fast_math, resolve_device, seed_everything
 from seqrec_core.evaluate import DEFAULT_KS, evaluate, training_popularity
-from seqrec_core.models.base import Recommender, check_choice, check_range
+from seqrec_core.models.base import Recommender
 from seqrec_core.sequences import NextItemDataset, Split, collate, length_grouped_batches
+from seqrec_core.train_config import EpochRecord, ProgressEvent, TrainConfig, TrainResult
+from seqrec_core.train_state import LoopState
 from seqrec_core.vocab import Vocab
 
 VALID_METRIC = "NDCG@10"
 
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Optimisation and stopping settings, shared by every trainable model."""
-
-    epochs: int = 200  # upper bound; early stopping or the time budget usually end sooner
-    batch_size: int = 128
-    learning_rate: float = 3e-3  # higher than the usual 1e-3: on Beauty it converges ~2× sooner
-    weight_decay: float = 0.0  # AdamW decoupled weight decay
-    grad_clip: float = 5.0  # max global gradient norm; 0 turns clipping off
-    patience: int = 10  # validations without a better NDCG@10 before stopping
-    max_minutes: float | None = None  # wall-clock budget for training; None: no budget
-    seed: int = 0
-    device: str = "auto"  # auto → cuda, then mps, then cpu
-    eval_batch_size: int = 1024
-    exclude_history: bool = True  # validation ranks without the user's own history items
-    group_by_length: bool = True  # batch similar lengths together (much faster on CPU)
-    log_every: int = 50  # steps between step events
-
-    def __post_init__(self) -> None:
-        m = type(self).__name__
-        check_range("epochs", self.epochs, 1, 100_000, model=m)
-        check_range("batch_size", self.batch_size, 1, 1 << 20, model=m)
-        check_range("learning_rate", self.learning_rate, 1e-7, 1.0, model=m)
-        check_range("weight_decay", self.weight_decay, 0.0, 10.0, model=m)
-        check_range("grad_clip", self.grad_clip, 0.0, model=m)
-        check_range("patience", self.patience, 1, model=m)
-        if self.max_minutes is not None:
-            check_range("max_minutes", self.max_minutes, 0.01, model=m)
-        check_choice("device", self.device, DEVICES, model=m)
-        check_range("eval_batch_size", self.eval_batch_size, 1, model=m)
-        check_range("log_every", self.log_every, 1, model=m)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready field values."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-
-@dataclass(frozen=True)
-class ProgressEvent:
-    """One progress report: `kind` is "step", "epoch" or "done"."""
-
-    kind: str
-    epoch: int  # 0-based
-    step: int  # optimizer steps so far
-    loss: float  # mean training loss since the epoch began
-    examples_per_s: float
-    eta_s: float | None  # seconds to the epoch cap or the budget, whichever is sooner
-    elapsed_s: float
-    metrics: dict[str, float] | None = None  # validation metrics ("epoch" and "done")
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready fields."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-
-@dataclass
-class EpochRecord:
-    """Training loss, time and validation metrics of one epoch."""
-
-    epoch: int
-    loss: float
-    train_s: float
-    eval_s: float
-    elapsed_s: float  # cumulative wall time at the end of this epoch's validation
-    metrics: dict[str, float]
-
-
-@dataclass
-class TrainResult:
-    """What a training run produced; `model` holds the best weights."""
-
-    model: Recommender
-    device: str
-    best_epoch: int
-    best_metrics: dict[str, float]
-    stopped_by: str  # "early stopping", "time budget", "epochs", "cancelled" or "fit"
-    seconds: float
-    history: list[EpochRecord] = field(default_factory=list)
-    world_size: int = 1
-
-
-@dataclass
-class _Loop:
-    """The loop state saved after every epoch (JSON-ready), so a run can resume."""
-
-    next_epoch: int = 0
-    step: int = 0
-    best_metric: float = -math.inf
-    best_epoch: int = -1
-    best_metrics: dict[str, float] = field(default_factory=dict)
-    waited: int = 0
-    elapsed_s: float = 0.0  # training time spent in earlier sessions of this run
-    history: list[dict[str, Any]] = field(default_factory=list)
-    numpy_rng: dict[str, Any] = field(default_factory=dict)
+__all__ = ["EpochRecord", "ProgressEvent", "TrainConfig", "TrainResult", "train"]
 
 
 def _epoch_batches(
@@ -242,12 +143,13 @@ def train(
     optimizer = torch.optim.AdamW(
         model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
     )
-    loop = _Loop()
+    loop = LoopState()
     if resume:
-        loop = _restore(Path(out_dir or "."), model, optimizer, rng)
+        loop = train_state.restore(Path(out_dir or "."), model, optimizer, rng)
+    scheduler = train_state.plateau_scheduler(optimizer, config, loop.scheduler)
     best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
     if resume and loop.best_epoch >= 0:
-        best_state = _load_best(Path(out_dir or "."), model, best_state)
+        best_state = train_state.load_best(Path(out_dir or "."), model, best_state)
     budget_s = config.max_minutes * 60 if config.max_minutes is not None else math.inf
     history = [EpochRecord(**record) for record in loop.history]
     start -= loop.elapsed_s  # elapsed time counts earlier sessions of the same run
@@ -301,6 +203,9 @@ def train(
             save_best(epoch, metrics)
         else:
             loop.waited += 1
+        if scheduler is not None:
+            scheduler.step(metrics[VALID_METRIC])
+            loop.scheduler = scheduler.state_dict()
         emit(
             ProgressEvent(
                 "epoch",
@@ -311,12 +216,13 @@ def train(
                 None,
                 elapsed,
                 metrics,
+                optimizer.param_groups[0]["lr"],
             )
         )
         loop.next_epoch, loop.elapsed_s = epoch + 1, elapsed
         loop.history = [asdict(r) for r in history]
         if out_dir is not None and main:
-            _save_last(Path(out_dir), model, optimizer, loop, rng)
+            train_state.save_last(Path(out_dir), model, optimizer, loop, rng)
         if stopped_by == "time budget":
             break
         if loop.waited >= config.patience:
@@ -339,41 +245,3 @@ def train(
         history,
         world,
     )
-
-
-def _save_last(
-    out_dir: Path,
-    model: Recommender,
-    optimizer: torch.optim.Optimizer,
-    loop: _Loop,
-    rng: np.random.Generator,
-) -> None:
-    loop.numpy_rng = rng.bit_generator.state
-    rng_tensors = {"torch_cpu": torch.get_rng_state()}
-    if torch.cuda.is_available():
-        rng_tensors.update({f"cuda{i}": s for i, s in enumerate(torch.cuda.get_rng_state_all())})
-    save_train_state(out_dir / "last", model, optimizer, asdict(loop), rng_tensors=rng_tensors)
-
-
-def _restore(
-    out_dir: Path, model: Recommender, optimizer: torch.optim.Optimizer, rng: np.random.Generator
-) -> _Loop:
-    state, rng_tensors = load_train_state(out_dir / "last", model, optimizer)
-    loop = _Loop(**state)
-    rng.bit_generator.state = loop.numpy_rng
-    torch.set_rng_state(rng_tensors["torch_cpu"])
-    cuda_states = [rng_tensors[k] for k in sorted(rng_tensors) if k.startswith("cuda")]
-    if cuda_states and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(cuda_states)
-    return loop
-
-
-def _load_best(
-    out_dir: Path, model: Recommender, fallback: dict[str, torch.Tensor]
-) -> dict[str, torch.Tensor]:
-    """The best weights saved so far (from `best/`), on the model's device."""
-    path = out_dir / "best" / "model.safetensors"
-    if not path.is_file():
-        return fallback
-    device = next(iter(model.state_dict().values())).device
-    return {k: v.to(device) for k, v in load_file(path).items()}

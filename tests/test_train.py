@@ -96,3 +96,15 @@ def test_progress_events_report_steps_epochs_and_done(shop: Prepared) -> None:
     step = next(e for e in events if e.kind == "step")
     assert step.examples_per_s > 0 and step.eta_s is not None and math.isfinite(step.loss)
     assert set(events[-1].metrics or {}) >= {"NDCG@10", "HR@10", "coverage@10"}
+
+
+def test_learning_rate_decays_on_a_validation_plateau(shop: Prepared) -> None:
+    """A rate too small to change any ranking: every validation after the first is a
+    plateau, so the rate is cut by `lr_decay` after each `lr_decay_patience` of them."""
+    events = []
+    config = TrainConfig(
+        epochs=3, device="cpu", learning_rate=1e-7, lr_decay_patience=1, lr_decay=0.5
+    )
+    train(_sasrec(shop), shop.split, config, callback=events.append)
+    rates = [e.learning_rate for e in events if e.kind == "epoch"]
+    assert rates == pytest.approx([1e-7, 5e-8, 2.5e-8])
