@@ -123,6 +123,7 @@ def run_one(args: argparse.Namespace) -> dict[str, Any]:
         "valid": result.best_metrics,
         "test": test.metrics,
         "test_by_history_length": test.by_history_length,
+        "test_by_target_count": test.by_target_count,
         "curve": [
             {
                 "epoch": r.epoch,
@@ -167,6 +168,14 @@ def report(results: list[dict[str, Any]]) -> None:
             f"{r['epochs']} ({r['best_epoch'] + 1}) | {r['stopped_by']} | "
             f"{r['peak_rss_mib']:.0f} | {r['seconds']:.0f} |"
         )
+    print("\nTest NDCG@10 by how often the target item was seen in training:")
+    buckets = list(dict.fromkeys(b for r in results for b in r["test_by_target_count"]))
+    print("| variant | " + " | ".join(f"{b} times" for b in buckets) + " |")
+    print("|---|" + "---|" * len(buckets))
+    for r in results:
+        cells = [r["test_by_target_count"].get(b) for b in buckets]
+        shown = [f"{c['NDCG@10']:.4f} (n={c['examples']:.0f})" if c else "–" for c in cells]
+        print(f"| {r['variant']} | " + " | ".join(shown) + " |")
     for r in results:
         if len(r["curve"]) < 2:
             continue

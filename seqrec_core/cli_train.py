@@ -158,6 +158,7 @@ def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
         "exclude_history": not args.include_history,
         "metrics": result.metrics,
         "by_history_length": result.by_history_length,
+        "by_target_count": result.by_target_count,
     }
 
 

@@ -16,7 +16,7 @@ HR/NDCG/MRR per history-length bucket.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -27,6 +27,8 @@ from seqrec_core.sequences import EvalExamples, Split, pad_left
 DEFAULT_KS = (5, 10, 20)
 # History-length buckets (inclusive bounds; None = open-ended) for the breakdown.
 _NO_LIMIT = 2**62
+# Training-count buckets of the target item: how well rarely seen items are found.
+TARGET_COUNT_BUCKETS: tuple[tuple[int, int | None], ...] = ((0, 4), (5, 19), (20, 99), (100, None))
 LENGTH_BUCKETS: tuple[tuple[int, int | None], ...] = (
     (1, 4),
     (5, 9),
@@ -98,8 +100,10 @@ def training_popularity(split: Split, num_items: int) -> torch.Tensor:
 
 
 def bucket_label(low: int, high: int | None) -> str:
-    """`"5-9"` or `"50+"`."""
-    return f"{low}+" if high is None else f"{low}-{high}"
+    """`"5-9"`, `"50+"` or `"0"`."""
+    if high is None:
+        return f"{low}+"
+    return str(low) if low == high else f"{low}-{high}"
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,8 @@ class EvalResult:
     by_history_length: dict[str, dict[str, float]]  # bucket → metrics and "examples"
     ranks: np.ndarray  # (N,) 0-based target ranks
     top_items: np.ndarray  # (N, max K) recommended item indices, best first
+    # bucket of the target's training count → metrics; needs `item_popularity`
+    by_target_count: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def _exclude(scores: torch.Tensor, examples: EvalExamples, rows: np.ndarray) -> None:
@@ -175,10 +181,25 @@ def evaluate(
         if item_popularity is not None:
             metrics[f"popularity@{k}"] = popularity_at_k(top_items, k, item_popularity.cpu())
     lengths = torch.from_numpy(examples.history.lengths)
-    breakdown = {}
-    for low, high in LENGTH_BUCKETS:
-        inside = (lengths >= low) & (lengths <= (high if high is not None else _NO_LIMIT))
+    by_length = _breakdown(all_ranks, lengths, LENGTH_BUCKETS, ks)
+    by_target = {}
+    if item_popularity is not None:
+        target_counts = item_popularity.cpu()[torch.from_numpy(examples.targets)]
+        by_target = _breakdown(all_ranks, target_counts.long(), TARGET_COUNT_BUCKETS, ks)
+    return EvalResult(metrics, by_length, all_ranks.numpy(), top_items.numpy(), by_target)
+
+
+def _breakdown(
+    ranks: torch.Tensor,
+    values: torch.Tensor,
+    buckets: tuple[tuple[int, int | None], ...],
+    ks: Sequence[int],
+) -> dict[str, dict[str, float]]:
+    """HR/NDCG/MRR of the examples whose `values` fall in each (inclusive) bucket."""
+    out = {}
+    for low, high in buckets:
+        inside = (values >= low) & (values <= (high if high is not None else _NO_LIMIT))
         if inside.any():
-            bucket = metrics_from_ranks(all_ranks[inside], ks)
-            breakdown[bucket_label(low, high)] = {**bucket, "examples": float(inside.sum())}
-    return EvalResult(metrics, breakdown, all_ranks.numpy(), top_items.numpy())
+            bucket = metrics_from_ranks(ranks[inside], ks)
+            out[bucket_label(low, high)] = {**bucket, "examples": float(inside.sum())}
+    return out

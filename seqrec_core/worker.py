@@ -139,6 +139,7 @@ def _summary(result: TrainResult, test: dict[str, Any] | None) -> dict[str, Any]
         "metrics": result.best_metrics,
         "test_metrics": test["metrics"] if test else {},
         "test_by_history_length": test["by_history_length"] if test else {},
+        "test_by_target_count": test["by_target_count"] if test else {},
         "curve": [
             {"epoch": r.epoch, "loss": r.loss, "elapsed_s": r.elapsed_s, **r.metrics}
             for r in result.history
@@ -201,7 +202,11 @@ def execute_run(workspace: Workspace, run_id: str, *, resume: bool = False) -> d
                 item_popularity=training_popularity(prepared.split, model.config.num_items),
                 device=result.device,
             )
-            test = {"metrics": outcome.metrics, "by_history_length": outcome.by_history_length}
+            test = {
+                "metrics": outcome.metrics,
+                "by_history_length": outcome.by_history_length,
+                "by_target_count": outcome.by_target_count,
+            }
         summary = _summary(result, test)
         if main:
             runs.record_state(workspace, run_id, runs.SUCCEEDED, result=summary)
