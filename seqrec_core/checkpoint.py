@@ -128,7 +128,7 @@ def save_train_state(
     optimizer: torch.optim.Optimizer,
     state: dict[str, Any],
     *,
-    rng_tensors: dict[str, torch.Tensor] | None = None,
+    extra_tensors: dict[str, torch.Tensor] | None = None,
 ) -> Path:
     """Write everything needed to resume training: weights, optimizer, loop state, RNGs.
 
@@ -137,10 +137,10 @@ def save_train_state(
         model: the model being trained.
         optimizer: its optimizer.
         state: JSON-ready loop state (epoch, best metric, history, NumPy RNG state, ...).
-        rng_tensors: RNG states that are tensors (torch CPU/CUDA generators).
+        extra_tensors: other tensors to keep (RNG states, averaged weights), by name.
     """
     tensors, meta = _optimizer_tensors(optimizer)
-    tensors.update({f"rng.{k}": v.contiguous() for k, v in (rng_tensors or {}).items()})
+    tensors.update({f"x.{k}": v.contiguous() for k, v in (extra_tensors or {}).items()})
     files = {
         OPTIMIZER_FILE: save_tensors(tensors),
         STATE_FILE: json.dumps({"optimizer": meta, "state": state}).encode(),
@@ -154,7 +154,7 @@ def load_train_state(
     """Restore weights and optimizer saved by `save_train_state` in place.
 
     Returns:
-        The loop state and the RNG tensors.
+        The loop state and the extra tensors.
 
     Raises:
         RunError: the folder holds no complete training state.
@@ -167,7 +167,7 @@ def load_train_state(
     tensors = load_file(folder / OPTIMIZER_FILE)
     per_param: dict[int, dict[str, Any]] = {}
     for key, value in tensors.items():
-        if key.startswith("rng."):
+        if key.startswith("x."):
             continue
         index, name = key.split(".", 1)
         per_param.setdefault(int(index), {})[name] = value
@@ -176,5 +176,5 @@ def load_train_state(
     optimizer.load_state_dict(
         {"state": per_param, "param_groups": saved["optimizer"]["param_groups"]}
     )
-    rng = {k.removeprefix("rng."): v for k, v in tensors.items() if k.startswith("rng.")}
-    return saved["state"], rng
+    extra = {k.removeprefix("x."): v for k, v in tensors.items() if k.startswith("x.")}
+    return saved["state"], extra

@@ -102,11 +102,15 @@ def train(
     popularity = training_popularity(split, model.config.num_items)
     start = time.perf_counter()
 
+    def scored() -> Recommender:
+        """The weights that are validated and kept: the average, when there is one."""
+        return ema.module if ema is not None else model  # type: ignore[return-value]
+
     def validate() -> dict[str, float]:
         metrics = None
         if main:
             metrics = evaluate(
-                model,
+                scored(),
                 split.valid,
                 ks=DEFAULT_KS,
                 exclude_history=config.exclude_history,
@@ -119,8 +123,9 @@ def train(
     def save_best(epoch: int, metrics: dict[str, float]) -> None:
         if out_dir is not None and main:
             extra = {"epoch": epoch, "valid_metrics": metrics, "train_config": config.to_dict()}
-            save_checkpoint(Path(out_dir) / "best", model, vocabs, extra=extra)
+            save_checkpoint(Path(out_dir) / "best", scored(), vocabs, extra=extra)
 
+    ema = None
     if not model.trainable:
         metrics, elapsed = _fit_baseline(model, split, validate, save_best)
         emit(ProgressEvent("done", 0, 0, math.nan, 0.0, 0.0, elapsed, metrics))
@@ -143,9 +148,10 @@ def train(
     optimizer = torch.optim.AdamW(
         model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
     )
+    ema = train_state.averaged_model(model, config)
     loop = LoopState()
     if resume:
-        loop = train_state.restore(Path(out_dir or "."), model, optimizer, rng)
+        loop = train_state.restore(Path(out_dir or "."), model, optimizer, rng, ema)
     scheduler = train_state.plateau_scheduler(optimizer, config, loop.scheduler)
     best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
     if resume and loop.best_epoch >= 0:
@@ -168,6 +174,8 @@ def train(
             if config.grad_clip > 0:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
             optimizer.step()
+            if ema is not None:
+                ema.update_parameters(model)
             loop.step, steps = loop.step + 1, steps + 1
             total_loss += loss.item()
             seen += len(batch["input_ids"]) * world
@@ -199,7 +207,7 @@ def train(
                 metrics,
             )
             loop.waited = 0
-            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            best_state = {k: v.detach().clone() for k, v in scored().state_dict().items()}
             save_best(epoch, metrics)
         else:
             loop.waited += 1
@@ -222,7 +230,7 @@ def train(
         loop.next_epoch, loop.elapsed_s = epoch + 1, elapsed
         loop.history = [asdict(r) for r in history]
         if out_dir is not None and main:
-            train_state.save_last(Path(out_dir), model, optimizer, loop, rng)
+            train_state.save_last(Path(out_dir), model, optimizer, loop, rng, ema)
         if stopped_by == "time budget":
             break
         if loop.waited >= config.patience:

@@ -35,6 +35,9 @@ class TrainConfig:
     # without a better NDCG@10 (torch's ReduceLROnPlateau); 0 keeps the rate constant.
     lr_decay_patience: int = 0
     lr_decay: float = 0.3
+    # Validate and keep an exponential moving average of the weights (per step) instead
+    # of the raw weights; 0 turns it off, 0.999 averages over about the last 1000 steps.
+    ema_decay: float = 0.0
 
     def __post_init__(self) -> None:
         m = type(self).__name__
@@ -51,6 +54,7 @@ class TrainConfig:
         check_range("log_every", self.log_every, 1, model=m)
         check_range("lr_decay_patience", self.lr_decay_patience, 0, model=m)
         check_range("lr_decay", self.lr_decay, 0.01, 0.99, model=m)
+        check_range("ema_decay", self.ema_decay, 0.0, 0.99999, model=m)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready field values."""

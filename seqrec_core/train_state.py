@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 from safetensors.torch import load_file
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from seqrec_core.checkpoint import WEIGHTS_FILE, load_train_state, save_train_state
 from seqrec_core.models.base import Recommender
@@ -61,25 +62,44 @@ def save_last(
     optimizer: torch.optim.Optimizer,
     loop: LoopState,
     rng: np.random.Generator,
+    ema: AveragedModel | None = None,
 ) -> None:
+    """Write the state after an epoch to `out_dir/last`."""
     loop.numpy_rng = rng.bit_generator.state
-    rng_tensors = {"torch_cpu": torch.get_rng_state()}
+    extra = {"rng.torch_cpu": torch.get_rng_state()}
     if torch.cuda.is_available():
-        rng_tensors.update({f"cuda{i}": s for i, s in enumerate(torch.cuda.get_rng_state_all())})
-    save_train_state(out_dir / "last", model, optimizer, asdict(loop), rng_tensors=rng_tensors)
+        extra.update({f"rng.cuda{i}": s for i, s in enumerate(torch.cuda.get_rng_state_all())})
+    if ema is not None:
+        extra.update({f"ema.{k}": v.detach().cpu() for k, v in ema.state_dict().items()})
+    save_train_state(out_dir / "last", model, optimizer, asdict(loop), extra_tensors=extra)
 
 
 def restore(
-    out_dir: Path, model: Recommender, optimizer: torch.optim.Optimizer, rng: np.random.Generator
+    out_dir: Path,
+    model: Recommender,
+    optimizer: torch.optim.Optimizer,
+    rng: np.random.Generator,
+    ema: AveragedModel | None = None,
 ) -> LoopState:
-    state, rng_tensors = load_train_state(out_dir / "last", model, optimizer)
+    """Put back what `save_last` wrote (weights, optimizer, RNGs, averaged weights)."""
+    state, extra = load_train_state(out_dir / "last", model, optimizer)
     loop = LoopState(**state)
     rng.bit_generator.state = loop.numpy_rng
-    torch.set_rng_state(rng_tensors["torch_cpu"])
-    cuda_states = [rng_tensors[k] for k in sorted(rng_tensors) if k.startswith("cuda")]
+    torch.set_rng_state(extra["rng.torch_cpu"])
+    cuda_states = [extra[k] for k in sorted(extra) if k.startswith("rng.cuda")]
     if cuda_states and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(cuda_states)
+    if ema is not None:
+        averaged = {k.removeprefix("ema."): v for k, v in extra.items() if k.startswith("ema.")}
+        ema.load_state_dict(averaged)
     return loop
+
+
+def averaged_model(model: Recommender, config: TrainConfig) -> AveragedModel | None:
+    """An exponential moving average of `model`'s weights (None when `ema_decay` is 0)."""
+    if config.ema_decay == 0:
+        return None
+    return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(config.ema_decay))
 
 
 def load_best(

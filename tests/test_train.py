@@ -108,3 +108,22 @@ def test_learning_rate_decays_on_a_validation_plateau(shop: Prepared) -> None:
     train(_sasrec(shop), shop.split, config, callback=events.append)
     rates = [e.learning_rate for e in events if e.kind == "epoch"]
     assert rates == pytest.approx([1e-7, 5e-8, 2.5e-8])
+
+
+def test_weight_averaging_validates_and_keeps_the_average(shop: Prepared) -> None:
+    """An average that barely moves (decay 0.99999) keeps almost the initial weights: its
+    validation is far below the raw weights', and the returned model is that average."""
+    config = TrainConfig(epochs=1, device="cpu")
+    raw = train(_sasrec(shop), shop.split, config)
+    initial = _sasrec(shop)
+    averaged = train(
+        _sasrec(shop), shop.split, TrainConfig(epochs=1, device="cpu", ema_decay=0.99999)
+    )
+    assert averaged.best_metrics["NDCG@10"] < 0.5 * raw.best_metrics["NDCG@10"]
+    weight = "item_embedding.weight"
+
+    def drift(result) -> float:  # how far training moved the item table from its init
+        return (result.model.state_dict()[weight] - initial.state_dict()[weight]).abs().max()
+
+    # The average starts at the weights after the first step, then hardly moves.
+    assert drift(averaged) < 0.1 * drift(raw)

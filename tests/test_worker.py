@@ -151,6 +151,7 @@ def test_resumed_training_equals_uninterrupted_training(
 ) -> None:
     base = ["train", "--workspace", str(planted.root), "--dataset", "ring", "--model", "sasrec"]
     base += [f"--set={k}={v}" for k, v in SMALL.items()] + ["--device", "cpu", "--json"]
+    base += ["--set", "ema_decay=0.9", "--set", "lr_decay_patience=1"]  # both are resumed too
     _, straight = _cli(capsys, [*base, "--epochs", "4"])
     _, partial = _cli(capsys, [*base, "--epochs", "2"])
     # Continue the 2-epoch run to 4 epochs: same request, more epochs.

@@ -1,8 +1,9 @@
 """Switching a HuggingFace backbone's attention kernel for one call.
 
 The transformer recommenders train and score with PyTorch's SDPA kernel; only the eager
-kernel returns attention weights, so `attention_maps` swaps it in temporarily. The lock
-keeps two callers sharing one cached model from restoring each other's kernel midway.
+kernel returns attention weights, so `attention_maps` swaps it in temporarily. One
+process-wide lock keeps two callers sharing a cached model from restoring each other's
+kernel midway (it lives here, not on the model, so models stay deep-copyable).
 """
 
 from __future__ import annotations
@@ -16,19 +17,18 @@ from transformers import PreTrainedModel
 from seqrec_core.models.base import check_choice
 
 ATTENTION_KERNELS = ("sdpa", "eager")
+_KERNEL_LOCK = threading.RLock()
 
 
 @contextmanager
-def swapped_attention_kernel(
-    backbone: PreTrainedModel, lock: threading.Lock, kernel: str
-) -> Iterator[None]:
+def swapped_attention_kernel(backbone: PreTrainedModel, kernel: str) -> Iterator[None]:
     """Run `backbone` with `kernel` ("sdpa" or "eager") inside the block, then restore it.
 
     Raises:
         ConfigError: `kernel` is not one of `ATTENTION_KERNELS`.
     """
     check_choice("attention kernel", kernel, ATTENTION_KERNELS)
-    with lock:
+    with _KERNEL_LOCK:
         previous = backbone.config._attn_implementation
         backbone.set_attn_implementation(kernel)
         try:

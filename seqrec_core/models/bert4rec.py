@@ -28,7 +28,6 @@ changes a score, and the scoring [MASK] always sits where training's final-event
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -169,7 +168,6 @@ class Bert4Rec(Recommender):
             nn.Linear(hidden, hidden), nn.GELU(), nn.LayerNorm(hidden, eps=config.layer_norm_eps)
         )
         self.output_bias = nn.Parameter(torch.zeros(config.num_items))
-        self._kernel_lock = threading.Lock()
 
     def set_item_features(self, table: torch.Tensor) -> None:
         """Install the (num_items + 1, features_per_item) feature-token table."""
@@ -255,7 +253,7 @@ class Bert4Rec(Recommender):
     @contextmanager
     def attention_kernel(self, kernel: str) -> Iterator[None]:
         """Temporarily run the backbone with another attention kernel ("sdpa"/"eager")."""
-        with swapped_attention_kernel(self.backbone, self._kernel_lock, kernel):
+        with swapped_attention_kernel(self.backbone, kernel):
             yield
 
     def attention_maps(

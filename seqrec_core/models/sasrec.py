@@ -22,7 +22,6 @@ is the only kernel that returns weights (the scores are the same, a test checks 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from torch import nn
 from transformers import BertConfig, BertModel, GPT2Config, GPT2Model
 
 from seqrec_core.errors import ConfigError
+from seqrec_core.models.attention import ATTENTION_KERNELS, swapped_attention_kernel
 from seqrec_core.models.base import (
     ModelConfig,
     Recommender,
@@ -43,7 +43,6 @@ from seqrec_core.models.base import (
 )
 from seqrec_core.sequences import IGNORE_INDEX, Batch
 
-ATTENTION_KERNELS = ("sdpa", "eager")
 BACKBONES = ("bert", "gpt2")
 LOSSES = ("ce", "sampled_softmax")
 
@@ -172,7 +171,6 @@ class SASRec(Recommender):
         # The backbone's own token embedding is never used (it is fed `inputs_embeds`);
         # frozen, so data-parallel training sees no parameter without a gradient.
         self.backbone.get_input_embeddings().requires_grad_(False)
-        self._kernel_lock = threading.Lock()
         for embedding in (self.item_embedding, self.event_type_embedding, self.feature_embedding):
             if embedding is not None:
                 nn.init.normal_(embedding.weight, std=config.initializer_range)
@@ -262,14 +260,8 @@ class SASRec(Recommender):
     @contextmanager
     def attention_kernel(self, kernel: str) -> Iterator[None]:
         """Temporarily run the backbone with another attention kernel ("sdpa"/"eager")."""
-        check_choice("attention kernel", kernel, ATTENTION_KERNELS)
-        with self._kernel_lock:
-            previous = self.backbone.config._attn_implementation
-            self.backbone.set_attn_implementation(kernel)
-            try:
-                yield
-            finally:
-                self.backbone.set_attn_implementation(previous)
+        with swapped_attention_kernel(self.backbone, kernel):
+            yield
 
     def attention_maps(
         self,
