@@ -147,6 +147,31 @@ def test_event_types_and_side_features_change_scores() -> None:
     torch.testing.assert_close(representations[6], side.item_embedding.weight[6] + feature)
 
 
+def test_embedding_parts_sum_to_the_scored_input() -> None:
+    """Explanations attribute to item/feature/event-type parts; scoring their sum must
+    give exactly the model's scores."""
+    model = _sasrec(
+        use_event_types=True,
+        num_event_types=3,
+        use_side_features=True,
+        num_feature_tokens=5,
+        features_per_item=2,
+    )
+    table = torch.zeros(NUM_ITEMS + 1, 2, dtype=torch.long)
+    table[1:, 0] = torch.arange(NUM_ITEMS) % 5 + 1
+    model.set_item_features(table)
+    batch = _batch()
+    with torch.no_grad():
+        parts = model.input_embeddings(batch["input_ids"], batch["event_type_ids"])
+        assert set(parts) == {"item", "features", "event_type"}
+        assert all(p.shape == (5, MAX_LEN, HIDDEN) for p in parts.values())
+        from_parts = model.scores_from_embeddings(sum(parts.values()), batch["attention_mask"])
+        direct = model.score_items(
+            **{k: batch[k] for k in ("input_ids", "attention_mask", "event_type_ids")}
+        )
+    torch.testing.assert_close(from_parts, direct)
+
+
 def test_sampled_softmax_loss() -> None:
     model = _sasrec(loss="sampled_softmax", num_negatives=13).train()
     loss = model(_batch())

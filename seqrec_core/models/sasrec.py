@@ -185,14 +185,66 @@ class SASRec(Recommender):
             )
         self.item_features.copy_(table)
 
+    def _feature_table(self) -> torch.Tensor | None:
+        """(V, H) each item's mean side-feature embedding; None without side features."""
+        if self.feature_embedding is None:
+            return None
+        tokens = self.feature_embedding(self.item_features)  # (V, F, H)
+        count = (self.item_features > 0).sum(dim=1, keepdim=True).clamp(min=1)  # (V, 1)
+        return tokens.sum(dim=1) / count
+
     def item_representations(self) -> torch.Tensor:
         """(V, H) the tied item vectors: item embedding (+ mean side-feature embedding)."""
+        features = self._feature_table()
         table = self.item_embedding.weight
-        if self.feature_embedding is not None:
-            tokens = self.feature_embedding(self.item_features)  # (V, F, H)
-            count = (self.item_features > 0).sum(dim=1, keepdim=True).clamp(min=1)  # (V, 1)
-            table = table + tokens.sum(dim=1) / count
-        return table
+        return table if features is None else table + features
+
+    def input_embeddings(
+        self, input_ids: torch.Tensor, event_type_ids: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
+        """The parts of the backbone input per position; their sum is `inputs_embeds`.
+
+        Args:
+            input_ids: (B, L) item indices (only the last `max_len` columns are read).
+            event_type_ids: (B, L) event-type indices; required when the model uses them.
+
+        Returns:
+            Each (B, L', H), L' = min(L, max_len): `item` (the item's own embedding), plus
+            `features` (its mean side-feature embedding) and `event_type` where the model
+            has them. Explanations attribute to each part separately.
+        """
+        input_ids = input_ids[:, -self.config.max_len :]
+        parts = {"item": self.item_embedding(input_ids)}
+        features = self._feature_table()
+        if features is not None:
+            parts["features"] = F.embedding(input_ids, features)
+        if self.event_type_embedding is not None:
+            if event_type_ids is None:
+                raise ValueError("this SASRec uses event types: pass event_type_ids")
+            parts["event_type"] = self.event_type_embedding(
+                event_type_ids[:, -self.config.max_len :]
+            )
+        return parts
+
+    def encode_embeddings(
+        self,
+        inputs_embeds: torch.Tensor,
+        attention_mask: torch.Tensor,
+        *,
+        output_attentions: bool = False,
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...] | None]:
+        """Hidden states (B, L, H) from input embeddings (B, L, H) and the (B, L) mask."""
+        # Positions count real events from the oldest one read (as HF does for left
+        # padding), so padding never shifts them and every training position matches a
+        # prefix a user could have at scoring time.
+        positions = (attention_mask.cumsum(dim=1) - 1).clamp(min=0)  # (B, L)
+        out = self.backbone(
+            inputs_embeds=inputs_embeds,
+            attention_mask=attention_mask,
+            position_ids=positions,
+            output_attentions=output_attentions,
+        )
+        return out.last_hidden_state, (out.attentions if output_attentions else None)
 
     def encode(
         self,
@@ -203,24 +255,17 @@ class SASRec(Recommender):
         output_attentions: bool = False,
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...] | None]:
         """Hidden states (B, L, H) of the last `max_len` columns, and attentions on request."""
-        input_ids = input_ids[:, -self.config.max_len :]
         mask = default_mask(input_ids, attention_mask)[:, -self.config.max_len :]
-        # Positions count real events from the oldest one read (as HF does for left
-        # padding), so padding never shifts them and every training position matches a
-        # prefix a user could have at scoring time.
-        positions = (mask.cumsum(dim=1) - 1).clamp(min=0)  # (B, L)
-        embeds = F.embedding(input_ids, self.item_representations())  # (B, L, H)
-        if self.event_type_embedding is not None:
-            if event_type_ids is None:
-                raise ValueError("this SASRec uses event types: pass event_type_ids")
-            embeds = embeds + self.event_type_embedding(event_type_ids[:, -self.config.max_len :])
-        out = self.backbone(
-            inputs_embeds=embeds,
-            attention_mask=mask,
-            position_ids=positions,
-            output_attentions=output_attentions,
-        )
-        return out.last_hidden_state, (out.attentions if output_attentions else None)
+        embeds = sum(self.input_embeddings(input_ids, event_type_ids).values())  # (B, L, H)
+        return self.encode_embeddings(embeds, mask, output_attentions=output_attentions)
+
+    def scores_from_embeddings(
+        self, inputs_embeds: torch.Tensor, attention_mask: torch.Tensor
+    ) -> torch.Tensor:
+        """(B, V) next-item scores from input embeddings (for gradient attributions)."""
+        hidden, _ = self.encode_embeddings(inputs_embeds, attention_mask)
+        scores = hidden[:, -1] @ self.item_representations().T  # (B, V)
+        return scores.index_fill(1, torch.tensor([0], device=scores.device), float("-inf"))
 
     def forward(self, batch: Batch) -> torch.Tensor:
         """Mean next-item loss over every labelled position of the batch."""
