@@ -1,0 +1,181 @@
+"""Recommendations from a trained run: exact filters, labelled cold start, reasons, CLI.
+
+A handmade shop of 3 categories and 4 brands; shoppers follow chains "k → k + 1" inside a
+category, so the transition baseline (`cooc`) gives answers we can state exactly.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from seqrec_core import runs
+from seqrec_core.cli import main
+from seqrec_core.errors import ConfigError, InputError
+from seqrec_core.ingest import ingest
+from seqrec_core.item_table import Filters
+from seqrec_core.recommend import FALLBACK_CATEGORIES, FALLBACK_POPULAR, Event, RunRecommender
+from seqrec_core.store import Workspace
+from seqrec_core.trained import load_run
+
+CATEGORIES = ("Outdoor > Camping", "Outdoor > Hiking", "Home > Kitchen")
+BRANDS = ("Acme", "Borealis", "Cedar", "Dune")
+ITEMS = 27
+
+
+def _catalog() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "item_id": [f"P{i:02d}" for i in range(1, ITEMS + 1)],
+            "title": [f"Thing {i}" for i in range(1, ITEMS + 1)],
+            "category": [CATEGORIES[(i - 1) // 9] for i in range(1, ITEMS + 1)],
+            "brand": [BRANDS[i % 4] for i in range(1, ITEMS + 1)],
+            "price": [float(10 * i) for i in range(1, ITEMS + 1)],
+        }
+    )
+
+
+def _events() -> pd.DataFrame:
+    """43 shoppers; each walks 6 steps along its category's chain (wrapping inside it)."""
+    rows = []
+    for u in range(43):
+        block, start = u % 3, u % 9
+        for s in range(6):
+            item = block * 9 + (start + s) % 9 + 1
+            kind = "purchase" if s == 2 else "view"
+            rows.append((f"u{u:02d}", f"P{item:02d}", f"2026-03-01T12:{s:02d}:{u:02d}Z", kind))
+    return pd.DataFrame(rows, columns=["user_id", "item_id", "timestamp", "event_type"])
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, str]:
+    root = tmp_path_factory.mktemp("recommend")
+    events, items = root / "events.csv", root / "items.csv"
+    _events().to_csv(events, index=False)
+    _catalog().to_csv(items, index=False)
+    ws = Workspace.open(root / "ws")
+    ingest(events, ws, "chains", items_path=items)
+    assert (
+        main(
+            [
+                "train",
+                "--workspace",
+                str(ws.root),
+                "--dataset",
+                "chains",
+                "--model",
+                "cooc",
+                "--json",
+            ]
+        )
+        == 0
+    )
+    return ws, runs.list_runs(ws)[0].run_id
+
+
+@pytest.fixture(scope="module")
+def engine(shop: tuple[Workspace, str]) -> RunRecommender:
+    ws, run_id = shop
+    return RunRecommender.from_run(load_run(ws, run_id))
+
+
+def test_the_next_item_of_the_chain_comes_first_with_its_reason(engine: RunRecommender) -> None:
+    history = (Event("P03", "view"), Event("P04", "purchase"))
+    result = engine.recommend(history, k=3)
+    assert result.fallback is None
+    assert result.items[0].item_id == "P05"
+    assert result.items[0].reason == "because they bought Thing 4"  # the event that votes
+    assert result.items[0].because_index == 1
+    assert result.items[0].fields == {
+        "title": "Thing 5",
+        "category": "Outdoor > Camping",
+        "brand": "Borealis",
+        "price": 50.0,
+    }
+    assert [r.rank for r in result.items] == [1, 2, 3]
+
+
+def test_filters_are_exact(engine: RunRecommender) -> None:
+    history = (Event("P03", "view"), Event("P04", "purchase"), Event("P05", "view"))
+    rules = Filters(
+        include_categories=("Outdoor",), exclude_brands=("Borealis",), min_price=30, max_price=200
+    )
+    items = engine.recommend(history, k=ITEMS, filters=rules).items
+    assert items, "something passes these rules"
+    seen = {e.item_id for e in history}
+    for item in items:
+        assert str(item.fields["category"]).startswith("Outdoor > ")
+        assert item.fields["brand"] != "Borealis"
+        assert 30 <= float(item.fields["price"]) <= 200
+        assert item.item_id not in seen
+    expected = {
+        f"P{i:02d}"
+        for i in range(1, 19)
+        if BRANDS[i % 4] != "Borealis" and 30 <= 10 * i <= 200 and f"P{i:02d}" not in seen
+    }
+    assert {item.item_id for item in items} == expected
+
+    only_bought = engine.recommend(
+        history, k=ITEMS, filters=Filters(exclude_seen=False, exclude_purchased=True)
+    )
+    ids = {item.item_id for item in only_bought.items}
+    assert "P04" not in ids and {"P03", "P05"} <= ids
+    keep_all = engine.recommend(history, k=ITEMS, filters=Filters(exclude_seen=False))
+    assert len(keep_all.items) == ITEMS
+    with pytest.raises(ConfigError, match="min_price"):
+        Filters(min_price=5, max_price=1)
+
+
+def test_cold_start_never_errors_and_says_it_is_a_fallback(engine: RunRecommender) -> None:
+    nobody = engine.recommend((), k=4)
+    assert nobody.fallback == FALLBACK_POPULAR and len(nobody.items) == 4
+    assert all("popular" in item.reason for item in nobody.items)
+    short = engine.recommend((Event("P20", "view"),), k=5, min_events=3)
+    assert short.fallback == FALLBACK_CATEGORIES
+    assert all(str(item.fields["category"]).startswith("Home > ") for item in short.items)
+    assert "P20" not in {item.item_id for item in short.items}
+
+
+def test_unknown_items_and_event_types_are_named(engine: RunRecommender) -> None:
+    with pytest.raises(InputError, match="'P99' is not in this model's catalog"):
+        engine.recommend((Event("P99"),))
+    with pytest.raises(InputError, match="event type 'wishlist'"):
+        engine.recommend((Event("P01", "wishlist"),))
+
+
+def test_stored_history_is_the_users_events_in_order(engine: RunRecommender) -> None:
+    history = engine.user_history("u04")
+    assert [e.item_id for e in history] == ["P14", "P15", "P16", "P17", "P18", "P10"]
+    assert history[2].event_type == "purchase"
+    assert engine.user_history("stranger") is None
+
+
+def _cli(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tuple[int, dict]:
+    code = main(argv)
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1, out
+    return code, json.loads(out)
+
+
+def test_cli_history_equals_the_engine_rescore(
+    shop: tuple[Workspace, str], engine: RunRecommender, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ws, run_id = shop
+    base = ["recommend", "--workspace", str(ws.root), "--run", run_id, "--json", "--k", "5"]
+    code, answer = _cli(capsys, [*base, "--user", "new-shopper", "--history", "P10,P11:purchase"])
+    assert code == 0 and answer["known_user"] is False and "fallback" not in answer
+    page = engine.recommend(
+        (Event("P10"), Event("P11", "purchase")), k=5, filters=Filters(exclude_seen=False)
+    )
+    assert [i["item_id"] for i in answer["items"]] == [r.item_id for r in page.items]
+    assert [i["score"] for i in answer["items"]] == pytest.approx([r.score for r in page.items])
+    assert {"item_id", "score", "rank", "title", "category", "brand", "price"} <= set(
+        answer["items"][0]
+    )
+
+    code, cold = _cli(capsys, [*base, "--user", "new-shopper"])
+    assert code == 0 and cold["fallback"] == "popular"
+    code, bad = _cli(capsys, [*base, "--user", "u01", "--history", "P10,NOPE"])
+    assert code == 1 and "'NOPE' is not in this model's catalog" in bad["error"]
