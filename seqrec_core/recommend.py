@@ -134,7 +134,7 @@ class RunRecommender:
         offsets = np.concatenate([[0], np.cumsum([len(h) for h in histories])]).astype(np.int64)
         return Sequences(offsets, items, type_ids, np.arange(1, len(histories) + 1))
 
-    @torch.inference_mode()
+    @torch.no_grad()  # not inference_mode: callers mask the scores in place
     def score(self, histories: Sequences, rows: Sequence[int] | np.ndarray) -> torch.Tensor:
         """(len(rows), V) model scores of the given rows (float32, CPU)."""
         model = self.model

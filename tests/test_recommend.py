@@ -17,6 +17,7 @@ from seqrec_core.errors import ConfigError, InputError
 from seqrec_core.ingest import ingest
 from seqrec_core.item_table import Filters
 from seqrec_core.recommend import FALLBACK_CATEGORIES, FALLBACK_POPULAR, Event, RunRecommender
+from seqrec_core.segments import SegmentRule, preview_segment, segment_users
 from seqrec_core.store import Workspace
 from seqrec_core.trained import load_run
 
@@ -179,3 +180,22 @@ def test_cli_history_equals_the_engine_rescore(
     assert code == 0 and cold["fallback"] == "popular"
     code, bad = _cli(capsys, [*base, "--user", "u01", "--history", "P10,NOPE"])
     assert code == 1 and "'NOPE' is not in this model's catalog" in bad["error"]
+
+
+def test_segment_users_and_preview(shop: tuple[Workspace, str], engine: RunRecommender) -> None:
+    ws, _ = shop
+    events, catalog = ws.read_events("chains"), ws.read_items("chains")
+    kitchen = segment_users(events, catalog, SegmentRule(category="Home", days=None))
+    # Every third shopper walks the Home > Kitchen chain and buys once.
+    assert sorted(kitchen) == sorted(f"u{u:02d}" for u in range(43) if u % 3 == 2)
+    assert segment_users(events, catalog, SegmentRule(brand="Nobody", days=None)) == []
+    preview = preview_segment(engine, [*kitchen, "stranger"], k=3)
+    assert preview.users == tuple(kitchen)  # unknown shoppers are left out
+    assert preview.top_items.shape == (len(kitchen), 3)
+    for user, row in zip(preview.users, preview.top_items, strict=True):
+        seen = {e.item_id for e in engine.user_history(user)}
+        single = engine.recommend(engine.user_history(user), k=3, reasons=False)
+        assert [engine.table.items.tokens[i - 1] for i in row] == [r.item_id for r in single.items]
+        assert not seen & {engine.table.items.tokens[i - 1] for i in row}
+    assert 0 < preview.coverage <= 1 and 0 < preview.distinct_share <= 1
+    assert preview.most_recommended["lists"].sum() <= 3 * len(kitchen)

@@ -1,0 +1,50 @@
+"""Recommend: what a shopper would be shown and why; what-if edits; segment previews."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from seqrec_core import ui
+from seqrec_core.ui import model_pickers, recommend_views, state, whatif_views
+
+st.title("Recommend")
+st.caption(
+    "See exactly what a shopper would be shown, with the past event behind each item. "
+    "Edit their history (add, remove, reorder, change an event) and the list is "
+    "re-scored at once; or preview what a whole segment of shoppers would see."
+)
+workspace = ui.current_workspace()
+dataset = state.current_dataset()
+if dataset is None:
+    st.info("Pick or add a dataset first (Data page).", icon=":material/database:")
+    st.stop()
+run_id = model_pickers.pick_run(workspace, dataset)
+if run_id is None:
+    st.stop()
+
+with ui.user_errors():
+    engine = model_pickers.load_engine(str(workspace.root), run_id)
+    filters, k = recommend_views.filters_form(engine)
+    shopper, segment = st.tabs(["One shopper", "Segment preview"])
+    with shopper:
+        user = model_pickers.pick_user(engine)
+        stored = engine.user_history(user) or ()
+        original = engine.recommend(stored, k=k, filters=filters, user=user)
+        left, right = st.columns(2)
+        with left:
+            st.subheader("What they see now")
+            recommend_views.show_list(original, key="original", title=f"Top {k} for {user}")
+        with right:
+            st.subheader("What if …")
+            history = whatif_views.editor(engine, f"{run_id}/{user}", stored)
+        edited = engine.recommend(history, k=k, filters=filters, user=user)
+        if history != stored:
+            st.subheader("After the edit")
+            recommend_views.show_list(edited, key="edited", title=f"Top {k} after the edit")
+            whatif_views.show_diff(engine, original, edited, k)
+        else:
+            st.caption("Edit the history on the right to see how the list would change.")
+        with st.expander("Saved scenarios, side by side", icon=":material/compare:"):
+            whatif_views.scenarios(engine, f"{run_id}/{user}", history, filters, k)
+    with segment:
+        recommend_views.segment_preview(workspace, dataset, engine, filters, k)

@@ -1,0 +1,218 @@
+"""The what-if editor of the Recommend page: edit a shopper's history, see the list change.
+
+The edited history lives in session state as `[item_id, event_type]` pairs (ids, never
+objects), one per run and shopper; every edit re-scores at once, and the rank diff shows
+what moved. Scenarios are named edited histories kept for a side-by-side comparison.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from seqrec_core import whatif
+from seqrec_core.figures_recommend import rank_diff_figure
+from seqrec_core.item_table import Filters
+from seqrec_core.recommend import Event, RecommendationList, RunRecommender
+from seqrec_core.ui.feedback import plain, user_errors
+
+_EDIT = "_whatif_edit"  # {"key": run/user, "events": [[item_id, event_type], ...]}
+_COMPARE = "whatif_compare"  # the scenarios picked for comparison (widget key)
+_SCENARIOS = "_whatif_scenarios"  # {"key": run/user, "saved": {name: [[item_id, type], ...]}}
+
+
+def _stored(key: str, slot: str, default: object) -> object:
+    box = st.session_state.get(slot)
+    if not box or box.get("key") != key:
+        st.session_state[slot] = {"key": key, "value": default}
+    return st.session_state[slot]["value"]
+
+
+def _put(slot: str, value: object) -> None:
+    st.session_state[slot]["value"] = value
+
+
+def edited_history(key: str, original: tuple[Event, ...]) -> tuple[Event, ...]:
+    """The current what-if history for `key` (starts as the stored history)."""
+    pairs = _stored(key, _EDIT, [[e.item_id, e.event_type] for e in original])
+    return tuple(Event(i, t) for i, t in pairs)  # type: ignore[union-attr]
+
+
+def _save(history: tuple[Event, ...]) -> None:
+    pairs = [[e.item_id, e.event_type] for e in history]
+    if pairs != st.session_state[_EDIT]["value"]:
+        _put(_EDIT, pairs)
+        # Fresh widget keys after every edit, so no picker keeps a value for an event
+        # that has moved or gone.
+        st.session_state[_EDIT]["version"] = st.session_state[_EDIT].get("version", 0) + 1
+
+
+def _version() -> int:
+    return int(st.session_state[_EDIT].get("version", 0))
+
+
+def _event_label(engine: RunRecommender, n: int, event: Event) -> str:
+    data = engine.loaded.prepared.data
+    name = (
+        engine.table.label(data.items.index(event.item_id))
+        if event.item_id in data.items
+        else event.item_id
+    )
+    return f"#{n + 1} {event.event_type or 'event'} · {name}"
+
+
+def history_frame(
+    engine: RunRecommender, history: tuple[Event, ...], original: tuple[Event, ...]
+) -> pd.DataFrame:
+    """The edited history as a table, with what changed against the original."""
+    before = set(original)
+    rows = []
+    for n, event in enumerate(history):
+        data = engine.loaded.prepared.data
+        index = data.items.index(event.item_id) if event.item_id in data.items else 0
+        rows.append(
+            {
+                "#": n + 1,
+                "item": engine.table.label(index) if index else event.item_id,
+                "event": event.event_type,
+                "category": engine.table.category[index] if index else None,
+                "edited": "" if event in before else "✎",
+                "item_id": event.item_id,
+            }
+        )
+    return pd.DataFrame(rows, columns=["#", "item", "event", "category", "edited", "item_id"])
+
+
+def editor(engine: RunRecommender, key: str, original: tuple[Event, ...]) -> tuple[Event, ...]:
+    """Widgets that edit the history (add, remove, move, change type, reset); returns it."""
+    history = start = edited_history(key, original)
+    types = list(engine.loaded.prepared.data.event_types.tokens)
+    st.dataframe(
+        history_frame(engine, history, original), hide_index=True, key="whatif_history", height=260
+    )
+    if history:
+        cols = st.columns([4, 2, 1, 1, 1])
+        labels = [_event_label(engine, n, e) for n, e in enumerate(history)]
+        version = _version()
+        selected = int(st.session_state[_EDIT].get("selected", len(history) - 1))
+        index = cols[0].selectbox(
+            "Event",
+            range(len(history)),
+            index=selected if 0 <= selected < len(history) else len(history) - 1,
+            format_func=labels.__getitem__,
+            key=f"whatif_event_{version}",
+        )
+        current = history[index].event_type
+        new_type = cols[1].selectbox(
+            "Event type",
+            types,
+            index=types.index(current) if current in types else 0,
+            key=f"whatif_type_{version}_{index}",
+        )
+        if new_type != history[index].event_type:
+            history = whatif.set_event_type(history, index, new_type)
+        st.session_state[_EDIT]["selected"] = index
+        if cols[2].button("↑", key="whatif_up", help="Move earlier", disabled=index == 0):
+            history = whatif.move_event(history, index, index - 1)
+            st.session_state[_EDIT]["selected"] = index - 1
+        if cols[3].button(
+            "↓", key="whatif_down", help="Move later", disabled=index == len(history) - 1
+        ):
+            history = whatif.move_event(history, index, index + 1)
+            st.session_state[_EDIT]["selected"] = index + 1
+        if cols[4].button("✕", key="whatif_remove", help="Remove this event"):
+            history = whatif.remove_event(history, index)
+            st.session_state[_EDIT]["selected"] = min(index, len(history) - 1)
+    _save(history)
+    add = st.columns([4, 2, 2])
+    options = list(engine.table.items.tokens)
+    item = add[0].selectbox(
+        "Add an item (type to search titles or ids)",
+        options,
+        index=None,
+        format_func=lambda i: f"{engine.table.label(engine.table.items.index(i))} ({i})",
+        key="whatif_add_item",
+    )
+    kind = add[1].selectbox(
+        "as", types, index=len(types) - 1 if "purchase" in types else 0, key="whatif_add_type"
+    )
+    if add[2].button(
+        "Add as newest event", key="whatif_add", disabled=item is None, icon=":material/add:"
+    ):
+        history = whatif.add_event(history, Event(str(item), kind))
+        _save(history)
+        st.session_state[_EDIT]["selected"] = len(history) - 1  # the added event
+    if st.button("Reset to the real history", key="whatif_reset", icon=":material/restart_alt:"):
+        history = original
+        _save(history)
+    if history != start:
+        st.rerun()  # redraw the table and pickers above from the edited history
+    return history
+
+
+def show_diff(
+    engine: RunRecommender, before: RecommendationList, after: RecommendationList, k: int
+) -> None:
+    """The rank diff as a chart and a table (status, ranks, score change)."""
+    changes = whatif.rank_diff(before, after)
+
+    def label(item_id: str) -> str:
+        return engine.table.label(engine.table.items.index(item_id))
+
+    st.plotly_chart(rank_diff_figure(changes, label, k), key="whatif_diff_chart")
+    frame = pd.DataFrame(
+        {
+            "item": [label(c.item_id) for c in changes],
+            "change": [c.status for c in changes],
+            "rank before": [c.rank_before for c in changes],
+            "rank after": [c.rank_after for c in changes],
+            "places": [c.moved_by for c in changes],
+            "score change": [
+                None
+                if c.score_before is None or c.score_after is None
+                else c.score_after - c.score_before
+                for c in changes
+            ],
+        }
+    )
+    st.dataframe(
+        frame,
+        hide_index=True,
+        key="whatif_diff_table",
+        column_config={"score change": st.column_config.NumberColumn(format="%+.3f")},
+    )
+
+
+def scenarios(
+    engine: RunRecommender, key: str, history: tuple[Event, ...], filters: Filters, k: int
+) -> None:
+    """Save the current edit under a name; compare saved scenarios side by side."""
+    saved: dict = _stored(key, _SCENARIOS, {})  # type: ignore[assignment]
+    cols = st.columns([3, 1])
+    name = cols[0].text_input(
+        "Scenario name", placeholder="e.g. also bought a tent", key="whatif_name"
+    )
+    if cols[1].button("Save scenario", key="whatif_save", disabled=not name.strip()):
+        saved[name.strip()] = [[e.item_id, e.event_type] for e in history]
+        _put(_SCENARIOS, saved)
+        shown = [n for n in st.session_state.get(_COMPARE, []) if n in saved]
+        st.session_state[_COMPARE] = [*shown, name.strip()][-3:]  # show the new one at once
+    picked = st.multiselect("Compare scenarios", list(saved), key=_COMPARE)
+    if not picked:
+        return
+    with user_errors():
+        columns = st.columns(len(picked))
+        for column, scenario in zip(columns, picked, strict=True):
+            events = tuple(Event(i, t) for i, t in saved[scenario])
+            result = engine.recommend(events, k=k, filters=filters, reasons=False)
+            column.markdown(f"**{plain(scenario)}** ({len(events)} events)")
+            column.dataframe(
+                pd.DataFrame(
+                    {
+                        "rank": [r.rank for r in result.items],
+                        "item": [r.fields.get("title", r.item_id) for r in result.items],
+                    }
+                ),
+                hide_index=True,
+                key=f"scenario_{scenario}",
+            )
