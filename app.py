@@ -23,8 +23,8 @@ PAGES = [
     st.Page("pages/data.py", title="Data", icon=":material/database:", default=True),
     st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
     # st.Page("pages/explain.py", title="Explain", icon=":material/psychology:"),
-    # st.Page("pages/profile.py", title="Profile", icon=":material/person:"),
-    # st.Page("pages/recommend.py", title="Recommend", icon=":material/recommend:"),
+    st.Page("pages/profile.py", title="Profile", icon=":material/person:"),
+    st.Page("pages/recommend.py", title="Recommend", icon=":material/recommend:"),
 ]
 
 page = st.navigation(PAGES)

@@ -98,3 +98,18 @@ def test_train_a_baseline_and_see_it_in_the_run_history(page: Page, app_url: str
     expect(metric(page, "Status")).to_have_text("succeeded", timeout=TRAIN_MS)
     expect(metric(page, "Test NDCG@10")).to_have_text(re.compile(r"^0\.\d{4}$"))
     expect(page).to_have_url(re.compile(r"run=cooc-"))
+
+
+def test_recommend_and_edit_the_history_in_the_browser(page: Page, app_url: str) -> None:
+    """Recommend page on the run trained above: remove the newest event, the list changes."""
+    page.goto(f"{app_url}/recommend?dataset=sample-shop")
+    expect(page.get_by_role("heading", name="Recommend")).to_be_visible(timeout=FIRST_RENDER_MS)
+    expect(page.get_by_role("heading", name="What they see now")).to_be_visible(timeout=TRAIN_MS)
+    expect(page.get_by_text("Edit the history on the right")).to_be_visible()
+    page.get_by_role("button", name="✕").click()
+    expect(page.get_by_role("heading", name="After the edit")).to_be_visible(timeout=INGEST_MS)
+    expect(page.get_by_role("heading", name="What changed")).to_have_count(
+        0
+    )  # a chart title, not a heading
+    expect(page.get_by_text("Download this list (CSV)").first).to_be_visible()
+    expect(page).to_have_url(re.compile(r"user=U\d+"))

@@ -1,0 +1,46 @@
+"""Profile: one shopper seen through the knowledge graph of the catalog and the log."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from seqrec_core import ui
+from seqrec_core.kg_profile import user_profile
+from seqrec_core.ui import profile_views, state
+
+st.title("Profile")
+st.caption(
+    "What a shopper likes, from what they did: category and brand affinities (recent "
+    "events count more, purchases more than views), price band, funnel and activity "
+    "rhythm against the shop average, and interests inferred through the knowledge graph "
+    "(categories, brands and attributes near their items that they have not touched yet), "
+    "each with the path that justifies it."
+)
+workspace = ui.current_workspace()
+dataset = state.current_dataset()
+if dataset is None:
+    st.info("Pick or add a dataset first (Data page).", icon=":material/database:")
+    st.stop()
+
+with ui.user_errors():
+    kg = profile_views.graph_for(workspace, dataset)
+    profile_views.missing_note(kg)
+    user = profile_views.pick_user(kg)
+    if user is None:
+        st.stop()
+    profile = user_profile(kg, user)
+
+    st.header(f"Shopper {user}")
+    profile_views.show_cards(profile)
+    profile_views.show_charts(profile)
+
+    st.subheader("Inferred interests")
+    st.caption(
+        "Personalized PageRank from this shopper over the graph around their items; "
+        "what they already touched is left out."
+    )
+    profile_views.show_interests(profile)
+
+    st.subheader("Neighbourhood in the knowledge graph")
+    profile_views.show_ego(kg, user)
+    profile_views.show_links(user)

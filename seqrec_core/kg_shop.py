@@ -1,0 +1,122 @@
+"""Funnel and rhythm, for the whole shop and for one shopper, on the same definitions.
+
+A profile compares a user with the shop: the same `funnel_counts` / `funnel_rates` and
+`rhythm` functions run over all events once (`shop_stats`, at graph build time) and over
+one user's events per profile. Rates are pooled ratios of event counts (carts per view,
+purchases per cart, purchases per view); hours and weekdays are in UTC, as stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from seqrec_core import schema
+
+# The funnel steps: (name, numerator stage, denominator stage).
+FUNNEL_STEPS = (
+    ("view → cart", "cart", "view"),
+    ("cart → purchase", "purchase", "cart"),
+    ("view → purchase", "purchase", "view"),
+)
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@dataclass(frozen=True)
+class ShopStats:
+    """The shop-wide baseline of the profile's funnel and rhythm."""
+
+    events: int
+    users: int
+    stage_counts: dict[str, int]  # events per funnel stage (view, cart, purchase)
+    rates: dict[str, float | None]  # funnel step → pooled rate (None: no denominator)
+    hour_share: tuple[float, ...]  # 24 shares of events by hour of day (UTC)
+    weekday_share: tuple[float, ...]  # 7 shares by weekday, Monday first
+
+
+def funnel_counts(event_types: pd.Series) -> dict[str, int]:
+    """Events per funnel stage (`schema.FUNNEL`), 0 where absent."""
+    counts = event_types.value_counts()
+    return {stage: int(counts.get(stage, 0)) for stage in schema.FUNNEL}
+
+
+def funnel_rates(counts: dict[str, int]) -> dict[str, float | None]:
+    """Each funnel step's rate (e.g. carts / views); None when the denominator is 0."""
+    return {
+        step: (counts[num] / counts[den] if counts[den] else None)
+        for step, num, den in FUNNEL_STEPS
+    }
+
+
+def rhythm(timestamps: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Shares of events per hour of day (24) and weekday (7, Monday first); zeros if none."""
+    times = pd.to_datetime(timestamps)
+    hours = np.bincount(times.dt.hour.to_numpy(dtype=np.int64), minlength=24).astype(float)
+    days = np.bincount(times.dt.day_of_week.to_numpy(dtype=np.int64), minlength=7).astype(float)
+    total = max(len(times), 1)
+    return hours / total, days / total
+
+
+def shop_stats(events: pd.DataFrame) -> ShopStats:
+    """The shop baseline from all events (`user_id`, `timestamp`, `event_type`)."""
+    counts = funnel_counts(events[schema.EVENT_TYPE])
+    hours, days = rhythm(events[schema.TIMESTAMP])
+    return ShopStats(
+        events=len(events),
+        users=int(events[schema.USER_ID].nunique()),
+        stage_counts=counts,
+        rates=funnel_rates(counts),
+        hour_share=tuple(float(h) for h in hours),
+        weekday_share=tuple(float(d) for d in days),
+    )
+
+
+def funnel_table(user_events: pd.DataFrame, shop: ShopStats) -> pd.DataFrame:
+    """One user's funnel against the shop: columns `step, user_rate, shop_rate,
+    user_events, user_base` (numerator and denominator counts of the user).
+
+    Empty when the dataset has none of the funnel's event types.
+    """
+    if not any(shop.stage_counts.values()):
+        return pd.DataFrame(columns=["step", "user_rate", "shop_rate", "user_events", "user_base"])
+    counts = funnel_counts(user_events[schema.EVENT_TYPE])
+    rates = funnel_rates(counts)
+    return pd.DataFrame(
+        {
+            "step": [step for step, _, _ in FUNNEL_STEPS],
+            "user_rate": [rates[step] for step, _, _ in FUNNEL_STEPS],
+            "shop_rate": [shop.rates[step] for step, _, _ in FUNNEL_STEPS],
+            "user_events": [counts[num] for _, num, _ in FUNNEL_STEPS],
+            "user_base": [counts[den] for _, _, den in FUNNEL_STEPS],
+        }
+    )
+
+
+def rhythm_tables(user_events: pd.DataFrame, shop: ShopStats) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One user's activity by hour and by weekday against the shop.
+
+    Returns:
+        (hours, weekdays): columns `hour` (0–23) / `weekday` ('Mon'…), `events`, `share`,
+        `shop_share`.
+    """
+    hours, days = rhythm(user_events[schema.TIMESTAMP])
+    n = len(user_events)
+    by_hour = pd.DataFrame(
+        {
+            "hour": np.arange(24),
+            "events": np.rint(hours * n).astype(int),
+            "share": hours,
+            "shop_share": shop.hour_share,
+        }
+    )
+    by_day = pd.DataFrame(
+        {
+            "weekday": list(WEEKDAYS),
+            "events": np.rint(days * n).astype(int),
+            "share": days,
+            "shop_share": shop.weekday_share,
+        }
+    )
+    return by_hour, by_day

@@ -1,0 +1,185 @@
+"""Blocks of the Profile page: the cached graph, the user picker, cards, charts, ego graph.
+
+The knowledge graph of a dataset is built once per server process and shared read-only
+(`st.cache_resource`, keyed by the dataset's file paths, which change when a dataset is
+replaced). The selected user lives in session state under `state.USER` and in the URL as
+`?user=ID`, like the dataset.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from seqrec_core import figures_profile
+from seqrec_core.kg import KnowledgeGraph, build_graph
+from seqrec_core.kg_ego import ego_network
+from seqrec_core.kg_profile import UserProfile
+from seqrec_core.store import Workspace
+from seqrec_core.ui import state
+from seqrec_core.ui.feedback import plain
+
+MAX_OPTIONS = 200  # users offered in the picker (most active first, or matching the search)
+SEARCH = "profile_search"
+EGO_SIZE = "profile_ego_size"
+_CHART_CONFIG = {"displaylogo": False}
+
+
+@st.cache_resource(max_entries=2, show_spinner="Building the knowledge graph…")
+def load_graph(events_path: str, items_path: str | None) -> KnowledgeGraph:
+    """The knowledge graph of one dataset's Parquet files (shared; treat as read-only)."""
+    events = pd.read_parquet(events_path)
+    items = pd.read_parquet(items_path) if items_path else None
+    return build_graph(events, items)
+
+
+def graph_for(workspace: Workspace, dataset: str) -> KnowledgeGraph:
+    """The cached knowledge graph of a dataset of the workspace."""
+    info = workspace.get_dataset(dataset)
+    items = str(info.items_path) if info.items_path is not None else None
+    return load_graph(str(info.events_path), items)
+
+
+def missing_note(kg: KnowledgeGraph) -> None:
+    """Say which metadata the dataset lacks, and what the profile can't show then."""
+    missing = [f for f in kg.missing if f != "title"]
+    if missing:
+        st.info(
+            f"This dataset has no {', '.join(missing)}: the profile leaves those parts "
+            "empty. Upload a catalog (item_id, title, category, brand, price, attributes) "
+            "with the log to see them.",
+            icon=":material/info:",
+        )
+
+
+def pick_user(kg: KnowledgeGraph) -> str | None:
+    """Search box and user picker (most active first); the choice is mirrored in the URL."""
+    left, right = st.columns([1, 2])
+    query = left.text_input("Search user id", key=SEARCH, placeholder="part of an id")
+    options = kg.find_users(query, limit=MAX_OPTIONS)
+    linked = st.session_state.get(state.USER) or st.query_params.get(state.USER)
+    if not query.strip() and linked in kg.user_rows and linked not in options:
+        options.insert(0, linked)  # a link to a less active user still opens it
+    if not options:
+        right.warning(
+            f"No user id contains “{plain(query.strip())}”.", icon=":material/search_off:"
+        )
+        return None
+    choice = state.initial_choice(state.USER, options)
+    st.session_state[state.USER] = choice
+    sizes = {u: kg.user_rows[u][1] - kg.user_rows[u][0] for u in options}
+    user = right.selectbox(
+        "Shopper",
+        options,
+        key=state.USER,
+        format_func=lambda u: f"{u} · {sizes[u]} events",
+        help="Most active shoppers first; type in the search box to find others.",
+    )
+    state.mirror_in_url(state.USER, user)
+    return user
+
+
+def _top(frame: pd.DataFrame, column: str) -> str:
+    return "–" if frame.empty else str(frame.iloc[0][column])
+
+
+def show_cards(profile: UserProfile) -> None:
+    """The headline numbers of a profile as metric tiles."""
+    cols = st.columns(6)
+    cols[0].metric("Events", f"{profile.events:,}", help=f"{profile.items:,} distinct items")
+    span = (profile.last_seen - profile.first_seen).days
+    cols[1].metric(
+        "Active",
+        f"{span} days",
+        help=f"{profile.first_seen:%Y-%m-%d} → {profile.last_seen:%Y-%m-%d}",
+    )
+    top_level = profile.categories[profile.categories["level"] == 1]
+    cols[2].metric(
+        "Top category",
+        _top(top_level, "label"),
+        help="Strongest recency-weighted top-level category",
+    )
+    brand = _top(profile.brands, "brand")
+    cols[3].metric("Top brand", brand, help=f"Strongest recency-weighted brand: {plain(brand)}")
+    price = profile.preferred_price_band or "–"
+    median = (
+        f"median price {profile.median_price:,.2f}" if profile.median_price is not None else None
+    )
+    cols[4].metric("Price band", price, help=median)
+    div = profile.diversity
+    cols[5].metric(
+        "Diversity",
+        f"{div.normalized:.0%}",
+        help=f"Entropy {div.entropy_bits:.2f} bits over {div.distinct} {div.basis} values "
+        "(0% = one only, 100% = evenly spread)",
+    )
+
+
+def _chart(fig, key: str) -> None:
+    st.plotly_chart(fig, width="stretch", config=_CHART_CONFIG, key=key)
+
+
+def show_charts(profile: UserProfile) -> None:
+    """Affinities, funnel, price band and activity rhythm."""
+    left, right = st.columns(2)
+    with left:
+        deepest, top = st.tabs(["Categories (deepest level)", "Top-level categories"])
+        with deepest:
+            _chart(figures_profile.category_affinity_figure(profile.categories), "aff_cat_leaf")
+        with top:
+            _chart(figures_profile.category_affinity_figure(profile.categories, 1), "aff_cat_top")
+    with right:
+        _chart(figures_profile.brand_affinity_figure(profile.brands), "aff_brand")
+    left, right = st.columns(2)
+    with left:
+        _chart(figures_profile.funnel_comparison_figure(profile.funnel), "funnel")
+    with right:
+        _chart(figures_profile.price_band_figure(profile.price_bands), "price_band")
+    left, right = st.columns(2)
+    with left:
+        _chart(figures_profile.rhythm_figure(profile.hours, by="hour"), "rhythm_hour")
+    with right:
+        _chart(figures_profile.rhythm_figure(profile.weekdays, by="weekday"), "rhythm_weekday")
+
+
+def show_interests(profile: UserProfile) -> None:
+    """Inferred interests, strongest first, each with the path sentence that justifies it."""
+    if not profile.interests:
+        st.caption("No inferred interests: nothing untouched is near this shopper in the graph.")
+        return
+    lines = [
+        f"{rank}. **{plain(i.label)}** · {i.kind} · score {i.score:.4f}  \n"
+        f"   {plain(i.path.sentence)}"
+        for rank, i in enumerate(profile.interests, start=1)
+    ]
+    st.markdown("\n".join(lines))
+
+
+def show_ego(kg: KnowledgeGraph, user: str) -> None:
+    """The interactive ego graph with a size slider."""
+    size = st.slider(
+        "Nodes shown",
+        10,
+        150,
+        40,
+        5,
+        key=EGO_SIZE,
+        help="The strongest links around the shopper first.",
+    )
+    ego = ego_network(kg, user, max_nodes=size)
+    fig = figures_profile.ego_graph_figure(
+        ego.nodes, ego.edges, title=f"Neighbourhood of {user} in the knowledge graph"
+    )
+    _chart(fig, "ego_graph")
+    st.caption(
+        "Hover a node for its name; drag to pan, scroll to zoom. Other shoppers are not shown."
+    )
+
+
+def show_links(user: str) -> None:
+    """Where to go next with this shopper: the pages that read the same `?user=`."""
+    st.caption(
+        f"Next for shopper {plain(user)}: the **Recommend** page (top items with a reason "
+        "each) and the **Explain** page (why the model recommends them) open the same "
+        f"shopper: the choice travels in the link (`?user={plain(user)}`)."
+    )
