@@ -27,7 +27,7 @@ help:
 	@echo "make clean  remove .venv and caches (keeps workspace/)"
 
 app: install
-	$(PY) -m streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS)
+	$(PY) -m seqrec_core.ui.serve --server.port $(PORT) --server.address $(ADDRESS)
 
 # Lint and tests both run even when the other fails; any failure fails `make test`.
 test: install-dev chromium

@@ -111,9 +111,7 @@ def app_url(
     command = [
         sys.executable,
         "-m",
-        "streamlit",
-        "run",
-        "app.py",
+        "seqrec_core.ui.serve",  # `streamlit run app.py`, deep links fixed (see there)
         "--server.port",
         str(port),
         "--server.address",
