@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from seqrec_core import ui
-from seqrec_core.ui import model_pickers, recommend_views, state, whatif_views
+from seqrec_core.ui import model_pickers, profile_views, recommend_views, state, whatif_views
 
 st.title("Recommend")
 st.caption(
@@ -33,7 +33,13 @@ with ui.user_errors():
         left, right = st.columns(2)
         with left:
             st.subheader("What they see now")
-            recommend_views.show_list(original, key="original", title=f"Top {k} for {user}")
+            kg = profile_views.graph_for(workspace, dataset)
+            recommend_views.show_list(
+                original,
+                key="original",
+                title=f"Top {k} for {user}",
+                connections=recommend_views.kg_connections(kg, original),
+            )
         with right:
             st.subheader("What if …")
             history = whatif_views.editor(engine, f"{run_id}/{user}", stored)

@@ -88,6 +88,11 @@ def test_the_shoppers_list_opens_from_a_link(app: AppTest, chain_shop: tuple[Pat
     # u04's last event is P10: its chain successor P11 comes first, with its reason.
     assert shown.iloc[0]["item_id"] == "P11"
     assert shown.iloc[0]["because"] == "because they viewed Thing 10"
+    # u04 walks the Hiking chain; the graph says why P11 fits them.
+    assert (
+        shown.iloc[0]["connection (knowledge graph)"]
+        == "Also in Hiking, like the Thing 16 they bought."
+    )
     assert app.query_params["run"] == chain_shop[1]
 
 

@@ -12,8 +12,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from seqrec_core.errors import InputError
 from seqrec_core.figures_recommend import most_recommended_figure, recommendation_figure
 from seqrec_core.item_table import Filters
+from seqrec_core.kg import KnowledgeGraph
+from seqrec_core.kg_paths import explain_paths
 from seqrec_core.recommend import FALLBACK_CATEGORIES, RecommendationList, RunRecommender
 from seqrec_core.segments import SegmentRule, preview_segment, segment_users
 from seqrec_core.store import Workspace
@@ -82,7 +85,28 @@ def list_frame(result: RecommendationList) -> pd.DataFrame:
     )
 
 
-def show_list(result: RecommendationList, *, key: str, title: str) -> None:
+def kg_connections(kg: KnowledgeGraph, result: RecommendationList) -> list[str | None]:
+    """Per item, the strongest knowledge-graph path from the shopper to it, in words
+    (None for an unknown shopper or when the graph links nothing)."""
+    if result.user is None or result.fallback:
+        return [None] * len(result.items)
+    out: list[str | None] = []
+    for item in result.items:
+        try:
+            paths = explain_paths(kg, result.user, item.item_id, k=1)
+        except InputError:  # the shopper or the item is not in the graph
+            paths = []
+        out.append(paths[0].sentence if paths else None)
+    return out
+
+
+def show_list(
+    result: RecommendationList,
+    *,
+    key: str,
+    title: str,
+    connections: list[str | None] | None = None,
+) -> None:
     """A recommendation list: fallback notice, table, chart and CSV export."""
     if result.fallback:
         where = "their categories" if result.fallback == FALLBACK_CATEGORIES else "the whole shop"
@@ -91,6 +115,10 @@ def show_list(result: RecommendationList, *, key: str, title: str) -> None:
             icon=":material/ac_unit:",
         )
     frame = list_frame(result)
+    if connections is not None:
+        frame.insert(
+            frame.columns.get_loc("because") + 1, "connection (knowledge graph)", connections
+        )
     st.dataframe(
         frame,
         hide_index=True,
