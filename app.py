@@ -2,8 +2,8 @@
 
 It sets the page config, declares the pages, draws the shared sidebar (workspace and
 dataset picker, see `seqrec_core.ui.sidebar`) and runs the selected page. To add a page,
-create `pages/<task>.py` and add one `st.Page` line to `PAGES` below, in the order users
-work through the tool.
+create `pages/<task>.py` and add one line to `PAGES` in `seqrec_core/ui/navigation.py`, in
+the order users work through the tool.
 """
 
 from __future__ import annotations
@@ -19,14 +19,6 @@ st.set_page_config(
     initial_sidebar_state="expanded",
 )
 
-PAGES = [
-    st.Page("pages/data.py", title="Data", icon=":material/database:", default=True),
-    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
-    # st.Page("pages/explain.py", title="Explain", icon=":material/psychology:"),
-    st.Page("pages/profile.py", title="Profile", icon=":material/person:"),
-    st.Page("pages/recommend.py", title="Recommend", icon=":material/recommend:"),
-]
-
-page = st.navigation(PAGES)
+page = st.navigation(ui.navigation.all_pages())
 ui.draw_sidebar()
 page.run()

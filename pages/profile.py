@@ -43,4 +43,4 @@ with ui.user_errors():
 
     st.subheader("Neighbourhood in the knowledge graph")
     profile_views.show_ego(kg, user)
-    profile_views.show_links(user)
+    profile_views.show_links(user, dataset)

@@ -72,7 +72,10 @@ def test_default_user_is_the_most_active_and_the_page_shows_everything(open_page
     assert len(at.get("plotly_chart")) >= 8  # 2 category tabs, brand, funnel, price, 2 rhythm, ego
     (interests,) = [m.value for m in at.markdown if m.value.startswith("1. **")]
     assert interests.count(" · score ") == 8 and interests.count("   They ") == 8
-    assert any("Explain" in c.value and "Recommend" in c.value for c in at.caption)
+    links = at.get("page_link")
+    recommend = next(link for link in links if link.proto.label.startswith("What this shopper"))
+    assert recommend.proto.page.endswith("recommend")
+    assert "user=U00858" in recommend.proto.query_string
     assert not at.error
 
 

@@ -5,7 +5,7 @@
 files, and `data_views` the validation report and profile blocks of the Data page.
 """
 
-from seqrec_core.ui import data_views, feedback, loaders, state, uploads
+from seqrec_core.ui import data_views, feedback, loaders, navigation, state, uploads
 from seqrec_core.ui.feedback import show_error, user_errors
 from seqrec_core.ui.sidebar import current_workspace, draw_sidebar
 
@@ -15,6 +15,7 @@ __all__ = [
     "draw_sidebar",
     "feedback",
     "loaders",
+    "navigation",
     "show_error",
     "state",
     "uploads",

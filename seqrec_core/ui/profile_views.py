@@ -16,7 +16,7 @@ from seqrec_core.kg import KnowledgeGraph, build_graph
 from seqrec_core.kg_ego import ego_network
 from seqrec_core.kg_profile import UserProfile
 from seqrec_core.store import Workspace
-from seqrec_core.ui import state
+from seqrec_core.ui import navigation, state
 from seqrec_core.ui.feedback import plain
 
 MAX_OPTIONS = 200  # users offered in the picker (most active first, or matching the search)
@@ -176,10 +176,10 @@ def show_ego(kg: KnowledgeGraph, user: str) -> None:
     )
 
 
-def show_links(user: str) -> None:
-    """Where to go next with this shopper: the pages that read the same `?user=`."""
-    st.caption(
-        f"Next for shopper {plain(user)}: the **Recommend** page (top items with a reason "
-        "each) and the **Explain** page (why the model recommends them) open the same "
-        f"shopper: the choice travels in the link (`?user={plain(user)}`)."
-    )
+def show_links(user: str, dataset: str) -> None:
+    """Where to go next with this shopper: the pages that open the same `?user=`."""
+    cols = st.columns(2)
+    with cols[0]:
+        navigation.link("recommend", "What this shopper would be shown", dataset=dataset, user=user)
+    with cols[1]:
+        navigation.link("explain", "Why the model recommends it", dataset=dataset, user=user)
