@@ -70,7 +70,7 @@ def test_shapes_and_padding_column(backbone: str) -> None:
     loss = model.train()(batch)
     assert loss.shape == () and math.isfinite(loss.item())
     loss.backward()
-    assert model.item_embedding.weight.grad is not None
+    assert model.embeddings.item.weight.grad is not None
     scores = model.eval().score_items(batch["input_ids"], batch["attention_mask"])
     assert scores.shape == (5, NUM_ITEMS + 1)
     assert torch.all(scores[:, 0] == float("-inf"))
@@ -142,9 +142,9 @@ def test_event_types_and_side_features_change_scores() -> None:
     side.set_item_features(table)
     representations = side.item_representations()
     # Items 1 and 6 share feature token 1: its embedding is added to both.
-    feature = side.feature_embedding.weight[1]  # type: ignore[union-attr]
-    torch.testing.assert_close(representations[1], side.item_embedding.weight[1] + feature)
-    torch.testing.assert_close(representations[6], side.item_embedding.weight[6] + feature)
+    feature = side.embeddings.feature.weight[1]  # type: ignore[union-attr]
+    torch.testing.assert_close(representations[1], side.embeddings.item.weight[1] + feature)
+    torch.testing.assert_close(representations[6], side.embeddings.item.weight[6] + feature)
 
 
 def test_embedding_parts_sum_to_the_scored_input() -> None:

@@ -120,7 +120,7 @@ def test_weight_averaging_validates_and_keeps_the_average(shop: Prepared) -> Non
         _sasrec(shop), shop.split, TrainConfig(epochs=1, device="cpu", ema_decay=0.99999)
     )
     assert averaged.best_metrics["NDCG@10"] < 0.5 * raw.best_metrics["NDCG@10"]
-    weight = "item_embedding.weight"
+    weight = "embeddings.item.weight"
 
     def drift(result) -> float:  # how far training moved the item table from its init
         return (result.model.state_dict()[weight] - initial.state_dict()[weight]).abs().max()

@@ -4,6 +4,7 @@ An item's vector is its own embedding plus the mean embedding of its side-featur
 (category-path levels, brand, attributes), the same representation SASRec uses; models
 tie their output layer to `table()`. Event-type embeddings are added per position.
 Rows past `num_items` (`extra_tokens`, e.g. BERT4Rec's [MASK]) have no side features.
+`parts` returns the three sources separately (for attributions); they sum to `forward`.
 """
 
 from __future__ import annotations
@@ -64,15 +65,45 @@ class ItemEmbeddings(nn.Module):
             )
         self.item_features.copy_(table)
 
+    def _feature_table(self) -> torch.Tensor | None:
+        """(num_items + 1 + extra_tokens, dim) each row's mean side-feature embedding."""
+        if self.feature is None:
+            return None
+        tokens = self.feature(self.item_features)  # (V, F, D)
+        count = (self.item_features > 0).sum(dim=1, keepdim=True).clamp(min=1)  # (V, 1)
+        mean = tokens.sum(dim=1) / count  # (V, D)
+        return F.pad(mean, (0, 0, 0, self.extra_tokens))  # extra rows: + 0
+
     def table(self) -> torch.Tensor:
         """(num_items + 1 + extra_tokens, dim) the item vectors the output layer is tied to."""
-        table = self.item.weight
-        if self.feature is not None:
-            tokens = self.feature(self.item_features)  # (V, F, D)
-            count = (self.item_features > 0).sum(dim=1, keepdim=True).clamp(min=1)  # (V, 1)
-            mean = tokens.sum(dim=1) / count  # (V, D)
-            table = table + F.pad(mean, (0, 0, 0, self.extra_tokens))  # extra rows: + 0
-        return table
+        features = self._feature_table()
+        return self.item.weight if features is None else self.item.weight + features
+
+    def parts(
+        self, input_ids: torch.Tensor, event_type_ids: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
+        """The input vectors of `forward` split by source; their sum is `forward`'s output.
+
+        Args:
+            input_ids: (B, L) item (or special-token) indices.
+            event_type_ids: (B, L) event-type indices; required when the model uses them.
+
+        Returns:
+            Each (B, L, dim): `item` (the item's own embedding), plus `features` (its mean
+            side-feature embedding) and `event_type` where configured.
+
+        Raises:
+            ValueError: event types are configured and `event_type_ids` is None.
+        """
+        out = {"item": self.item(input_ids)}
+        features = self._feature_table()
+        if features is not None:
+            out["features"] = F.embedding(input_ids, features)
+        if self.event_type is not None:
+            if event_type_ids is None:
+                raise ValueError("this model uses event types: pass event_type_ids")
+            out["event_type"] = self.event_type(event_type_ids)
+        return out
 
     def forward(
         self, input_ids: torch.Tensor, event_type_ids: torch.Tensor | None = None

@@ -29,7 +29,6 @@ from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 from transformers import BertConfig, BertModel, GPT2Config, GPT2Model
 
 from seqrec_core.errors import ConfigError
@@ -41,6 +40,7 @@ from seqrec_core.models.base import (
     check_range,
     default_mask,
 )
+from seqrec_core.models.item_embeddings import ItemEmbeddings
 from seqrec_core.sequences import IGNORE_INDEX, Batch
 
 BACKBONES = ("bert", "gpt2")
@@ -146,21 +146,14 @@ class SASRec(Recommender):
     def __init__(self, config: SASRecConfig) -> None:
         super().__init__()
         self.config = config
-        size, hidden = config.num_items + 1, config.hidden_size
-        self.item_embedding = nn.Embedding(size, hidden, padding_idx=0)
-        self.event_type_embedding = (
-            nn.Embedding(config.num_event_types + 1, hidden, padding_idx=0)
-            if config.use_event_types
-            else None
-        )
-        self.feature_embedding = (
-            nn.Embedding(config.num_feature_tokens + 1, hidden, padding_idx=0)
-            if config.use_side_features
-            else None
-        )
-        # item index → its side-feature token indices, 0-padded; set with `set_item_features`.
-        self.register_buffer(
-            "item_features", torch.zeros(size, config.features_per_item, dtype=torch.long)
+        hidden = config.hidden_size
+        self.embeddings = ItemEmbeddings(
+            config.num_items,
+            hidden,
+            num_event_types=config.num_event_types if config.use_event_types else 0,
+            num_feature_tokens=config.num_feature_tokens if config.use_side_features else 0,
+            features_per_item=config.features_per_item,
+            init_std=config.initializer_range,
         )
         hf_config = backbone_config(config)
         self.backbone = (
@@ -171,33 +164,14 @@ class SASRec(Recommender):
         # The backbone's own token embedding is never used (it is fed `inputs_embeds`);
         # frozen, so data-parallel training sees no parameter without a gradient.
         self.backbone.get_input_embeddings().requires_grad_(False)
-        for embedding in (self.item_embedding, self.event_type_embedding, self.feature_embedding):
-            if embedding is not None:
-                nn.init.normal_(embedding.weight, std=config.initializer_range)
-                with torch.no_grad():
-                    embedding.weight[0].zero_()
 
     def set_item_features(self, table: torch.Tensor) -> None:
         """Install the (num_items + 1, features_per_item) feature-token table."""
-        if table.shape != self.item_features.shape:
-            raise ValueError(
-                f"item feature table {tuple(table.shape)} ≠ {tuple(self.item_features.shape)}"
-            )
-        self.item_features.copy_(table)
-
-    def _feature_table(self) -> torch.Tensor | None:
-        """(V, H) each item's mean side-feature embedding; None without side features."""
-        if self.feature_embedding is None:
-            return None
-        tokens = self.feature_embedding(self.item_features)  # (V, F, H)
-        count = (self.item_features > 0).sum(dim=1, keepdim=True).clamp(min=1)  # (V, 1)
-        return tokens.sum(dim=1) / count
+        self.embeddings.set_item_features(table)
 
     def item_representations(self) -> torch.Tensor:
         """(V, H) the tied item vectors: item embedding (+ mean side-feature embedding)."""
-        features = self._feature_table()
-        table = self.item_embedding.weight
-        return table if features is None else table + features
+        return self.embeddings.table()
 
     def input_embeddings(
         self, input_ids: torch.Tensor, event_type_ids: torch.Tensor | None = None
@@ -213,18 +187,9 @@ class SASRec(Recommender):
             `features` (its mean side-feature embedding) and `event_type` where the model
             has them. Explanations attribute to each part separately.
         """
-        input_ids = input_ids[:, -self.config.max_len :]
-        parts = {"item": self.item_embedding(input_ids)}
-        features = self._feature_table()
-        if features is not None:
-            parts["features"] = F.embedding(input_ids, features)
-        if self.event_type_embedding is not None:
-            if event_type_ids is None:
-                raise ValueError("this SASRec uses event types: pass event_type_ids")
-            parts["event_type"] = self.event_type_embedding(
-                event_type_ids[:, -self.config.max_len :]
-            )
-        return parts
+        keep = self.config.max_len
+        types = None if event_type_ids is None else event_type_ids[:, -keep:]
+        return self.embeddings.parts(input_ids[:, -keep:], types)
 
     def encode_embeddings(
         self,
