@@ -1,5 +1,5 @@
 """The Recommend page through AppTest: list, what-if edits with a rank diff, cold start,
-scenarios and the segment preview, on the handmade chain shop of test_recommend."""
+scenarios and the segment preview, on the handmade chain shop (tests/chain_shop.py)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from seqrec_core import runs
-from seqrec_core.cli import main
-from seqrec_core.ingest import ingest
 from seqrec_core.recommend import Event, RunRecommender
 from seqrec_core.store import Workspace
 from seqrec_core.trained import load_run
-from tests.test_recommend import _catalog, _events
+from tests.chain_shop import chain_shop
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 PAGE = "pages/recommend.py"
@@ -24,34 +21,14 @@ pytestmark = pytest.mark.usefixtures("apptest_runs_app_py_every_time")
 
 
 @pytest.fixture(scope="module")
-def chain_shop(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    root = tmp_path_factory.mktemp("page-recommend")
-    events, items = root / "events.csv", root / "items.csv"
-    _events().to_csv(events, index=False)
-    _catalog().to_csv(items, index=False)
-    ws = Workspace.open(root / "ws")
-    ingest(events, ws, "chains", items_path=items)
-    assert (
-        main(
-            [
-                "train",
-                "--workspace",
-                str(ws.root),
-                "--dataset",
-                "chains",
-                "--model",
-                "cooc",
-                "--json",
-            ]
-        )
-        == 0
-    )
-    return ws.root, runs.list_runs(ws)[0].run_id
+def shop(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    ws, run_id = chain_shop(tmp_path_factory.mktemp("page-recommend"))
+    return ws.root, run_id
 
 
 @pytest.fixture
-def app(chain_shop: tuple[Path, str], monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    root, run_id = chain_shop
+def app(shop: tuple[Path, str], monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    root, run_id = shop
     monkeypatch.setenv("SEQREC_WORKSPACE", str(root))
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     at.query_params["run"] = run_id
@@ -80,7 +57,7 @@ def _table(at: AppTest, key: str):
     return found[1] if key == "edited_table" else found[0]
 
 
-def test_the_shoppers_list_opens_from_a_link(app: AppTest, chain_shop: tuple[Path, str]) -> None:
+def test_the_shoppers_list_opens_from_a_link(app: AppTest, shop: tuple[Path, str]) -> None:
     assert app.title[0].value == "Recommend"
     assert app.text_input(key="_user_input").value == "u04"
     shown = _table(app, "original_table")
@@ -93,19 +70,17 @@ def test_the_shoppers_list_opens_from_a_link(app: AppTest, chain_shop: tuple[Pat
         shown.iloc[0]["connection (knowledge graph)"]
         == "Also in Hiking, like the Thing 16 they bought."
     )
-    assert app.query_params["run"] == chain_shop[1]
+    assert app.query_params["run"] == shop[1]
 
 
-def test_a_what_if_edit_rescores_and_shows_the_diff(
-    app: AppTest, chain_shop: tuple[Path, str]
-) -> None:
+def test_a_what_if_edit_rescores_and_shows_the_diff(app: AppTest, shop: tuple[Path, str]) -> None:
     app.selectbox(key="whatif_add_item").set_value("P20").run()
     app.button(key="whatif_add").click().run()
     assert not app.exception, app.exception
     history = _table(app, "whatif_history")
     assert list(history["item_id"])[-1] == "P20" and history.iloc[-1]["edited"] == "✎"
     edited = _table(app, "edited_table")
-    root, run_id = chain_shop
+    root, run_id = shop
     engine = RunRecommender.from_run(load_run(Workspace.open(root), run_id))
     stored = engine.user_history("u04")
     expected = engine.recommend((*stored, Event("P20", "purchase")), k=10)

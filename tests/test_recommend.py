@@ -1,79 +1,28 @@
 """Recommendations from a trained run: exact filters, labelled cold start, reasons, CLI.
 
-A handmade shop of 3 categories and 4 brands; shoppers follow chains "k → k + 1" inside a
-category, so the transition baseline (`cooc`) gives answers we can state exactly.
+On the handmade chain shop (tests/chain_shop.py), where the transition baseline gives
+answers we can state exactly.
 """
 
 from __future__ import annotations
 
 import json
 
-import pandas as pd
 import pytest
 
-from seqrec_core import runs
 from seqrec_core.cli import main
 from seqrec_core.errors import ConfigError, InputError
-from seqrec_core.ingest import ingest
 from seqrec_core.item_table import Filters
 from seqrec_core.recommend import FALLBACK_CATEGORIES, FALLBACK_POPULAR, Event, RunRecommender
 from seqrec_core.segments import SegmentRule, preview_segment, segment_users
 from seqrec_core.store import Workspace
 from seqrec_core.trained import load_run
-
-CATEGORIES = ("Outdoor > Camping", "Outdoor > Hiking", "Home > Kitchen")
-BRANDS = ("Acme", "Borealis", "Cedar", "Dune")
-ITEMS = 27
-
-
-def _catalog() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "item_id": [f"P{i:02d}" for i in range(1, ITEMS + 1)],
-            "title": [f"Thing {i}" for i in range(1, ITEMS + 1)],
-            "category": [CATEGORIES[(i - 1) // 9] for i in range(1, ITEMS + 1)],
-            "brand": [BRANDS[i % 4] for i in range(1, ITEMS + 1)],
-            "price": [float(10 * i) for i in range(1, ITEMS + 1)],
-        }
-    )
-
-
-def _events() -> pd.DataFrame:
-    """43 shoppers; each walks 6 steps along its category's chain (wrapping inside it)."""
-    rows = []
-    for u in range(43):
-        block, start = u % 3, u % 9
-        for s in range(6):
-            item = block * 9 + (start + s) % 9 + 1
-            kind = "purchase" if s == 2 else "view"
-            rows.append((f"u{u:02d}", f"P{item:02d}", f"2026-03-01T12:{s:02d}:{u:02d}Z", kind))
-    return pd.DataFrame(rows, columns=["user_id", "item_id", "timestamp", "event_type"])
+from tests.chain_shop import BRANDS, ITEMS, chain_shop
 
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, str]:
-    root = tmp_path_factory.mktemp("recommend")
-    events, items = root / "events.csv", root / "items.csv"
-    _events().to_csv(events, index=False)
-    _catalog().to_csv(items, index=False)
-    ws = Workspace.open(root / "ws")
-    ingest(events, ws, "chains", items_path=items)
-    assert (
-        main(
-            [
-                "train",
-                "--workspace",
-                str(ws.root),
-                "--dataset",
-                "chains",
-                "--model",
-                "cooc",
-                "--json",
-            ]
-        )
-        == 0
-    )
-    return ws, runs.list_runs(ws)[0].run_id
+    return chain_shop(tmp_path_factory.mktemp("recommend"))
 
 
 @pytest.fixture(scope="module")
