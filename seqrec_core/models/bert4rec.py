@@ -24,6 +24,12 @@ type of the window's final event, which the shifted batch does not carry — hen
 appended [MASK] at scoring time also has type 0, exactly as in training. Positions count
 from the right (the newest column is always `max_len - 1`), so left padding never
 changes a score, and the scoring [MASK] always sits where training's final-event masks do.
+
+Explanations: `input_embeddings` gives the item, side-feature and event-type parts of the
+user's last `max_len - 1` events (not the [MASK]); `scores_from_embeddings` appends the
+[MASK] vector and scores. The [MASK] is a constant, identical for every user, so an
+attribution says how much each past event moved the score read at the [MASK] position;
+`attention_maps` include the [MASK] as the last query and key.
 """
 
 from __future__ import annotations
@@ -177,6 +183,31 @@ class Bert4Rec(Recommender):
         """(num_items + 2, H) tied item vectors; row 0 is padding, the last row [MASK]."""
         return self.embeddings.table()
 
+    @property
+    def history_window(self) -> int:
+        """How many of the newest events scoring reads: `max_len - 1` ([MASK] takes one)."""
+        return self.config.max_len - 1
+
+    def encode_embeddings(
+        self,
+        inputs_embeds: torch.Tensor,
+        attention_mask: torch.Tensor,
+        *,
+        output_attentions: bool = False,
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...] | None]:
+        """Hidden states (B, L, H) from (B, L ≤ max_len, H) input vectors, [MASK]s included."""
+        # Position = max_len - (real events from here to the newest): left padding and
+        # trimming never move a real event, and the newest is always max_len - 1.
+        from_newest = attention_mask.flip(1).cumsum(dim=1).flip(1)  # (B, L)
+        positions = (self.config.max_len - from_newest).clamp(min=0)  # (B, L)
+        out = self.backbone(
+            inputs_embeds=inputs_embeds,
+            attention_mask=attention_mask,
+            position_ids=positions,
+            output_attentions=output_attentions,
+        )
+        return out.last_hidden_state, (out.attentions if output_attentions else None)
+
     def encode(
         self,
         input_ids: torch.Tensor,
@@ -186,17 +217,49 @@ class Bert4Rec(Recommender):
         output_attentions: bool = False,
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...] | None]:
         """Hidden states (B, L, H) of a prepared (B, L ≤ max_len) sequence, [MASK]s included."""
-        # Position = max_len - (real events from here to the newest): left padding and
-        # trimming never move a real event, and the newest is always max_len - 1.
-        from_newest = attention_mask.flip(1).cumsum(dim=1).flip(1)  # (B, L)
-        positions = (self.config.max_len - from_newest).clamp(min=0)  # (B, L)
-        out = self.backbone(
-            inputs_embeds=self.embeddings(input_ids, event_type_ids),  # (B, L, H)
-            attention_mask=attention_mask,
-            position_ids=positions,
-            output_attentions=output_attentions,
-        )
-        return out.last_hidden_state, (out.attentions if output_attentions else None)
+        embeds = self.embeddings(input_ids, event_type_ids)  # (B, L, H)
+        return self.encode_embeddings(embeds, attention_mask, output_attentions=output_attentions)
+
+    def input_embeddings(
+        self, input_ids: torch.Tensor, event_type_ids: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
+        """The parts of the user's events in the scoring input; their sum is what they add.
+
+        Only the events are returned, not the [MASK] that scoring appends: it is the same
+        constant vector for everybody, so `scores_from_embeddings` adds it itself and an
+        attribution is the share of the score read at [MASK] that each event carries.
+
+        Args:
+            input_ids: (B, L) item indices (only the last `history_window` are read).
+            event_type_ids: (B, L) event-type indices; required when the model uses them.
+
+        Returns:
+            Each (B, L', H), L' = min(L, max_len - 1): `item`, plus `features` and
+            `event_type` where configured (see `ItemEmbeddings.parts`).
+        """
+        keep = self.history_window
+        if event_type_ids is not None:
+            event_type_ids = event_type_ids[:, -keep:]
+        return self.embeddings.parts(input_ids[:, -keep:], event_type_ids)
+
+    def scores_from_embeddings(
+        self, inputs_embeds: torch.Tensor, attention_mask: torch.Tensor
+    ) -> torch.Tensor:
+        """(B, num_items + 1) scores from the events' (B, L, H) input vectors.
+
+        Appends the [MASK] (its item vector, event type 0 = the zero vector) as in
+        `score_items` and reads its position; differentiable in `inputs_embeds`.
+        """
+        keep = self.history_window
+        embeds, mask = inputs_embeds[:, -keep:], attention_mask[:, -keep:].long()
+        token = self.embeddings.item.weight[self.mask_token]  # (H,)
+        column = token.expand(embeds.shape[0], 1, -1)  # (B, 1, H)
+        embeds = torch.cat([embeds, column], dim=1)  # (B, L' + 1, H)
+        mask = torch.cat([mask, torch.ones_like(mask[:, :1])], dim=1)  # (B, L' + 1)
+        hidden, _ = self.encode_embeddings(embeds, mask)
+        logits = self.item_logits(hidden[:, -1])  # (B, V - 1)
+        padding = torch.full_like(logits[:, :1], float("-inf"))  # (B, 1)
+        return torch.cat([padding, logits], dim=1)  # (B, V)
 
     def item_logits(self, hidden: torch.Tensor) -> torch.Tensor:
         """(N, num_items) scores of the real items (columns 1..num_items) for (N, H) states."""

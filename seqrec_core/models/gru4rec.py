@@ -19,6 +19,10 @@ scores. Each row is therefore rotated to right padding (real events first, in or
 run through the GRU — where trailing padding can only affect the outputs after the real
 events — and rotated back, so output column t is the state after input column t. This
 needs no packing (no host sync for the lengths) and keeps cuDNN's fused kernel.
+
+Explanations split scoring at the input vectors, as for SASRec: `input_embeddings` gives
+the item, side-feature and event-type parts per event, `scores_from_embeddings` scores
+their sum (differentiable). There is no attention to show.
 """
 
 from __future__ import annotations
@@ -115,28 +119,62 @@ class GRU4Rec(Recommender):
         """(num_items + 1, E) the tied item vectors; row 0 is padding."""
         return self.embeddings.table()
 
+    def input_embeddings(
+        self, input_ids: torch.Tensor, event_type_ids: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
+        """The parts of the GRU's input per position; their sum is what the GRU reads.
+
+        Args:
+            input_ids: (B, L) item indices (only the last `max_len` columns are read).
+            event_type_ids: (B, L) event-type indices; required when the model uses them.
+
+        Returns:
+            Each (B, L', E), L' = min(L, max_len): `item`, plus `features` and
+            `event_type` where configured (see `ItemEmbeddings.parts`).
+        """
+        if event_type_ids is not None:
+            event_type_ids = event_type_ids[:, -self.config.max_len :]
+        return self.embeddings.parts(input_ids[:, -self.config.max_len :], event_type_ids)
+
+    def encode_embeddings(
+        self, inputs_embeds: torch.Tensor, attention_mask: torch.Tensor
+    ) -> torch.Tensor:
+        """(B, L, E) output vectors from (B, L, E) input vectors and the (B, L) mask.
+
+        Real events must be contiguous at the right (left padding), as in every batch;
+        padding columns output zeros.
+        """
+        embeds = self.embedding_dropout(inputs_embeds)  # (B, L, E)
+        lengths, width = attention_mask.sum(dim=1), inputs_embeds.shape[1]  # (B,), L
+        states, _ = self.gru(rotate_rows(embeds, width - lengths))  # (B, L, H), right-padded
+        out = self.dense(rotate_rows(states, lengths))  # (B, L, E), left-padded again
+        # Padding columns would hold states run past the real events: zero them instead
+        # (a row without events then scores every item 0).
+        return out * attention_mask.unsqueeze(-1)
+
     def encode(
         self,
         input_ids: torch.Tensor,
         attention_mask: torch.Tensor | None = None,
         event_type_ids: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """(B, L, E) output vectors of the last `max_len` columns; column t sees ≤ t only.
-
-        Real events must be contiguous at the right (left padding), as in every batch;
-        padding columns output zeros.
-        """
+        """(B, L, E) output vectors of the last `max_len` columns; column t sees ≤ t only."""
         input_ids = input_ids[:, -self.config.max_len :]
         mask = default_mask(input_ids, attention_mask)[:, -self.config.max_len :]
         if event_type_ids is not None:
             event_type_ids = event_type_ids[:, -self.config.max_len :]
-        embeds = self.embedding_dropout(self.embeddings(input_ids, event_type_ids))  # (B, L, E)
-        lengths, width = mask.sum(dim=1), input_ids.shape[1]  # (B,), L
-        states, _ = self.gru(rotate_rows(embeds, width - lengths))  # (B, L, H), right-padded
-        out = self.dense(rotate_rows(states, lengths))  # (B, L, E), left-padded again
-        # Padding columns would hold states run past the real events: zero them instead
-        # (a row without events then scores every item 0).
-        return out * mask.unsqueeze(-1)
+        return self.encode_embeddings(self.embeddings(input_ids, event_type_ids), mask)
+
+    def scores_from_embeddings(
+        self, inputs_embeds: torch.Tensor, attention_mask: torch.Tensor
+    ) -> torch.Tensor:
+        """(B, V) next-item scores from (B, L, E) input vectors (for gradient attributions)."""
+        width = self.config.max_len
+        hidden = self.encode_embeddings(
+            inputs_embeds[:, -width:], attention_mask[:, -width:].long()
+        )
+        scores = hidden[:, -1] @ self.item_representations().T  # (B, V)
+        return scores.index_fill(1, torch.tensor([0], device=scores.device), float("-inf"))
 
     def forward(self, batch: Batch) -> torch.Tensor:
         """Mean next-item loss over every labelled position of the batch."""

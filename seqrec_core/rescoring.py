@@ -1,0 +1,108 @@
+"""Re-scoring edited copies of one sequence in batches: the exact side of explanations.
+
+Occlusion, group ablation, deletion curves and counterfactuals all ask "what would the
+model score if these events were not there?". The answer is never approximated: each
+variant is a real sequence (the kept events in their order, left-padded) scored by the
+model's own `score_items`, all variants of a question in one batch (chunked to bound
+memory), with no Python loop over positions or over the catalog.
+
+Rankings exclude a fixed set of items (the shopper's history, as in evaluation), the same
+for every variant so that variants compare like for like.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+# (input_ids (B, L), attention_mask (B, L), event_type_ids (B, L)) -> (B, V) scores.
+ScoreFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
+CHUNK_ROWS = 512  # variants scored per forward pass
+
+
+def keep_batch(
+    input_ids: torch.Tensor, event_type_ids: torch.Tensor, keep: torch.Tensor
+) -> dict[str, torch.Tensor]:
+    """Variants of one sequence that keep only some events, as a left-padded batch.
+
+    Args:
+        input_ids: (L,) item indices of the sequence, oldest first, no padding.
+        event_type_ids: (L,) their event-type indices.
+        keep: (K, L) bool, true where variant k keeps the event.
+
+    Returns:
+        `input_ids`, `attention_mask`, `event_type_ids`: (K, L) long; the kept events of
+        each row in their original order, right-aligned after left padding.
+    """
+    keep = keep.bool()
+    # A stable sort on "kept" moves dropped events to the front and keeps the order.
+    order = torch.argsort(keep.to(torch.int8), dim=1, stable=True)  # (K, L)
+    kept = keep.gather(1, order)  # (K, L)
+    ids = input_ids[order] * kept  # (K, L)
+    types = event_type_ids[order] * kept
+    return {"input_ids": ids, "attention_mask": kept.long(), "event_type_ids": types}
+
+
+def score_variants(
+    score_fn: ScoreFn,
+    input_ids: torch.Tensor,
+    event_type_ids: torch.Tensor,
+    keep: torch.Tensor,
+    *,
+    chunk_rows: int = CHUNK_ROWS,
+) -> torch.Tensor:
+    """Scores of every variant of `keep_batch`, without gradients.
+
+    Args:
+        score_fn: the model's `score_items`.
+        input_ids: (L,) the sequence's item indices.
+        event_type_ids: (L,) its event types.
+        keep: (K, L) bool, which events each variant keeps.
+        chunk_rows: variants per forward pass.
+
+    Returns:
+        (K, V) float scores (column 0, padding, is -inf).
+    """
+    out = []
+    with torch.no_grad():
+        for start in range(0, keep.shape[0], chunk_rows):
+            batch = keep_batch(input_ids, event_type_ids, keep[start : start + chunk_rows])
+            out.append(
+                score_fn(batch["input_ids"], batch["attention_mask"], batch["event_type_ids"])
+            )
+    return torch.cat(out).float()
+
+
+def excluded_items(num_columns: int, history: torch.Tensor, *, exclude_seen: bool) -> torch.Tensor:
+    """(V,) bool: padding, plus the history's items when `exclude_seen`."""
+    excluded = torch.zeros(num_columns, dtype=torch.bool)
+    excluded[0] = True
+    if exclude_seen:
+        excluded[history.long()] = True
+    return excluded
+
+
+def target_ranks(
+    scores: torch.Tensor, targets: torch.Tensor, excluded: torch.Tensor
+) -> torch.Tensor:
+    """1-based rank of each row's target among the items that are not excluded.
+
+    Args:
+        scores: (K, V) scores.
+        targets: (K,) or () target item index per row.
+        excluded: (V,) bool items that are never ranked (the target itself always is).
+
+    Returns:
+        (K,) long: 1 + the number of ranked items scoring strictly above the target.
+    """
+    targets = targets.expand(scores.shape[0]) if targets.dim() == 0 else targets
+    own = scores.gather(1, targets.view(-1, 1))  # (K, 1)
+    above = (scores > own) & ~excluded.unsqueeze(0)  # (K, V)
+    return above.sum(dim=1) + 1
+
+
+def top_items(scores: torch.Tensor, excluded: torch.Tensor, k: int = 1) -> torch.Tensor:
+    """(K, k) the indices of each row's k best items that are not excluded."""
+    masked = scores.masked_fill(excluded.unsqueeze(0), float("-inf"))
+    return masked.topk(k, dim=1).indices

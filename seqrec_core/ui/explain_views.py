@@ -1,0 +1,204 @@
+"""Inputs of the Explain page: cached run and explanation loaders, the run, user and target
+pickers, and the explanation settings form.
+
+Session state holds ids only: the run (`state.RUN`) and the user (`state.USER`), both
+mirrored in the URL, and the target item id. The loaded run is an `st.cache_resource`
+(shared, read-only); explanations and user lists are `st.cache_data` keyed by ids and
+settings, so reruns and other sessions reuse them.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from seqrec_core import runs
+from seqrec_core.explain import Explanation, explain_user, first_recommendations
+from seqrec_core.explain_audit import AuditResult, audit, sample_users
+from seqrec_core.explain_cases import user_cases
+from seqrec_core.explain_options import ExplainOptions
+from seqrec_core.figures_explain import item_names
+from seqrec_core.store import Workspace
+from seqrec_core.trained import LoadedRun, load_run
+from seqrec_core.ui import state
+from seqrec_core.ui.feedback import plain
+
+TARGET = "explain_target"  # str: the target item id ("" = the first recommendation)
+_MODE = "explain_find"
+_TYPED = "explain_user_id"
+LISTED = 50  # users per list
+MODES = {
+    "id": "By id",
+    "confident": "Most confident",
+    "unsure": "Least confident",
+    "surprising": "Surprising",
+}
+
+
+@st.cache_resource(max_entries=2, show_spinner="Loading the model and its data…")
+def load(root: str, run_id: str) -> LoadedRun:
+    """A run's best model with its prepared dataset (shared; treat as read-only)."""
+    return load_run(Workspace.open(root), run_id)
+
+
+@st.cache_data(max_entries=4, show_spinner="Scoring every shopper…")
+def load_cases(root: str, run_id: str) -> pd.DataFrame:
+    """Every user's first recommendation, confidence and surprise (`user_cases`)."""
+    loaded = load(root, run_id)
+    return user_cases(loaded.model, loaded.prepared.data, loaded.prepared.catalog)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def load_names(root: str, run_id: str) -> dict[str, str]:
+    """Item id → display name for the run's catalog."""
+    return item_names(load(root, run_id).prepared.catalog)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def load_top(root: str, run_id: str, user: str) -> list[tuple[str, float]]:
+    """The user's first ten recommendations (item id, score)."""
+    loaded = load(root, run_id)
+    return first_recommendations(loaded.model, loaded.prepared.data, user)
+
+
+@st.cache_data(max_entries=16, show_spinner="Explaining: attention, gradients, re-scoring…")
+def load_explanation(root: str, run_id: str, user: str, settings: ExplainOptions) -> Explanation:
+    """`explain_user` for one run, user and settings (a frozen, hashable dataclass)."""
+    loaded = load(root, run_id)
+    prepared = loaded.prepared
+    return explain_user(
+        loaded.model, prepared.data, user, catalog=prepared.catalog, options=settings
+    )
+
+
+@st.cache_data(max_entries=4, show_spinner="Auditing the explainers…")
+def load_audit(
+    root: str, run_id: str, users: int, seed: int, settings: ExplainOptions
+) -> AuditResult:
+    """`audit` of the first recommendations of `users` sampled users."""
+    loaded = load(root, run_id)
+    data = loaded.prepared.data
+    return audit(loaded.model, data, sample_users(data, users, seed=seed), options=settings)
+
+
+def pick_run(workspace: Workspace, dataset: str) -> str | None:
+    """The dataset's finished runs with a saved model (newest first); mirrored in the URL."""
+    usable = [i for i in runs.list_runs(workspace, dataset) if i.has_model and not i.active]
+    if not usable:
+        st.info(
+            "No trained model for this dataset yet: train one on the Train page.",
+            icon=":material/model_training:",
+        )
+        return None
+    ids = [info.run_id for info in usable]
+    models = {info.run_id: info.model for info in usable}
+    choice = state.initial_choice(state.RUN, ids)
+    if choice is not None:
+        st.session_state[state.RUN] = choice
+    picked = st.selectbox(
+        "Model (training run)",
+        ids,
+        key=state.RUN,
+        format_func=lambda r: f"{r} · {models[r]}",
+        help="Only runs that saved a model are listed.",
+    )
+    state.mirror_in_url(state.RUN, picked)
+    return picked
+
+
+def _listing(cases: pd.DataFrame, mode: str) -> list[str]:
+    if mode == "unsure":
+        frame = cases.sort_values("confidence", kind="stable")
+    elif mode == "surprising":
+        frame = cases.sort_values(["surprise", "confidence"], ascending=False, kind="stable")
+    else:
+        frame = cases
+    return frame["user_id"].head(LISTED).tolist()
+
+
+def pick_user(loaded: LoadedRun, cases: pd.DataFrame, names: dict[str, str]) -> str | None:
+    """A shopper: typed by id, or from a list of confident / unsure / surprising cases."""
+    data = loaded.prepared.data
+    current = st.session_state.get(state.USER) or st.query_params.get(state.USER)
+    if current not in data.users:
+        current = cases["user_id"].iloc[0] if len(cases) else None
+    mode = st.radio(
+        "Find a shopper", list(MODES), format_func=MODES.get, horizontal=True, key=_MODE
+    )
+    if mode == "id":
+        if _TYPED not in st.session_state:
+            st.session_state[_TYPED] = current or ""
+        user = st.text_input("Shopper id", key=_TYPED, help="As in the events file.").strip()
+        if user not in data.users:
+            st.warning(f"No shopper {plain(user)!s} in this dataset.", icon=":material/search_off:")
+            return None
+    else:
+        listed = _listing(cases, mode)
+        row = cases.set_index("user_id")
+        user = st.selectbox(
+            "Shopper",
+            listed,
+            key=f"explain_list_{mode}",
+            format_func=lambda u: (
+                f"{u} · {row.loc[u, 'events']} events → "
+                f"{names.get(row.loc[u, 'top_item'], row.loc[u, 'top_item'])} "
+                f"(p = {row.loc[u, 'confidence']:.2f}, surprise {row.loc[u, 'surprise']:.0%})"
+            ),
+            help="Confidence: the first recommendation's softmax probability. Surprise: share "
+            "of the shopper's events outside its category.",
+        )
+        st.session_state[_TYPED] = user
+    st.session_state[state.USER] = user
+    state.mirror_in_url(state.USER, user)
+    return user
+
+
+def settings_form(
+    loaded: LoadedRun,
+    top: list[tuple[str, float]],
+    methods: tuple[str, ...],
+    names: dict[str, str],
+) -> ExplainOptions:
+    """Target item, IG baseline and steps, and ranking mode, in one form."""
+    top_ids = [item for item, _ in top]
+    listed = set(top_ids)
+    others = [i for i in loaded.prepared.data.items.tokens if i not in listed]
+    options = ["", *top_ids[1:], *others]
+    if st.session_state.get(TARGET) not in options:
+        st.session_state[TARGET] = ""
+    first = names.get(top_ids[0], top_ids[0]) if top_ids else "—"
+
+    def label(item: str) -> str:
+        if item == "":
+            return f"the first recommendation: {first}"
+        rank = f"#{top_ids.index(item) + 1} " if item in listed else ""
+        return f"{rank}{names.get(item, item)} ({item})"
+
+    with st.form("explain_form"):
+        target = st.selectbox(
+            "Explain the score of",
+            options,
+            key=TARGET,
+            format_func=label,
+            help="Any catalog item; the first ten recommendations are listed first.",
+        )
+        cols = st.columns(3)
+        baseline = cols[0].radio(
+            "IG baseline",
+            ["padding", "mean"],
+            format_func={"padding": "empty events (padding)", "mean": "average item"}.get,
+            disabled="ig" not in methods,
+            help="What each event is compared with: nothing, or an average catalog item.",
+        )
+        steps = cols[1].select_slider(
+            "IG steps", [16, 32, 50, 100, 200], 50, disabled="ig" not in methods
+        )
+        seen = cols[2].toggle("Rank items already seen", False)
+        st.form_submit_button("Explain", type="primary", icon=":material/psychology:")
+    return ExplainOptions(
+        target=target or None,
+        methods=methods,
+        baseline=baseline,
+        n_steps=int(steps),
+        exclude_seen=not seen,
+    )
