@@ -9,7 +9,7 @@ from seqrec_core.explain import supported_methods
 from seqrec_core.figures_explain import labelled_events, timeline_figure
 from seqrec_core.ui import explain_sections as sections
 from seqrec_core.ui import explain_views as views
-from seqrec_core.ui import state
+from seqrec_core.ui import model_pickers, review_views, state
 
 st.title("Explain")
 st.caption(
@@ -24,7 +24,7 @@ dataset = state.current_dataset()
 if dataset is None:
     st.info("Pick or add a dataset first (Data page).", icon=":material/database:")
     st.stop()
-run_id = views.pick_run(workspace, dataset)
+run_id = model_pickers.pick_run(workspace, dataset)
 if run_id is None:
     st.stop()
 root = str(workspace.root)
@@ -69,3 +69,8 @@ with ui.user_errors():
 
     with st.expander("Audit the explainers over many shoppers", icon=":material/fact_check:"):
         sections.show_audit(root, run_id, options)
+
+    with st.expander(
+        "Review report for sign-off (self-contained HTML)", icon=":material/description:"
+    ):
+        review_views.report_panel(workspace, run_id, user)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from seqrec_core import cli_explain, cli_profile, cli_recommend, cli_train, schema
+from seqrec_core import cli_explain, cli_profile, cli_recommend, cli_report, cli_train, schema
 from seqrec_core.errors import SeqRecError
 from seqrec_core.ingest import ingest
 from seqrec_core.store import Workspace, default_workspace_path
@@ -84,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_train.add_commands(commands, _common)
     cli_profile.add_commands(commands, _common)
     cli_recommend.add_commands(commands, _common)
+    cli_report.add_commands(commands, _common)
     cli_explain.add_commands(commands, _common)
     return parser
 

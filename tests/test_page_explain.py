@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from seqrec_core.report import list_reports
 from seqrec_core.store import Workspace
 from tests.tiny_shop import small_sasrec, tiny_workspace, train_run
 
@@ -114,3 +115,16 @@ def test_without_a_trained_run_the_page_says_what_to_do(tmp_path: Path, monkeypa
     monkeypatch.setenv("SEQREC_WORKSPACE", str(workspace.root))
     at = _open()
     assert any("No trained model" in str(i.value) for i in at.info)
+
+
+def test_a_review_report_is_built_stored_and_offered_for_download(shop) -> None:
+    ws, sasrec, _ = shop
+    at = _open({"run": sasrec, "user": "u05"})
+    form = next(b for b in at.button if "Build the review report" in str(b.label))
+    form.click().run()
+    assert not at.exception, at.exception
+    assert any("stored in the workspace" in str(s.value) for s in at.success)
+    (report,) = list_reports(ws, sasrec)[:1]
+    assert report.users == ("u05",) and report.path.is_file()
+    downloads = [d for d in at.get("download_button") if "Download (HTML)" in d.proto.label]
+    assert downloads, "the stored report is offered for download"

@@ -20,6 +20,7 @@ from seqrec_core import figures_explain as fx
 from seqrec_core import figures_faithfulness as ff
 from seqrec_core.explain import Explanation
 from seqrec_core.explain_options import DELTA_FLOOR, LARGE_DELTA, METHOD_NAMES, ExplainOptions
+from seqrec_core.explain_text import counterfactual_sentence
 from seqrec_core.ui import explain_views
 from seqrec_core.ui.feedback import plain
 
@@ -211,20 +212,7 @@ def show_faithfulness(expl: Explanation, target: str, figs: Figures) -> None:
 
 def counterfactual_text(expl: Explanation, names: dict[str, str]) -> str:
     """ "Without X and Y, the first recommendation would be Z." (markdown)."""
-    found = expl.counterfactual
-    if found is None:
-        return "Removing every event keeps the same first recommendation."
-    *removed, new_top = expl.counterfactual_items
-    events = [
-        f"{names.get(item, item)} ({expl.history.event_types[p]}, event {p + 1})"
-        for p, item in zip(found.removed, removed, strict=True)
-    ]
-    listed = events[0] if len(events) == 1 else ", ".join(events[:-1]) + " and " + events[-1]
-    proof = "no smaller set does" if found.proven_minimal else "the smallest set found"
-    return (
-        f"Without **{plain(listed)}**, the first recommendation would be "
-        f"**{plain(names.get(new_top, new_top))}** ({proof}; re-scored to verify)."
-    )
+    return counterfactual_sentence(expl, names, emphasis=lambda text: f"**{plain(text)}**")
 
 
 def show_exports(expl: Explanation, events: pd.DataFrame, figs: Figures) -> None:

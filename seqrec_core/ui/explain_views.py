@@ -12,7 +12,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from seqrec_core import runs
 from seqrec_core.explain import Explanation, explain_user, first_recommendations
 from seqrec_core.explain_audit import AuditResult, audit, sample_users
 from seqrec_core.explain_cases import user_cases
@@ -79,31 +78,6 @@ def load_audit(
     loaded = load(root, run_id)
     data = loaded.prepared.data
     return audit(loaded.model, data, sample_users(data, users, seed=seed), options=settings)
-
-
-def pick_run(workspace: Workspace, dataset: str) -> str | None:
-    """The dataset's finished runs with a saved model (newest first); mirrored in the URL."""
-    usable = [i for i in runs.list_runs(workspace, dataset) if i.has_model and not i.active]
-    if not usable:
-        st.info(
-            "No trained model for this dataset yet: train one on the Train page.",
-            icon=":material/model_training:",
-        )
-        return None
-    ids = [info.run_id for info in usable]
-    models = {info.run_id: info.model for info in usable}
-    choice = state.initial_choice(state.RUN, ids)
-    if choice is not None:
-        st.session_state[state.RUN] = choice
-    picked = st.selectbox(
-        "Model (training run)",
-        ids,
-        key=state.RUN,
-        format_func=lambda r: f"{r} · {models[r]}",
-        help="Only runs that saved a model are listed.",
-    )
-    state.mirror_in_url(state.RUN, picked)
-    return picked
 
 
 def _listing(cases: pd.DataFrame, mode: str) -> list[str]:
