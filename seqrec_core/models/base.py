@@ -68,6 +68,26 @@ class ModelConfig:
         return cls(**values)
 
 
+@dataclass(frozen=True)
+class SideInputsConfig(ModelConfig):
+    """Fields of models that can also read event types and catalog side features."""
+
+    use_event_types: bool = False
+    num_event_types: int = 0  # event-type vocabulary size, padding excluded
+    use_side_features: bool = False
+    num_feature_tokens: int = 0  # side-feature vocabulary size, padding excluded
+    features_per_item: int = 1  # width of the item → feature-token table
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        m = type(self).__name__
+        check_range("num_event_types", self.num_event_types, int(self.use_event_types), model=m)
+        check_range(
+            "num_feature_tokens", self.num_feature_tokens, int(self.use_side_features), model=m
+        )
+        check_range("features_per_item", self.features_per_item, 1, 256, model=m)
+
+
 class Recommender(nn.Module):
     """Base class: the shared interface (see the module docstring)."""
 

@@ -44,64 +44,29 @@ import torch.nn.functional as F
 from torch import nn
 from transformers import BertConfig, BertModel
 
-from seqrec_core.errors import ConfigError
-from seqrec_core.models.attention import ATTENTION_KERNELS, swapped_attention_kernel
+from seqrec_core.models.attention import swapped_attention_kernel
 from seqrec_core.models.base import (
-    ModelConfig,
     Recommender,
-    check_choice,
     check_range,
     default_mask,
 )
 from seqrec_core.models.item_embeddings import ItemEmbeddings
+from seqrec_core.models.transformer_config import TransformerConfig
 from seqrec_core.sequences import IGNORE_INDEX, Batch
 
 
 @dataclass(frozen=True)
-class Bert4RecConfig(ModelConfig):
+class Bert4RecConfig(TransformerConfig):
     """BERT4Rec hyper-parameters (the paper's defaults, 2 heads, 2 layers)."""
 
-    hidden_size: int = 64
-    num_layers: int = 2
-    num_heads: int = 2
-    inner_size: int = 256  # feed-forward width
-    dropout: float = 0.2  # on embeddings, residual branches and the feed-forward
-    attention_dropout: float = 0.2  # on attention weights
-    initializer_range: float = 0.02  # std of the normal initialisation
-    layer_norm_eps: float = 1e-12
     mask_prob: float = 0.2  # share of a window's events masked in training (≥ 1 per row)
-    use_event_types: bool = False
-    num_event_types: int = 0  # event-type vocabulary size, padding excluded
-    use_side_features: bool = False
-    num_feature_tokens: int = 0  # side-feature vocabulary size, padding excluded
-    features_per_item: int = 1  # width of the item → feature-token table
-    attn_implementation: str = "sdpa"  # kernel for training and scoring
 
     def __post_init__(self) -> None:
         super().__post_init__()
         m = type(self).__name__
         # Scoring reads max_len - 1 events plus the [MASK]: at least one real event.
         check_range("max_len", self.max_len, 2, 4096, model=m)
-        check_range("hidden_size", self.hidden_size, 2, 8192, model=m)
-        check_range("num_layers", self.num_layers, 1, 48, model=m)
-        check_range("num_heads", self.num_heads, 1, self.hidden_size, model=m)
-        if self.hidden_size % self.num_heads:
-            raise ConfigError(
-                f"{m}.hidden_size = {self.hidden_size} must be a multiple of "
-                f"num_heads = {self.num_heads}"
-            )
-        check_range("inner_size", self.inner_size, 1, model=m)
-        check_range("dropout", self.dropout, 0.0, 0.95, model=m)
-        check_range("attention_dropout", self.attention_dropout, 0.0, 0.95, model=m)
-        check_range("initializer_range", self.initializer_range, 1e-6, 1.0, model=m)
-        check_range("layer_norm_eps", self.layer_norm_eps, 0.0, 1.0, model=m)
         check_range("mask_prob", self.mask_prob, 0.0, 1.0, model=m)
-        check_range("num_event_types", self.num_event_types, int(self.use_event_types), model=m)
-        check_range(
-            "num_feature_tokens", self.num_feature_tokens, int(self.use_side_features), model=m
-        )
-        check_range("features_per_item", self.features_per_item, 1, 256, model=m)
-        check_choice("attn_implementation", self.attn_implementation, ATTENTION_KERNELS, model=m)
 
 
 def backbone_config(config: Bert4RecConfig) -> BertConfig:

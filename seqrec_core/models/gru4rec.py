@@ -34,13 +34,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from seqrec_core.models.base import ModelConfig, Recommender, check_range, default_mask
+from seqrec_core.models.base import Recommender, SideInputsConfig, check_range, default_mask
 from seqrec_core.models.item_embeddings import ItemEmbeddings
 from seqrec_core.sequences import IGNORE_INDEX, Batch
 
 
 @dataclass(frozen=True)
-class GRU4RecConfig(ModelConfig):
+class GRU4RecConfig(SideInputsConfig):
     """GRU4Rec hyper-parameters (RecBole's defaults, plus embedding dropout 0.3)."""
 
     embedding_size: int = 64
@@ -48,11 +48,6 @@ class GRU4RecConfig(ModelConfig):
     num_layers: int = 1
     dropout: float = 0.3  # on the input embeddings
     initializer_range: float = 0.02  # std of the embeddings' normal initialisation
-    use_event_types: bool = False
-    num_event_types: int = 0  # event-type vocabulary size, padding excluded
-    use_side_features: bool = False
-    num_feature_tokens: int = 0  # side-feature vocabulary size, padding excluded
-    features_per_item: int = 1  # width of the item → feature-token table
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -62,11 +57,6 @@ class GRU4RecConfig(ModelConfig):
         check_range("num_layers", self.num_layers, 1, 16, model=m)
         check_range("dropout", self.dropout, 0.0, 0.95, model=m)
         check_range("initializer_range", self.initializer_range, 1e-6, 1.0, model=m)
-        check_range("num_event_types", self.num_event_types, int(self.use_event_types), model=m)
-        check_range(
-            "num_feature_tokens", self.num_feature_tokens, int(self.use_side_features), model=m
-        )
-        check_range("features_per_item", self.features_per_item, 1, 256, model=m)
 
 
 def rotate_rows(x: torch.Tensor, shifts: torch.Tensor) -> torch.Tensor:

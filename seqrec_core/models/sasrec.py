@@ -31,16 +31,15 @@ import torch
 import torch.nn.functional as F
 from transformers import BertConfig, BertModel, GPT2Config, GPT2Model
 
-from seqrec_core.errors import ConfigError
-from seqrec_core.models.attention import ATTENTION_KERNELS, swapped_attention_kernel
+from seqrec_core.models.attention import swapped_attention_kernel
 from seqrec_core.models.base import (
-    ModelConfig,
     Recommender,
     check_choice,
     check_range,
     default_mask,
 )
 from seqrec_core.models.item_embeddings import ItemEmbeddings
+from seqrec_core.models.transformer_config import TransformerConfig
 from seqrec_core.sequences import IGNORE_INDEX, Batch
 
 BACKBONES = ("bert", "gpt2")
@@ -48,50 +47,22 @@ LOSSES = ("ce", "sampled_softmax")
 
 
 @dataclass(frozen=True)
-class SASRecConfig(ModelConfig):
+class SASRecConfig(TransformerConfig):
     """SASRec hyper-parameters; defaults are tuned for Amazon Beauty-sized catalogs."""
 
-    hidden_size: int = 64
-    num_layers: int = 2
     num_heads: int = 1
-    inner_size: int = 256  # feed-forward width
     dropout: float = 0.5  # on embeddings, residual branches and the feed-forward
     attention_dropout: float = 0.5  # on attention weights
-    initializer_range: float = 0.02  # std of the normal initialisation
     layer_norm_eps: float = 1e-8
-    use_event_types: bool = False
-    num_event_types: int = 0  # event-type vocabulary size, padding excluded
-    use_side_features: bool = False
-    num_feature_tokens: int = 0  # side-feature vocabulary size, padding excluded
-    features_per_item: int = 1  # width of the item → feature-token table
     loss: str = "ce"  # "ce": full softmax; "sampled_softmax": shared uniform negatives
     num_negatives: int = 256  # sampled-softmax negatives per batch
-    attn_implementation: str = "sdpa"  # kernel for training and scoring
     backbone: str = "bert"  # "bert": post-LN causal BertModel; "gpt2": pre-LN GPT2Model
 
     def __post_init__(self) -> None:
         super().__post_init__()
         m = type(self).__name__
-        check_range("hidden_size", self.hidden_size, 2, 8192, model=m)
-        check_range("num_layers", self.num_layers, 1, 48, model=m)
-        check_range("num_heads", self.num_heads, 1, self.hidden_size, model=m)
-        if self.hidden_size % self.num_heads:
-            raise ConfigError(
-                f"{m}.hidden_size = {self.hidden_size} must be a multiple of "
-                f"num_heads = {self.num_heads}"
-            )
-        check_range("inner_size", self.inner_size, 1, model=m)
-        check_range("dropout", self.dropout, 0.0, 0.95, model=m)
-        check_range("attention_dropout", self.attention_dropout, 0.0, 0.95, model=m)
-        check_range("initializer_range", self.initializer_range, 1e-6, 1.0, model=m)
-        check_range("num_event_types", self.num_event_types, int(self.use_event_types), model=m)
-        check_range(
-            "num_feature_tokens", self.num_feature_tokens, int(self.use_side_features), model=m
-        )
-        check_range("features_per_item", self.features_per_item, 1, 256, model=m)
         check_choice("loss", self.loss, LOSSES, model=m)
         check_range("num_negatives", self.num_negatives, 1, model=m)
-        check_choice("attn_implementation", self.attn_implementation, ATTENTION_KERNELS, model=m)
         check_choice("backbone", self.backbone, BACKBONES, model=m)
 
 

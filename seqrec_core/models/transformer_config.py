@@ -1,0 +1,46 @@
+"""The settings the transformer recommenders share (SASRec, BERT4Rec) and their checks.
+
+Each model's config subclasses `TransformerConfig`, sets its own defaults and adds its
+own fields; the HuggingFace backbone config is still built in one place per model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from seqrec_core.errors import ConfigError
+from seqrec_core.models.attention import ATTENTION_KERNELS
+from seqrec_core.models.base import SideInputsConfig, check_choice, check_range
+
+
+@dataclass(frozen=True)
+class TransformerConfig(SideInputsConfig):
+    """Width, depth, heads, dropout and kernel of a transformer recommender."""
+
+    hidden_size: int = 64
+    num_layers: int = 2
+    num_heads: int = 2
+    inner_size: int = 256  # feed-forward width
+    dropout: float = 0.2  # on embeddings, residual branches and the feed-forward
+    attention_dropout: float = 0.2  # on attention weights
+    initializer_range: float = 0.02  # std of the normal initialisation
+    layer_norm_eps: float = 1e-12
+    attn_implementation: str = "sdpa"  # kernel for training and scoring
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        m = type(self).__name__
+        check_range("hidden_size", self.hidden_size, 2, 8192, model=m)
+        check_range("num_layers", self.num_layers, 1, 48, model=m)
+        check_range("num_heads", self.num_heads, 1, self.hidden_size, model=m)
+        if self.hidden_size % self.num_heads:
+            raise ConfigError(
+                f"{m}.hidden_size = {self.hidden_size} must be a multiple of "
+                f"num_heads = {self.num_heads}"
+            )
+        check_range("inner_size", self.inner_size, 1, model=m)
+        check_range("dropout", self.dropout, 0.0, 0.95, model=m)
+        check_range("attention_dropout", self.attention_dropout, 0.0, 0.95, model=m)
+        check_range("initializer_range", self.initializer_range, 1e-6, 1.0, model=m)
+        check_range("layer_norm_eps", self.layer_norm_eps, 0.0, 1.0, model=m)
+        check_choice("attn_implementation", self.attn_implementation, ATTENTION_KERNELS, model=m)
