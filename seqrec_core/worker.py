@@ -27,6 +27,7 @@ from seqrec_core.errors import ConfigError, RunError, SeqRecError
 from seqrec_core.evaluate import evaluate, training_popularity
 from seqrec_core.models import MODELS
 from seqrec_core.prepare import SPLITS, build_model_for, model_fields, prepare_dataset
+from seqrec_core.processes import process_alive
 from seqrec_core.store import REPO_ROOT, Workspace
 from seqrec_core.train import ProgressEvent, TrainConfig, TrainResult, train
 
@@ -112,7 +113,7 @@ def cancel_run(workspace: Workspace, run_id: str) -> runs.RunInfo:
         raise RunError(f"run {run_id} has already {info.status}; there is nothing to cancel")
     runs.request_cancel(info.folder)
     pid = worker_pid(info)
-    if runs.process_alive(pid):
+    if process_alive(pid):
         os.kill(pid, signal.SIGTERM)  # type: ignore[arg-type]
     else:
         runs.record_state(workspace, run_id, runs.CANCELLED, error="cancelled before it started")
