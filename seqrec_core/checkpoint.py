@@ -5,7 +5,9 @@ written next to its final place and renamed into it, so a crash mid-write leaves
 previous checkpoint intact.
 
 Layout: `model.safetensors` (weights and buffers), `config.json`
-(`{"model": name, "config": {...}, "extra": {...}}`), `vocab.json` (name → token list).
+(`{"format": 2, "model": name, "config": {...}, "extra": {...}}`), `vocab.json` (name →
+token list). A checkpoint of another layout `format`, or whose weights no longer fit the
+model, is refused with a `RunError` that says to retrain.
 """
 
 from __future__ import annotations
@@ -21,13 +23,23 @@ import torch
 from safetensors.torch import load_file, save_file
 from safetensors.torch import save as save_tensors
 
-from seqrec_core.errors import RunError
+from seqrec_core.errors import ConfigError, RunError
 from seqrec_core.models import MODELS, Recommender
 from seqrec_core.vocab import Vocab
 
 WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
 VOCAB_FILE = "vocab.json"
+# Version of the checkpoint layout (weight names, config fields); bumped when a model's
+# parameters are renamed, so an old checkpoint is refused with a clear message.
+FORMAT = 2
+
+
+def _outdated(folder: Path, detail: str) -> str:
+    return (
+        f"the model in {folder} was saved by another version of SeqRec Studio and does not "
+        f"fit this one ({detail}); train the run again"
+    )
 
 
 @dataclass(frozen=True)
@@ -61,7 +73,12 @@ def save_checkpoint(
     staging.mkdir(parents=True)
     state = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
     save_file(state, staging / WEIGHTS_FILE, metadata={"model": model.name})
-    header = {"model": model.name, "config": model.config.to_dict(), "extra": extra or {}}
+    header = {
+        "format": FORMAT,
+        "model": model.name,
+        "config": model.config.to_dict(),
+        "extra": extra or {},
+    }
     (staging / CONFIG_FILE).write_text(json.dumps(header, indent=2))
     tokens = {name: vocab.to_json() for name, vocab in (vocabs or {}).items()}
     (staging / VOCAB_FILE).write_text(json.dumps(tokens))
@@ -88,12 +105,25 @@ def load_checkpoint(directory: str | Path, device: torch.device | str = "cpu") -
             f"{folder} is not a complete model checkpoint (missing {', '.join(missing)}); "
             "train the model again or pick another run"
         )
-    header = json.loads((folder / CONFIG_FILE).read_text())
+    try:
+        header = json.loads((folder / CONFIG_FILE).read_text())
+    except json.JSONDecodeError as error:
+        raise RunError(
+            f"{folder / CONFIG_FILE} is not valid JSON ({error}); train again"
+        ) from error
     if header.get("model") not in MODELS:
         raise RunError(f"{folder / CONFIG_FILE}: unknown model {header.get('model')!r}")
+    if header.get("format", 1) != FORMAT:
+        raise RunError(
+            _outdated(folder, f"format {header.get('format', 1)}, this version reads {FORMAT}")
+        )
     config_class, model_class = MODELS[header["model"]]
-    model = model_class(config_class.from_dict(header["config"]))
-    model.load_tensors(load_file(folder / WEIGHTS_FILE))
+    try:
+        model = model_class(config_class.from_dict(header["config"]))
+        model.load_tensors(load_file(folder / WEIGHTS_FILE))
+    except (ConfigError, KeyError, RuntimeError, ValueError) as error:
+        # Weights that do not fit the model as this version builds it.
+        raise RunError(_outdated(folder, str(error).splitlines()[0][:300])) from error
     model.to(device).eval()
     tokens = json.loads((folder / VOCAB_FILE).read_text())
     vocabs = {name: Vocab.from_json(values) for name, values in tokens.items()}

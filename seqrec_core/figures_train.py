@@ -106,7 +106,11 @@ def training_curves_figure(
     fig.update_yaxes(title_text="Cross-entropy loss", row=1, col=1)
     fig.update_xaxes(title_text="Epoch", row=1, col=2)
     fig.update_yaxes(title_text="Metric value", row=1, col=2)
-    fig.update_layout(height=380)
+    # Legend under the panels: above them it would cover the subplot titles.
+    fig.update_layout(
+        height=420,
+        legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0, "xanchor": "left"},
+    )
     return fig
 
 
