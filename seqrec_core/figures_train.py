@@ -108,7 +108,8 @@ def training_curves_figure(
     fig.update_yaxes(title_text="Metric value", row=1, col=2)
     # Legend under the panels: above them it would cover the subplot titles.
     fig.update_layout(
-        height=420,
+        height=440,
+        margin={"l": 10, "r": 10, "t": 60, "b": 90},
         legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0, "xanchor": "left"},
     )
     return fig
