@@ -87,7 +87,7 @@ def test_running_job_shows_progress_and_cancel_stops_it(ring: Workspace) -> None
         "ring",
         "sasrec",
         model_settings={"hidden_size": 16, "max_len": 8},
-        train_settings={"epochs": 5000, "log_every": 1},
+        train_settings={"epochs": 5000, "patience": 5000, "log_every": 1},
     )
     _wait(lambda: any(e["kind"] == "epoch" for e in runs.read_progress(info.folder)))
     at = _open()  # a new session (another tab) finds the running job
@@ -108,3 +108,22 @@ def test_a_link_with_a_run_opens_that_run(ring: Workspace) -> None:
     assert at.selectbox(key="run").value == first.run_id
     at.selectbox(key="run").set_value(second.run_id).run()
     assert at.query_params["run"] == second.run_id
+
+
+def test_a_transformer_from_the_form_trains_on_a_log_without_types_or_catalog(
+    ring: Workspace,
+) -> None:
+    """Regression: the form's "use event types / catalog features" defaults asked for
+    inputs this log does not have, and the worker failed with a ConfigError."""
+    at = _open()
+    at.radio(key="train_model").set_value("sasrec").run()
+    at.number_input(key="train_epochs").set_value(1)
+    at.select_slider(key="train_hidden").set_value(16)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    (info,) = runs.list_runs(ring, "ring")
+    _wait(lambda: not runs.get_run(ring, info.run_id).active)
+    done = runs.get_run(ring, info.run_id)
+    assert done.status == runs.SUCCEEDED, done.error
+    assert done.result["epochs"] == 1

@@ -92,8 +92,13 @@ def test_launched_worker_trains_and_records_metrics(planted: Workspace) -> None:
 
 
 def _long_run(ws: Workspace) -> runs.RunInfo:
+    """A run that only ends when stopped (no epoch cap or early stop in reach)."""
     return worker.launch_run(
-        ws, "ring", "sasrec", model_settings=SMALL, train_settings={"epochs": 5000, "log_every": 1}
+        ws,
+        "ring",
+        "sasrec",
+        model_settings=SMALL,
+        train_settings={"epochs": 5000, "patience": 5000, "log_every": 1},
     )
 
 

@@ -19,6 +19,7 @@ from seqrec_core.figures_train import run_comparison_figure, training_curves_fig
 from seqrec_core.models import MODEL_HELP, MODELS
 from seqrec_core.run_table import live_progress, run_table
 from seqrec_core.store import Workspace
+from seqrec_core.train_config import TrainConfig
 from seqrec_core.ui import state
 from seqrec_core.ui.feedback import plain, user_errors
 
@@ -36,8 +37,13 @@ class TrainChoice:
     request: dict[str, Any] = field(default_factory=dict)
 
 
+def _default(model: str, name: str) -> Any:
+    """The config default of field `name` of `model` (the form starts from it)."""
+    return MODELS[model][0].__dataclass_fields__[name].default
+
+
 def _model_settings(model: str) -> dict[str, Any]:
-    """The architecture widgets of `model` (inside the form)."""
+    """The architecture widgets of `model` (inside the form), starting at its defaults."""
     settings: dict[str, Any] = {}
     if model not in _NEURAL:
         if model == "cooc":
@@ -45,32 +51,47 @@ def _model_settings(model: str) -> dict[str, Any]:
                 "Recent events that vote",
                 1,
                 10,
-                1,
+                _default(model, "window"),
                 help="How many of the latest events suggest the next item.",
             )
         return settings
     cols = st.columns(4)
-    settings["hidden_size"] = cols[0].select_slider("Embedding size", [16, 32, 64, 128, 256], 64)
+    sizes = [16, 32, 64, 128, 256]
+    if model == "gru4rec":
+        settings["embedding_size"] = cols[0].select_slider(
+            "Embedding size", sizes, _default(model, "embedding_size")
+        )
+        settings["hidden_size"] = cols[1].select_slider(
+            "Recurrent state size", sizes, _default(model, "hidden_size")
+        )
+    else:
+        settings["hidden_size"] = cols[0].select_slider(
+            "Embedding size", sizes, _default(model, "hidden_size"), key="train_hidden"
+        )
     if model in _TRANSFORMERS:
-        settings["num_layers"] = cols[1].number_input("Layers", 1, 6, 2)
+        settings["num_layers"] = cols[1].number_input("Layers", 1, 6, _default(model, "num_layers"))
         settings["num_heads"] = cols[2].select_slider(
-            "Attention heads", [1, 2, 4], 1 if model == "sasrec" else 2
+            "Attention heads", [1, 2, 4], _default(model, "num_heads")
         )
     settings["dropout"] = cols[3].slider(
-        "Dropout", 0.0, 0.8, 0.5 if model == "sasrec" else 0.3, 0.05
+        "Dropout", 0.0, 0.8, float(_default(model, "dropout")), 0.05
     )
     settings["max_len"] = st.select_slider(
         "Events read per shopper",
         [10, 20, 30, 50, 100, 200],
-        50,
+        _default(model, "max_len"),
         help="Only the most recent events are used.",
     )
-    if model == "sasrec":
-        side = st.columns(2)
-        settings["use_event_types"] = side[0].checkbox("Use event types (view/cart/purchase)", True)
-        settings["use_side_features"] = side[1].checkbox(
-            "Use catalog features (category, brand)", True, help="Helps rarely seen items."
-        )
+    side = st.columns(2)
+    # On: used where the data has them (several event types, a catalog); off: never.
+    if not side[0].checkbox("Use event types (view/cart/purchase) when the log has several", True):
+        settings["use_event_types"] = False
+    if not side[1].checkbox(
+        "Use catalog features (category, brand) when there is a catalog",
+        True,
+        help="Helps rarely seen items.",
+    ):
+        settings["use_side_features"] = False
     return settings
 
 
@@ -89,7 +110,9 @@ def train_form(dataset: str) -> TrainChoice | None:
         train_settings: dict[str, Any] = {}
         if model in _NEURAL:
             cols = st.columns(4)
-            train_settings["epochs"] = cols[0].number_input("Max epochs", 1, 1000, 200)
+            train_settings["epochs"] = cols[0].number_input(
+                "Max epochs", 1, 1000, TrainConfig().epochs, key="train_epochs"
+            )
             minutes = cols[1].number_input(
                 "Time budget (minutes)",
                 0.0,
@@ -100,7 +123,7 @@ def train_form(dataset: str) -> TrainChoice | None:
             if minutes > 0:
                 train_settings["max_minutes"] = float(minutes)
             train_settings["learning_rate"] = cols[2].select_slider(
-                "Learning rate", [3e-4, 1e-3, 2e-3, 3e-3, 5e-3], 3e-3 if model == "sasrec" else 1e-3
+                "Learning rate", [3e-4, 1e-3, 2e-3, 3e-3, 5e-3], TrainConfig().learning_rate
             )
             decay = st.toggle(
                 "Lower the learning rate when validation stalls",
