@@ -17,9 +17,8 @@ from seqrec_core.explain_audit import AuditResult, audit, sample_users
 from seqrec_core.explain_cases import user_cases
 from seqrec_core.explain_options import ExplainOptions
 from seqrec_core.figures_explain import item_names
-from seqrec_core.store import Workspace
-from seqrec_core.trained import LoadedRun, load_run
-from seqrec_core.ui import state
+from seqrec_core.trained import LoadedRun
+from seqrec_core.ui import model_pickers, state
 from seqrec_core.ui.feedback import plain
 
 TARGET = "explain_target"  # str: the target item id ("" = the first recommendation)
@@ -34,10 +33,10 @@ MODES = {
 }
 
 
-@st.cache_resource(max_entries=2, show_spinner="Loading the model and its data…")
 def load(root: str, run_id: str) -> LoadedRun:
-    """A run's best model with its prepared dataset (shared; treat as read-only)."""
-    return load_run(Workspace.open(root), run_id)
+    """A run's best model with its prepared dataset (shared with the Recommend page's
+    cache, so a run is loaded once; treat as read-only)."""
+    return model_pickers.load_engine(root, run_id).loaded
 
 
 @st.cache_data(max_entries=4, show_spinner="Scoring every shopper…")
