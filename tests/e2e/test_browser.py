@@ -1,9 +1,10 @@
-"""The browser journey on the real app (Streamlit server + Debian's chromium).
+"""The browser journey on the real app (Streamlit server + Debian's chromium): sample →
+upload → train → recommend with a what-if edit → explain → profile → back to recommend.
 
 First start on an empty workspace opens on the bundled sample shop; then an analyst uploads
 a small Retailrocket-shaped log with bad rows, keeps the auto-detected mapping, ingests it
-and reads the validation report. Labels are the Data page's (pages/data.py,
-seqrec_core/ui/data_views.py). Waits are Playwright's auto-waiting `expect`s, generous
+and reads the validation report; the later tests go on in the same server, in order (a
+baseline is trained and then recommended from and explained). Labels are the pages'. Waits are Playwright's auto-waiting `expect`s, generous
 because a cold Streamlit + torch start on 2 cores takes tens of seconds; nothing is timed.
 """
 
@@ -113,3 +114,24 @@ def test_recommend_and_edit_the_history_in_the_browser(page: Page, app_url: str)
     )  # a chart title, not a heading
     expect(page.get_by_text("Download this list (CSV)").first).to_be_visible()
     expect(page).to_have_url(re.compile(r"user=U\d+"))
+
+
+def test_explain_then_profile_then_link_to_recommend(page: Page, app_url: str) -> None:
+    """Explain the trained run's first recommendation, open the shopper's profile, and
+    follow its link to the Recommend page for the same shopper."""
+    page.goto(f"{app_url}/explain?dataset=sample-shop&user=U00017")
+    expect(page.get_by_role("heading", name="Explain")).to_be_visible(timeout=FIRST_RENDER_MS)
+    expect(page.get_by_role("heading", name=re.compile(r"^Shopper U00017 → "))).to_be_visible(
+        timeout=TRAIN_MS
+    )
+    expect(page.get_by_role("heading", name="Which past events drove the score")).to_be_visible()
+    expect(
+        page.get_by_text("Smallest change that changes the first recommendation")
+    ).to_be_visible()
+
+    page.goto(f"{app_url}/profile?dataset=sample-shop&user=U00017")
+    expect(page.get_by_role("heading", name="Shopper U00017")).to_be_visible(timeout=TRAIN_MS)
+    page.get_by_role("link", name="What this shopper would be shown").click()
+    expect(page.get_by_role("heading", name="Recommend")).to_be_visible(timeout=TRAIN_MS)
+    expect(page).to_have_url(re.compile(r"/recommend\?.*user=U00017"))
+    expect(page.get_by_role("textbox", name="Shopper id")).to_have_value("U00017")
