@@ -296,6 +296,11 @@ def request_cancel(folder: Path) -> None:
     (folder / "cancel").touch()
 
 
+def clear_cancel(folder: Path) -> None:
+    """Remove the cancel marker (before a stopped run is resumed)."""
+    (folder / "cancel").unlink(missing_ok=True)
+
+
 def cancel_requested(folder: Path) -> bool:
     """Whether somebody asked this run to stop."""
     return (folder / "cancel").exists()

@@ -32,6 +32,7 @@ from seqrec_core.store import REPO_ROOT, Workspace
 from seqrec_core.train import ProgressEvent, TrainConfig, TrainResult, train
 
 ANSWER_FILE = "answer.json"
+_MAX_ERROR = 600  # characters of a failure message kept in the registry
 # Config fields whose values come from the dataset (set by `build_model_for`).
 _DATA_SIZED = ("num_items", "num_event_types", "num_feature_tokens")
 
@@ -160,6 +161,8 @@ def execute_run(workspace: Workspace, run_id: str, *, resume: bool = False) -> d
     if info.status in runs.FINAL and not resume:
         raise RunError(f"run {run_id} has already {info.status}; start a new run")
     request, folder = info.request, info.folder
+    if resume:
+        runs.clear_cancel(folder)  # a cancelled run that is resumed must not stop at once
     stop = _stop_flag(folder)  # first: a cancel during data preparation counts too
     config = TrainConfig(**request["train_settings"])
     if main:
@@ -217,5 +220,7 @@ def execute_run(workspace: Workspace, run_id: str, *, resume: bool = False) -> d
             message = str(error) or type(error).__name__
             if not isinstance(error, SeqRecError):
                 message = f"{type(error).__name__}: {message}"
+            if len(message) > _MAX_ERROR:  # the whole text stays in worker.log
+                message = message[:_MAX_ERROR] + "… (the rest is in worker.log)"
             runs.record_state(workspace, run_id, runs.FAILED, error=message)
         raise

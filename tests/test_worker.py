@@ -281,3 +281,26 @@ def test_two_process_gloo_data_parallel_training(planted: Workspace) -> None:
     # 41 users → 41 windows → 6 batches of 8 per epoch, shared by 2 ranks: 3 steps each.
     assert steps == [3, 6]
     assert len(runs.list_runs(planted)) == 1  # only rank 0 registered the run
+
+
+def test_a_cancelled_run_can_be_resumed_to_the_end(
+    planted: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Regression: the cancel marker stayed in the run folder, so a resumed run stopped
+    again at its first step."""
+    info = worker.launch_run(
+        planted,
+        "ring",
+        "sasrec",
+        model_settings=SMALL,
+        train_settings={"epochs": 40, "patience": 1000, "log_every": 1},
+    )
+    _wait(_has_stepped(info))
+    worker.cancel_run(planted, info.run_id)
+    _wait(_finished(planted, info.run_id))
+    assert runs.get_run(planted, info.run_id).status == runs.CANCELLED
+    code, resumed = _cli(
+        capsys, ["train", "--workspace", str(planted.root), "--resume", info.run_id, "--json"]
+    )
+    assert code == 0 and resumed["status"] == "succeeded" and resumed["epochs"] == 40
+    assert runs.get_run(planted, info.run_id).status == runs.SUCCEEDED
