@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -54,6 +55,11 @@ class Vocab:
         """Rows an embedding table needs: real tokens plus padding."""
         return len(self.tokens) + 1
 
+    @cached_property
+    def _lookup(self) -> pd.Index:
+        """The tokens as a pandas Index, built once: its hash table serves every `encode`."""
+        return pd.Index(self.tokens, dtype="string")
+
     def __contains__(self, token: object) -> bool:
         return token in self._index
 
@@ -68,7 +74,7 @@ class Vocab:
             InputError: when a value is not in the vocabulary (names the first one).
         """
         series = pd.Series(values, dtype="string")
-        codes = pd.Index(self.tokens, dtype="string").get_indexer(series).astype(np.int64)
+        codes = self._lookup.get_indexer(series).astype(np.int64)
         if (codes < 0).any():
             bad = series[codes < 0].iloc[0]
             raise InputError(

@@ -248,3 +248,26 @@ def test_cooc_window_mixes_recent_items() -> None:
     context = torch.tensor([[2, 3]])
     assert not torch.allclose(model.score_items(context), single.score_items(context))
     assert model.score_items(context)[0].argmax().item() == 1  # newest item (3 → 1) leads
+
+
+def test_scoring_reuses_the_feature_table_only_while_nothing_changed() -> None:
+    """The mean side-feature table is cached for scoring without gradients; an in-place
+    weight update (an optimizer step, a checkpoint load) or new features must refresh it."""
+    model = _sasrec(use_side_features=True, num_feature_tokens=5, features_per_item=2)
+    table = torch.zeros(NUM_ITEMS + 1, 2, dtype=torch.long)
+    table[1:, 0] = torch.arange(NUM_ITEMS) % 5 + 1
+    model.set_item_features(table)
+    input_ids = _batch()["input_ids"]
+    with torch.no_grad():
+        first = model.score_items(input_ids)
+        assert torch.equal(model.score_items(input_ids), first)
+        model.embeddings.feature.weight.add_(0.5)
+        moved = model.score_items(input_ids)
+    assert not torch.allclose(moved, first)
+    with torch.enable_grad():
+        fresh = model.score_items(input_ids).detach()  # recomputed, never cached
+    torch.testing.assert_close(moved, fresh)
+    table[1:, 1] = 3
+    model.set_item_features(table)
+    with torch.no_grad():
+        assert not torch.allclose(model.score_items(input_ids), moved)

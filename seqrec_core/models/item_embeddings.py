@@ -47,6 +47,7 @@ class ItemEmbeddings(nn.Module):
         self.feature = (
             nn.Embedding(num_feature_tokens + 1, dim, padding_idx=0) if num_feature_tokens else None
         )
+        self._cached: tuple[tuple[int, int, int], torch.Tensor] | None = None  # see _feature_table
         # item index → its side-feature token indices, 0-padded; set with `set_item_features`.
         self.register_buffer(
             "item_features", torch.zeros(num_items + 1, features_per_item, dtype=torch.long)
@@ -66,13 +67,28 @@ class ItemEmbeddings(nn.Module):
         self.item_features.copy_(table)
 
     def _feature_table(self) -> torch.Tensor | None:
-        """(num_items + 1 + extra_tokens, dim) each row's mean side-feature embedding."""
+        """(num_items + 1 + extra_tokens, dim) each row's mean side-feature embedding.
+
+        Scoring without gradients reuses the last table while neither the feature weights
+        nor the feature-token table changed (torch bumps a tensor's `_version` on every
+        in-place write: optimizer steps, `load_state_dict`, `set_item_features`).
+        """
         if self.feature is None:
             return None
+        reuse = not torch.is_grad_enabled()
+        key = (
+            self.feature.weight._version,
+            self.item_features._version,
+            self.feature.weight.data_ptr(),
+        )
+        if reuse and self._cached is not None and self._cached[0] == key:
+            return self._cached[1]
         tokens = self.feature(self.item_features)  # (V, F, D)
         count = (self.item_features > 0).sum(dim=1, keepdim=True).clamp(min=1)  # (V, 1)
         mean = tokens.sum(dim=1) / count  # (V, D)
-        return F.pad(mean, (0, 0, 0, self.extra_tokens))  # extra rows: + 0
+        table = F.pad(mean, (0, 0, 0, self.extra_tokens))  # extra rows: + 0
+        self._cached = (key, table) if reuse else None
+        return table
 
     def table(self) -> torch.Tensor:
         """(num_items + 1 + extra_tokens, dim) the item vectors the output layer is tied to."""
