@@ -183,10 +183,13 @@ def record_state(
     result: dict[str, Any] | None = None,
     error: str | None = None,
 ) -> None:
-    """Write a state change to `status.json` and to the registry row."""
+    """Write a state change to the registry row, then to `status.json`.
+
+    In that order: a reader that sees a final state (from the registry) also sees its
+    result; `status.json` only ever runs ahead for queued → running.
+    """
     folder = run_folder(workspace, run_id)
     extra = {k: v for k, v in {"device": device, "error": error}.items() if v is not None}
-    write_status(folder, status, **extra)
     finished = _now() if status in FINAL else None
     with workspace.connect() as con:
         con.execute(
@@ -201,14 +204,15 @@ def record_state(
                 run_id,
             ],
         )
+    write_status(folder, status, **extra)
 
 
 def _row_to_info(workspace: Workspace, row: dict[str, Any]) -> RunInfo:
     folder = run_folder(workspace, row["run_id"])
     live = read_status(folder)
     status = row["status"]
-    if status in ACTIVE and live.get("status"):
-        status = live["status"]  # the worker's file is ahead of the registry while it runs
+    if status in ACTIVE and live.get("status") in ACTIVE:
+        status = live["status"]  # queued → running shows in the worker's file first
     return RunInfo(
         run_id=row["run_id"],
         dataset=row["dataset"],
@@ -252,8 +256,12 @@ def _reconcile(workspace: Workspace, info: RunInfo) -> RunInfo:
         record_state(workspace, info.run_id, FAILED, error="the worker process never started")
         return get_run(workspace, info.run_id, reconcile=False)
     live = read_status(info.folder)
-    if live.get("status") in FINAL:  # the worker finished between our two reads
-        return get_run(workspace, info.run_id, reconcile=False)
+    if live.get("status") in FINAL:
+        fresh = get_run(workspace, info.run_id, reconcile=False)
+        if fresh.active:  # the worker wrote its file but died before the registry row
+            record_state(workspace, info.run_id, live["status"], error=live.get("error"))
+            fresh = get_run(workspace, info.run_id, reconcile=False)
+        return fresh
     if cancel_requested(info.folder):
         record_state(workspace, info.run_id, CANCELLED, error="cancelled by the user")
         return get_run(workspace, info.run_id, reconcile=False)
