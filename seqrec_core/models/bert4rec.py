@@ -50,8 +50,8 @@ from seqrec_core.models.base import (
     check_range,
     default_mask,
 )
-from seqrec_core.models.item_embeddings import ItemEmbeddings
-from seqrec_core.models.transformer_config import TransformerConfig
+from seqrec_core.models.item_embeddings import EmbeddingInputs, ItemEmbeddings
+from seqrec_core.models.transformer_config import TransformerConfig, bert_config
 from seqrec_core.sequences import IGNORE_INDEX, Batch
 
 
@@ -71,25 +71,7 @@ class Bert4RecConfig(TransformerConfig):
 
 def backbone_config(config: Bert4RecConfig) -> BertConfig:
     """The HuggingFace config of the backbone: the only place it is built."""
-    return BertConfig(
-        vocab_size=1,  # unused: the backbone is fed `inputs_embeds`, never token ids
-        hidden_size=config.hidden_size,
-        num_hidden_layers=config.num_layers,
-        num_attention_heads=config.num_heads,
-        intermediate_size=config.inner_size,
-        hidden_act="gelu",
-        hidden_dropout_prob=config.dropout,
-        attention_probs_dropout_prob=config.attention_dropout,
-        max_position_embeddings=config.max_len,
-        type_vocab_size=1,
-        initializer_range=config.initializer_range,
-        layer_norm_eps=config.layer_norm_eps,
-        pad_token_id=0,
-        is_decoder=False,  # bidirectional self-attention
-        add_cross_attention=False,
-        use_cache=False,
-        attn_implementation=config.attn_implementation,
-    )
+    return bert_config(config, causal=False)
 
 
 def cloze_mask(real: torch.Tensor, mask_prob: float) -> torch.Tensor:
@@ -112,7 +94,7 @@ def cloze_mask(real: torch.Tensor, mask_prob: float) -> torch.Tensor:
     return masked | torch.zeros_like(masked).scatter_(1, fallback, needs_one)
 
 
-class Bert4Rec(Recommender):
+class Bert4Rec(EmbeddingInputs, Recommender):
     """Bidirectional transformer recommender (see the module docstring)."""
 
     name: ClassVar[str] = "bert4rec"
@@ -139,14 +121,6 @@ class Bert4Rec(Recommender):
             nn.Linear(hidden, hidden), nn.GELU(), nn.LayerNorm(hidden, eps=config.layer_norm_eps)
         )
         self.output_bias = nn.Parameter(torch.zeros(config.num_items))
-
-    def set_item_features(self, table: torch.Tensor) -> None:
-        """Install the (num_items + 1, features_per_item) feature-token table."""
-        self.embeddings.set_item_features(table)
-
-    def item_representations(self) -> torch.Tensor:
-        """(num_items + 2, H) tied item vectors; row 0 is padding, the last row [MASK]."""
-        return self.embeddings.table()
 
     @property
     def history_window(self) -> int:
@@ -184,28 +158,6 @@ class Bert4Rec(Recommender):
         """Hidden states (B, L, H) of a prepared (B, L ≤ max_len) sequence, [MASK]s included."""
         embeds = self.embeddings(input_ids, event_type_ids)  # (B, L, H)
         return self.encode_embeddings(embeds, attention_mask, output_attentions=output_attentions)
-
-    def input_embeddings(
-        self, input_ids: torch.Tensor, event_type_ids: torch.Tensor | None = None
-    ) -> dict[str, torch.Tensor]:
-        """The parts of the user's events in the scoring input; their sum is what they add.
-
-        Only the events are returned, not the [MASK] that scoring appends: it is the same
-        constant vector for everybody, so `scores_from_embeddings` adds it itself and an
-        attribution is the share of the score read at [MASK] that each event carries.
-
-        Args:
-            input_ids: (B, L) item indices (only the last `history_window` are read).
-            event_type_ids: (B, L) event-type indices; required when the model uses them.
-
-        Returns:
-            Each (B, L', H), L' = min(L, max_len - 1): `item`, plus `features` and
-            `event_type` where configured (see `ItemEmbeddings.parts`).
-        """
-        keep = self.history_window
-        if event_type_ids is not None:
-            event_type_ids = event_type_ids[:, -keep:]
-        return self.embeddings.parts(input_ids[:, -keep:], event_type_ids)
 
     def scores_from_embeddings(
         self, inputs_embeds: torch.Tensor, attention_mask: torch.Tensor

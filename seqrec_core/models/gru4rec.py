@@ -35,7 +35,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from seqrec_core.models.base import Recommender, SideInputsConfig, check_range, default_mask
-from seqrec_core.models.item_embeddings import ItemEmbeddings
+from seqrec_core.models.item_embeddings import EmbeddingInputs, ItemEmbeddings
 from seqrec_core.sequences import IGNORE_INDEX, Batch
 
 
@@ -78,7 +78,7 @@ def rotate_rows(x: torch.Tensor, shifts: torch.Tensor) -> torch.Tensor:
     return x.gather(1, index.unsqueeze(-1).expand(-1, -1, x.shape[2]))  # (B, L, D)
 
 
-class GRU4Rec(Recommender):
+class GRU4Rec(EmbeddingInputs, Recommender):
     """Recurrent recommender (see the module docstring)."""
 
     name: ClassVar[str] = "gru4rec"
@@ -100,31 +100,6 @@ class GRU4Rec(Recommender):
             config.embedding_size, config.hidden_size, config.num_layers, batch_first=True
         )
         self.dense = nn.Linear(config.hidden_size, config.embedding_size)
-
-    def set_item_features(self, table: torch.Tensor) -> None:
-        """Install the (num_items + 1, features_per_item) feature-token table."""
-        self.embeddings.set_item_features(table)
-
-    def item_representations(self) -> torch.Tensor:
-        """(num_items + 1, E) the tied item vectors; row 0 is padding."""
-        return self.embeddings.table()
-
-    def input_embeddings(
-        self, input_ids: torch.Tensor, event_type_ids: torch.Tensor | None = None
-    ) -> dict[str, torch.Tensor]:
-        """The parts of the GRU's input per position; their sum is what the GRU reads.
-
-        Args:
-            input_ids: (B, L) item indices (only the last `max_len` columns are read).
-            event_type_ids: (B, L) event-type indices; required when the model uses them.
-
-        Returns:
-            Each (B, L', E), L' = min(L, max_len): `item`, plus `features` and
-            `event_type` where configured (see `ItemEmbeddings.parts`).
-        """
-        if event_type_ids is not None:
-            event_type_ids = event_type_ids[:, -self.config.max_len :]
-        return self.embeddings.parts(input_ids[:, -self.config.max_len :], event_type_ids)
 
     def encode_embeddings(
         self, inputs_embeds: torch.Tensor, attention_mask: torch.Tensor

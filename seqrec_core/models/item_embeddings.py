@@ -9,6 +9,8 @@ Rows past `num_items` (`extra_tokens`, e.g. BERT4Rec's [MASK]) have no side feat
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -135,3 +137,46 @@ class ItemEmbeddings(nn.Module):
                 raise ValueError("this model uses event types: pass event_type_ids")
             embeds = embeds + self.event_type(event_type_ids)
         return embeds
+
+
+class EmbeddingInputs:
+    """What every neural recommender does with its `self.embeddings` (an `ItemEmbeddings`):
+    install side features, tie its output to the item table, and hand explanations the
+    input vectors of the events scoring reads. A mixin: list it before `Recommender`.
+
+    `history_window` is how many of the newest events scoring reads: `max_len`, unless a
+    model keeps slots for itself (BERT4Rec's [MASK]).
+    """
+
+    embeddings: ItemEmbeddings
+    config: Any
+
+    @property
+    def history_window(self) -> int:
+        return self.config.max_len
+
+    def set_item_features(self, table: torch.Tensor) -> None:
+        """Install the (num_items + 1, features_per_item) feature-token table."""
+        self.embeddings.set_item_features(table)
+
+    def item_representations(self) -> torch.Tensor:
+        """(V, H) the tied item vectors: item embedding (+ mean side-feature embedding)."""
+        return self.embeddings.table()
+
+    def input_embeddings(
+        self, input_ids: torch.Tensor, event_type_ids: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
+        """The input vectors of the events scoring reads, by source; they sum to the input.
+
+        Args:
+            input_ids: (B, L) item indices (only the last `history_window` are read).
+            event_type_ids: (B, L) event-type indices; required when the model uses them.
+
+        Returns:
+            Each (B, L', H), L' = min(L, history_window): `item` (the item's own
+            embedding), plus `features` (its mean side-feature embedding) and
+            `event_type` where the model has them. Explanations attribute to each part.
+        """
+        keep = self.history_window
+        types = None if event_type_ids is None else event_type_ids[:, -keep:]
+        return self.embeddings.parts(input_ids[:, -keep:], types)

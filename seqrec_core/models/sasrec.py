@@ -38,8 +38,8 @@ from seqrec_core.models.base import (
     check_range,
     default_mask,
 )
-from seqrec_core.models.item_embeddings import ItemEmbeddings
-from seqrec_core.models.transformer_config import TransformerConfig
+from seqrec_core.models.item_embeddings import EmbeddingInputs, ItemEmbeddings
+from seqrec_core.models.transformer_config import TransformerConfig, bert_config
 from seqrec_core.sequences import IGNORE_INDEX, Batch
 
 BACKBONES = ("bert", "gpt2")
@@ -69,25 +69,7 @@ class SASRecConfig(TransformerConfig):
 def backbone_config(config: SASRecConfig) -> BertConfig | GPT2Config:
     """The HuggingFace config of the backbone: the only place it is built."""
     if config.backbone == "bert":
-        return BertConfig(
-            vocab_size=1,  # unused: the backbone is fed `inputs_embeds`, never token ids
-            hidden_size=config.hidden_size,
-            num_hidden_layers=config.num_layers,
-            num_attention_heads=config.num_heads,
-            intermediate_size=config.inner_size,
-            hidden_act="gelu",
-            hidden_dropout_prob=config.dropout,
-            attention_probs_dropout_prob=config.attention_dropout,
-            max_position_embeddings=config.max_len,
-            type_vocab_size=1,
-            initializer_range=config.initializer_range,
-            layer_norm_eps=config.layer_norm_eps,
-            pad_token_id=0,
-            is_decoder=True,  # causal self-attention
-            add_cross_attention=False,
-            use_cache=False,
-            attn_implementation=config.attn_implementation,
-        )
+        return bert_config(config, causal=True)
     return GPT2Config(
         vocab_size=1,  # unused: the backbone is fed `inputs_embeds`, never token ids
         n_positions=config.max_len,
@@ -108,7 +90,7 @@ def backbone_config(config: SASRecConfig) -> BertConfig | GPT2Config:
     )
 
 
-class SASRec(Recommender):
+class SASRec(EmbeddingInputs, Recommender):
     """Causal transformer recommender (see the module docstring)."""
 
     name: ClassVar[str] = "sasrec"
@@ -135,32 +117,6 @@ class SASRec(Recommender):
         # The backbone's own token embedding is never used (it is fed `inputs_embeds`);
         # frozen, so data-parallel training sees no parameter without a gradient.
         self.backbone.get_input_embeddings().requires_grad_(False)
-
-    def set_item_features(self, table: torch.Tensor) -> None:
-        """Install the (num_items + 1, features_per_item) feature-token table."""
-        self.embeddings.set_item_features(table)
-
-    def item_representations(self) -> torch.Tensor:
-        """(V, H) the tied item vectors: item embedding (+ mean side-feature embedding)."""
-        return self.embeddings.table()
-
-    def input_embeddings(
-        self, input_ids: torch.Tensor, event_type_ids: torch.Tensor | None = None
-    ) -> dict[str, torch.Tensor]:
-        """The parts of the backbone input per position; their sum is `inputs_embeds`.
-
-        Args:
-            input_ids: (B, L) item indices (only the last `max_len` columns are read).
-            event_type_ids: (B, L) event-type indices; required when the model uses them.
-
-        Returns:
-            Each (B, L', H), L' = min(L, max_len): `item` (the item's own embedding), plus
-            `features` (its mean side-feature embedding) and `event_type` where the model
-            has them. Explanations attribute to each part separately.
-        """
-        keep = self.config.max_len
-        types = None if event_type_ids is None else event_type_ids[:, -keep:]
-        return self.embeddings.parts(input_ids[:, -keep:], types)
 
     def encode_embeddings(
         self,

@@ -1,12 +1,15 @@
 """The settings the transformer recommenders share (SASRec, BERT4Rec) and their checks.
 
 Each model's config subclasses `TransformerConfig`, sets its own defaults and adds its
-own fields; the HuggingFace backbone config is still built in one place per model.
+own fields; `bert_config` is the one place a HuggingFace `BertConfig` is built from it
+(causal for SASRec, bidirectional for BERT4Rec).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from transformers import BertConfig
 
 from seqrec_core.errors import ConfigError
 from seqrec_core.models.attention import ATTENTION_KERNELS
@@ -44,3 +47,26 @@ class TransformerConfig(SideInputsConfig):
         check_range("initializer_range", self.initializer_range, 1e-6, 1.0, model=m)
         check_range("layer_norm_eps", self.layer_norm_eps, 0.0, 1.0, model=m)
         check_choice("attn_implementation", self.attn_implementation, ATTENTION_KERNELS, model=m)
+
+
+def bert_config(config: TransformerConfig, *, causal: bool) -> BertConfig:
+    """The HuggingFace `BertConfig` of a transformer recommender's backbone."""
+    return BertConfig(
+        vocab_size=1,  # unused: the backbone is fed `inputs_embeds`, never token ids
+        hidden_size=config.hidden_size,
+        num_hidden_layers=config.num_layers,
+        num_attention_heads=config.num_heads,
+        intermediate_size=config.inner_size,
+        hidden_act="gelu",
+        hidden_dropout_prob=config.dropout,
+        attention_probs_dropout_prob=config.attention_dropout,
+        max_position_embeddings=config.max_len,
+        type_vocab_size=1,
+        initializer_range=config.initializer_range,
+        layer_norm_eps=config.layer_norm_eps,
+        pad_token_id=0,
+        is_decoder=causal,  # causal: each position sees only earlier ones
+        add_cross_attention=False,
+        use_cache=False,
+        attn_implementation=config.attn_implementation,
+    )
