@@ -20,13 +20,8 @@ st.caption(
     "removing random ones."
 )
 workspace = ui.current_workspace()
-dataset = state.current_dataset()
-if dataset is None:
-    st.info("Pick or add a dataset first (Data page).", icon=":material/database:")
-    st.stop()
-run_id = model_pickers.pick_run(workspace, dataset)
-if run_id is None:
-    st.stop()
+dataset = state.require_dataset()
+run_id = model_pickers.require_run(workspace, dataset)
 root = str(workspace.root)
 
 with ui.user_errors():

@@ -17,10 +17,7 @@ st.caption(
     "each with the path that justifies it."
 )
 workspace = ui.current_workspace()
-dataset = state.current_dataset()
-if dataset is None:
-    st.info("Pick or add a dataset first (Data page).", icon=":material/database:")
-    st.stop()
+dataset = state.require_dataset()
 
 with ui.user_errors():
     kg = profile_views.graph_for(workspace, dataset)

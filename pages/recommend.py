@@ -14,13 +14,8 @@ st.caption(
     "re-scored at once; or preview what a whole segment of shoppers would see."
 )
 workspace = ui.current_workspace()
-dataset = state.current_dataset()
-if dataset is None:
-    st.info("Pick or add a dataset first (Data page).", icon=":material/database:")
-    st.stop()
-run_id = model_pickers.pick_run(workspace, dataset)
-if run_id is None:
-    st.stop()
+dataset = state.require_dataset()
+run_id = model_pickers.require_run(workspace, dataset)
 
 with ui.user_errors():
     engine = model_pickers.load_engine(str(workspace.root), run_id)

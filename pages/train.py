@@ -15,12 +15,8 @@ st.caption(
     "scored the same way: each shopper's held-out next event ranked against the whole catalog."
 )
 workspace = ui.current_workspace()
-dataset = state.current_dataset()
 st.markdown(f"**Device:** {ui.feedback.plain(describe_device('auto'))}")
-
-if dataset is None:
-    st.info("Pick or add a dataset first (Data page).", icon=":material/database:")
-    st.stop()
+dataset = state.require_dataset()
 
 with st.expander(
     "New training run", expanded=not runs.list_runs(workspace, dataset), icon=":material/add:"

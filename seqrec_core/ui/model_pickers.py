@@ -49,6 +49,14 @@ def pick_run(workspace: Workspace, dataset: str) -> str | None:
     return picked
 
 
+def require_run(workspace: Workspace, dataset: str) -> str:
+    """`pick_run`, stopping the page (after its hint) when no run has a model."""
+    run_id = pick_run(workspace, dataset)
+    if run_id is None:
+        st.stop()
+    return str(run_id)
+
+
 def pick_user(engine: RunRecommender, suggestions: int = 200) -> str:
     """A shopper id: typed (any id, known or not) or picked from the most active ones."""
     data = engine.loaded.prepared.data

@@ -37,6 +37,15 @@ def current_dataset() -> str | None:
     return st.session_state.get(DATASET)
 
 
+def require_dataset() -> str:
+    """The selected dataset's name; without one, say where to get one and stop the page."""
+    name = current_dataset()
+    if name is None:
+        st.info("Pick or add a dataset first (Data page).", icon=":material/database:")
+        st.stop()
+    return str(name)
+
+
 def initial_choice(key: str, options: Sequence[str]) -> str | None:
     """The value a picker should show: session state, else the URL, else the first option.
 
