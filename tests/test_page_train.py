@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from seqrec_core import runs, worker
 from seqrec_core.ingest import ingest
 from seqrec_core.store import Workspace
+from tests.helpers import wait_until
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 PAGE = "pages/train.py"
@@ -35,13 +34,6 @@ def ring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     ingest(csv, ws, "ring")
     monkeypatch.setenv("SEQREC_WORKSPACE", str(ws.root))
     return ws
-
-
-def _wait(predicate: Callable[[], bool], timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached within the timeout"
-        time.sleep(0.2)
 
 
 def _open(query: dict[str, str] | None = None) -> AppTest:
@@ -73,7 +65,7 @@ def test_start_a_baseline_from_the_form_and_see_it_in_the_history(ring: Workspac
     assert not at.exception, at.exception
     (info,) = runs.list_runs(ring, "ring")
     assert info.model == "cooc" and at.session_state["run"] == info.run_id
-    _wait(lambda: not runs.get_run(ring, info.run_id).active)
+    wait_until(lambda: not runs.get_run(ring, info.run_id).active)
     at.run()
     table = at.dataframe[0].value
     row = table[table["run"] == info.run_id].iloc[0]
@@ -89,21 +81,21 @@ def test_running_job_shows_progress_and_cancel_stops_it(ring: Workspace) -> None
         model_settings={"hidden_size": 16, "max_len": 8},
         train_settings={"epochs": 5000, "patience": 5000, "log_every": 1},
     )
-    _wait(lambda: any(e["kind"] == "epoch" for e in runs.read_progress(info.folder)))
+    wait_until(lambda: any(e["kind"] == "epoch" for e in runs.read_progress(info.folder)))
     at = _open()  # a new session (another tab) finds the running job
     (bar,) = at.get("progress")
     assert "epoch" in bar.proto.text and "best validation NDCG@10" in bar.proto.text
     cancel = next(b for b in at.button if b.key == f"cancel_{info.run_id}")
     cancel.click().run()
     assert not at.exception, at.exception
-    _wait(lambda: runs.get_run(ring, info.run_id).status == runs.CANCELLED)
+    wait_until(lambda: runs.get_run(ring, info.run_id).status == runs.CANCELLED)
 
 
 def test_a_link_with_a_run_opens_that_run(ring: Workspace) -> None:
     first = worker.launch_run(ring, "ring", "pop")
     second = worker.launch_run(ring, "ring", "cooc")
     for info in (first, second):
-        _wait(lambda info=info: not runs.get_run(ring, info.run_id).active)
+        wait_until(lambda info=info: not runs.get_run(ring, info.run_id).active)
     at = _open({"run": first.run_id})
     assert at.selectbox(key="run").value == first.run_id
     at.selectbox(key="run").set_value(second.run_id).run()
@@ -123,7 +115,7 @@ def test_a_transformer_from_the_form_trains_on_a_log_without_types_or_catalog(
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     (info,) = runs.list_runs(ring, "ring")
-    _wait(lambda: not runs.get_run(ring, info.run_id).active)
+    wait_until(lambda: not runs.get_run(ring, info.run_id).active)
     done = runs.get_run(ring, info.run_id)
     assert done.status == runs.SUCCEEDED, done.error
     assert done.result["epochs"] == 1

@@ -12,7 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from seqrec_core.ingest import ingest
 from seqrec_core.prepare import prepare_dataset
 from seqrec_core.sequences import pad_left
 from seqrec_core.store import Workspace
+from tests.helpers import wait_until
 
 REPO = Path(__file__).resolve().parents[1]
 NUM_ITEMS, USERS, LENGTH = 23, 41, 9
@@ -51,15 +51,6 @@ def planted(ws: Workspace, tmp_path: Path) -> Workspace:
     return ws
 
 
-def _wait(predicate: Callable[[], bool], timeout: float = 180.0) -> None:
-    """Poll until `predicate()` (a real process is working; no fixed sleeps)."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached within the timeout")
-        time.sleep(0.2)
-
-
 def _finished(ws: Workspace, run_id: str) -> Callable[[], bool]:
     return lambda: not runs.get_run(ws, run_id).active
 
@@ -77,7 +68,7 @@ def test_launched_worker_trains_and_records_metrics(planted: Workspace) -> None:
         planted, "ring", "sasrec", model_settings=SMALL, train_settings={"epochs": 3, "seed": 1}
     )
     assert info.status in runs.ACTIVE
-    _wait(_finished(planted, info.run_id))
+    wait_until(_finished(planted, info.run_id))
     done = runs.get_run(planted, info.run_id)
     assert done.status == runs.SUCCEEDED, (done.folder / "worker.log").read_text()
     assert done.device and done.device.startswith("CPU")
@@ -108,9 +99,9 @@ def _has_stepped(info: runs.RunInfo) -> Callable[[], bool]:
 
 def test_cancel_stops_the_worker_cleanly(planted: Workspace) -> None:
     info = _long_run(planted)
-    _wait(_has_stepped(info))
+    wait_until(_has_stepped(info))
     worker.cancel_run(planted, info.run_id)
-    _wait(_finished(planted, info.run_id))
+    wait_until(_finished(planted, info.run_id))
     done = runs.get_run(planted, info.run_id)
     assert done.status == runs.CANCELLED
     assert done.has_model  # the best epoch so far is kept and loadable
@@ -123,7 +114,7 @@ def test_kill_9_marks_the_run_failed_and_leaves_earlier_models_intact(planted: W
     first = worker.launch_run(
         planted, "ring", "sasrec", model_settings=SMALL, train_settings={"epochs": 2}
     )
-    _wait(_finished(planted, first.run_id))
+    wait_until(_finished(planted, first.run_id))
     model = load_checkpoint(runs.get_run(planted, first.run_id).best_dir).model
     data = prepare_dataset(planted, "ring").split.test.history
     batch = pad_left(data, list(range(len(data))), model.config.max_len)
@@ -131,9 +122,9 @@ def test_kill_9_marks_the_run_failed_and_leaves_earlier_models_intact(planted: W
         before = model.score_items(batch["input_ids"])
 
     victim = _long_run(planted)
-    _wait(_has_stepped(victim))
+    wait_until(_has_stepped(victim))
     os.kill(worker.worker_pid(runs.get_run(planted, victim.run_id)), signal.SIGKILL)
-    _wait(_finished(planted, victim.run_id))
+    wait_until(_finished(planted, victim.run_id))
     dead = runs.get_run(planted, victim.run_id)
     assert dead.status == runs.FAILED
     assert "ended without reporting" in (dead.error or "")
@@ -295,9 +286,9 @@ def test_a_cancelled_run_can_be_resumed_to_the_end(
         model_settings=SMALL,
         train_settings={"epochs": 40, "patience": 1000, "log_every": 1},
     )
-    _wait(_has_stepped(info))
+    wait_until(_has_stepped(info))
     worker.cancel_run(planted, info.run_id)
-    _wait(_finished(planted, info.run_id))
+    wait_until(_finished(planted, info.run_id))
     assert runs.get_run(planted, info.run_id).status == runs.CANCELLED
     code, resumed = _cli(
         capsys, ["train", "--workspace", str(planted.root), "--resume", info.run_id, "--json"]

@@ -35,3 +35,16 @@ def swapped_attention_kernel(backbone: PreTrainedModel, kernel: str) -> Iterator
             yield
         finally:
             backbone.set_attn_implementation(previous)
+
+
+class SwappableAttention:
+    """`attention_kernel` for a model whose HuggingFace transformer is `self.backbone`.
+    A mixin: list it before `Recommender`."""
+
+    backbone: PreTrainedModel
+
+    @contextmanager
+    def attention_kernel(self, kernel: str) -> Iterator[None]:
+        """Temporarily run the backbone with another attention kernel ("sdpa"/"eager")."""
+        with swapped_attention_kernel(self.backbone, kernel):
+            yield

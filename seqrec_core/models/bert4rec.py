@@ -34,8 +34,6 @@ attribution says how much each past event moved the score read at the [MASK] pos
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -44,7 +42,7 @@ import torch.nn.functional as F
 from torch import nn
 from transformers import BertConfig, BertModel
 
-from seqrec_core.models.attention import swapped_attention_kernel
+from seqrec_core.models.attention import SwappableAttention
 from seqrec_core.models.base import (
     Recommender,
     check_range,
@@ -94,7 +92,7 @@ def cloze_mask(real: torch.Tensor, mask_prob: float) -> torch.Tensor:
     return masked | torch.zeros_like(masked).scatter_(1, fallback, needs_one)
 
 
-class Bert4Rec(EmbeddingInputs, Recommender):
+class Bert4Rec(EmbeddingInputs, SwappableAttention, Recommender):
     """Bidirectional transformer recommender (see the module docstring)."""
 
     name: ClassVar[str] = "bert4rec"
@@ -229,12 +227,6 @@ class Bert4Rec(EmbeddingInputs, Recommender):
         logits = self.item_logits(hidden[:, -1])  # (B, V - 1)
         padding = torch.full_like(logits[:, :1], float("-inf"))  # (B, 1)
         return torch.cat([padding, logits], dim=1)  # (B, V)
-
-    @contextmanager
-    def attention_kernel(self, kernel: str) -> Iterator[None]:
-        """Temporarily run the backbone with another attention kernel ("sdpa"/"eager")."""
-        with swapped_attention_kernel(self.backbone, kernel):
-            yield
 
     def attention_maps(
         self,

@@ -22,8 +22,6 @@ is the only kernel that returns weights (the scores are the same, a test checks 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -31,7 +29,7 @@ import torch
 import torch.nn.functional as F
 from transformers import BertConfig, BertModel, GPT2Config, GPT2Model
 
-from seqrec_core.models.attention import swapped_attention_kernel
+from seqrec_core.models.attention import SwappableAttention
 from seqrec_core.models.base import (
     Recommender,
     check_choice,
@@ -90,7 +88,7 @@ def backbone_config(config: SASRecConfig) -> BertConfig | GPT2Config:
     )
 
 
-class SASRec(EmbeddingInputs, Recommender):
+class SASRec(EmbeddingInputs, SwappableAttention, Recommender):
     """Causal transformer recommender (see the module docstring)."""
 
     name: ClassVar[str] = "sasrec"
@@ -193,12 +191,6 @@ class SASRec(EmbeddingInputs, Recommender):
         scores = hidden[:, -1] @ self.item_representations().T  # (B, V)
         scores[:, 0] = float("-inf")  # in place is safe: mm does not keep its output
         return scores
-
-    @contextmanager
-    def attention_kernel(self, kernel: str) -> Iterator[None]:
-        """Temporarily run the backbone with another attention kernel ("sdpa"/"eager")."""
-        with swapped_attention_kernel(self.backbone, kernel):
-            yield
 
     def attention_maps(
         self,
