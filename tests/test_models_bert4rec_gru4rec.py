@@ -29,6 +29,7 @@ from seqrec_core.models.gru4rec import rotate_rows
 from seqrec_core.prepare import build_model_for
 from seqrec_core.sequences import IGNORE_INDEX, build_user_sequences, pad_left
 from seqrec_core.vocab import ItemFeatures, Vocab
+from tests.test_models import _batch  # the same odd-sized batch for every model
 
 NUM_ITEMS, MAX_LEN, HIDDEN, HEADS = 99, 7, 30, 3
 NAMES = ("bert4rec", "gru4rec")
@@ -42,28 +43,6 @@ TYPED = {"use_event_types": True, "num_event_types": 3}
 def _model(name: str, **settings: object) -> Recommender:
     torch.manual_seed(0)
     return build_model(name, num_items=NUM_ITEMS, max_len=MAX_LEN, **SIZES[name], **settings)
-
-
-def _batch() -> dict[str, torch.Tensor]:
-    """5 rows, left-padded, length 7, in the shifted next-item format."""
-    input_ids = torch.tensor(
-        [
-            [0, 0, 0, 5, 17, 33, 2],
-            [1, 2, 3, 4, 5, 6, 7],
-            [0, 0, 0, 0, 0, 0, 99],
-            [0, 0, 44, 45, 46, 47, 48],
-            [0, 11, 13, 17, 19, 23, 29],
-        ]
-    )
-    labels = torch.roll(input_ids, -1, dims=1)
-    labels[:, -1] = 50
-    labels[input_ids == 0] = IGNORE_INDEX
-    return {
-        "input_ids": input_ids,
-        "attention_mask": (input_ids != 0).long(),
-        "labels": labels,
-        "event_type_ids": (input_ids != 0).long() * 2,
-    }
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -5,15 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from seqrec_core.report import list_reports
 from seqrec_core.store import Workspace
+from tests.helpers import markdown_text, open_page
 from tests.tiny_shop import small_sasrec, tiny_workspace, train_run
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
 PAGE = "pages/explain.py"
-TIMEOUT = 120
 
 pytestmark = pytest.mark.usefixtures("apptest_runs_app_py_every_time")
 
@@ -30,23 +28,9 @@ def shop(trained, monkeypatch: pytest.MonkeyPatch) -> tuple[Workspace, str, str]
     return trained
 
 
-def _open(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
-
-
-def _markdown(at: AppTest) -> str:
-    return "\n".join(str(m.value) for m in at.markdown)
-
-
 def test_a_link_opens_the_run_and_user_with_every_section(shop) -> None:
     _, sasrec, _ = shop
-    at = _open({"run": sasrec, "user": "u03"})
+    at = open_page(PAGE, {"run": sasrec, "user": "u03"})
     assert at.title[0].value == "Explain"
     assert at.selectbox(key="run").value == sasrec
     assert at.session_state["user"] == "u03" and at.query_params["user"] == "u03"
@@ -57,7 +41,7 @@ def test_a_link_opens_the_run_and_user_with_every_section(shop) -> None:
     assert at.metric[2].value == "1"
     subheaders = [s.value for s in at.subheader]
     assert "Attention" in subheaders and "Can you trust it? Faithfulness checks" in subheaders
-    text = _markdown(at)
+    text = markdown_text(at)
     assert "beats random orders" in text or "does not beat random orders" in text
     assert "the first recommendation would be" in text or "keeps the same first" in text
     charts = at.get("plotly_chart")
@@ -67,7 +51,7 @@ def test_a_link_opens_the_run_and_user_with_every_section(shop) -> None:
 
 def test_picking_another_target_explains_its_score(shop) -> None:
     _, sasrec, _ = shop
-    at = _open({"run": sasrec, "user": "u03"})
+    at = open_page(PAGE, {"run": sasrec, "user": "u03"})
     first = at.header[0].value
     at.selectbox(key="explain_target").set_value("i05")
     next(b for b in at.button if b.label == "Explain").click().run()
@@ -79,7 +63,7 @@ def test_picking_another_target_explains_its_score(shop) -> None:
 
 def test_lists_of_users_and_typing_an_id(shop) -> None:
     _, sasrec, _ = shop
-    at = _open({"run": sasrec})
+    at = open_page(PAGE, {"run": sasrec})
     at.radio(key="explain_find").set_value("unsure").run()
     assert not at.exception, at.exception
     picked = at.selectbox(key="explain_list_unsure").value
@@ -93,7 +77,7 @@ def test_lists_of_users_and_typing_an_id(shop) -> None:
 
 def test_a_baseline_model_gets_occlusion_only(shop) -> None:
     _, _, cooc = shop
-    at = _open({"run": cooc, "user": "u03"})
+    at = open_page(PAGE, {"run": cooc, "user": "u03"})
     assert not at.exception, at.exception
     notes = " ".join(str(i.value) for i in at.info)
     assert "no gradients" in notes and "no attention" in notes
@@ -103,7 +87,7 @@ def test_a_baseline_model_gets_occlusion_only(shop) -> None:
 
 def test_the_audit_runs_from_the_page(shop) -> None:
     _, sasrec, _ = shop
-    at = _open({"run": sasrec, "user": "u03"})
+    at = open_page(PAGE, {"run": sasrec, "user": "u03"})
     at.number_input(key="explain_audit_users").set_value(5)
     next(b for b in at.button if b.label == "Run the audit").click().run()
     assert not at.exception, at.exception
@@ -113,13 +97,13 @@ def test_the_audit_runs_from_the_page(shop) -> None:
 def test_without_a_trained_run_the_page_says_what_to_do(tmp_path: Path, monkeypatch) -> None:
     workspace = tiny_workspace(tmp_path)
     monkeypatch.setenv("SEQREC_WORKSPACE", str(workspace.root))
-    at = _open()
+    at = open_page(PAGE)
     assert any("No trained model" in str(i.value) for i in at.info)
 
 
 def test_a_review_report_is_built_stored_and_offered_for_download(shop) -> None:
     ws, sasrec, _ = shop
-    at = _open({"run": sasrec, "user": "u05"})
+    at = open_page(PAGE, {"run": sasrec, "user": "u05"})
     form = next(b for b in at.button if "Build the review report" in str(b.label))
     form.click().run()
     assert not at.exception, at.exception

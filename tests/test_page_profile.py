@@ -14,10 +14,9 @@ from streamlit.testing.v1 import AppTest
 
 from seqrec_core.ingest import ingest
 from seqrec_core.store import Workspace
+from tests import helpers
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
 PAGE = "pages/profile.py"
-TIMEOUT = 120  # seconds; a cold start imports pandas, networkx and builds the graph
 
 pytestmark = pytest.mark.usefixtures("apptest_runs_app_py_every_time")
 
@@ -43,13 +42,7 @@ def open_page(sample_workspace: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("SEQREC_WORKSPACE", str(sample_workspace))
 
     def _open(query: dict[str, str] | None = None) -> AppTest:
-        at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-        for key, value in (query or {"dataset": "sample-shop"}).items():
-            at.query_params[key] = value
-        at.run()
-        at.switch_page(PAGE).run()
-        assert not at.exception, at.exception
-        return at
+        return helpers.open_page(PAGE, query or {"dataset": "sample-shop"})
 
     return _open
 

@@ -12,10 +12,9 @@ from seqrec_core.recommend import Event, RunRecommender
 from seqrec_core.store import Workspace
 from seqrec_core.trained import load_run
 from tests.chain_shop import chain_shop
+from tests.helpers import open_page
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
 PAGE = "pages/recommend.py"
-TIMEOUT = 120
 
 pytestmark = pytest.mark.usefixtures("apptest_runs_app_py_every_time")
 
@@ -30,13 +29,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 def app(shop: tuple[Path, str], monkeypatch: pytest.MonkeyPatch) -> AppTest:
     root, run_id = shop
     monkeypatch.setenv("SEQREC_WORKSPACE", str(root))
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.query_params["run"] = run_id
-    at.query_params["user"] = "u04"
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(PAGE, {"run": run_id, "user": "u04"})
 
 
 # AppTest does not report a dataframe's key: tables are told apart by their columns.

@@ -6,16 +6,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from seqrec_core import runs, worker
 from seqrec_core.ingest import ingest
 from seqrec_core.store import Workspace
-from tests.helpers import wait_until
+from tests.helpers import markdown_text, open_page, wait_until
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
 PAGE = "pages/train.py"
-TIMEOUT = 120
 
 pytestmark = pytest.mark.usefixtures("apptest_runs_app_py_every_time")
 
@@ -36,30 +33,16 @@ def ring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     return ws
 
 
-def _open(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
-
-
-def _markdown(at: AppTest) -> str:
-    return "\n".join(str(m.value) for m in at.markdown)
-
-
 def test_page_shows_the_device_and_an_empty_history(ring: Workspace) -> None:
-    at = _open()
+    at = open_page(PAGE)
     assert at.title[0].value == "Train"
-    assert "**Device:** CPU" in _markdown(at)
+    assert "**Device:** CPU" in markdown_text(at)
     assert any("No runs yet" in str(i.value) for i in at.info)
     assert at.session_state["dataset"] == "ring"
 
 
 def test_start_a_baseline_from_the_form_and_see_it_in_the_history(ring: Workspace) -> None:
-    at = _open()
+    at = open_page(PAGE)
     at.radio(key="train_model").set_value("cooc").run()
     at.button[0].click().run()  # the form's submit button
     assert not at.exception, at.exception
@@ -82,7 +65,7 @@ def test_running_job_shows_progress_and_cancel_stops_it(ring: Workspace) -> None
         train_settings={"epochs": 5000, "patience": 5000, "log_every": 1},
     )
     wait_until(lambda: any(e["kind"] == "epoch" for e in runs.read_progress(info.folder)))
-    at = _open()  # a new session (another tab) finds the running job
+    at = open_page(PAGE)  # a new session (another tab) finds the running job
     (bar,) = at.get("progress")
     assert "epoch" in bar.proto.text and "best validation NDCG@10" in bar.proto.text
     cancel = next(b for b in at.button if b.key == f"cancel_{info.run_id}")
@@ -96,7 +79,7 @@ def test_a_link_with_a_run_opens_that_run(ring: Workspace) -> None:
     second = worker.launch_run(ring, "ring", "cooc")
     for info in (first, second):
         wait_until(lambda info=info: not runs.get_run(ring, info.run_id).active)
-    at = _open({"run": first.run_id})
+    at = open_page(PAGE, {"run": first.run_id})
     assert at.selectbox(key="run").value == first.run_id
     at.selectbox(key="run").set_value(second.run_id).run()
     assert at.query_params["run"] == second.run_id
@@ -107,7 +90,7 @@ def test_a_transformer_from_the_form_trains_on_a_log_without_types_or_catalog(
 ) -> None:
     """Regression: the form's "use event types / catalog features" defaults asked for
     inputs this log does not have, and the worker failed with a ConfigError."""
-    at = _open()
+    at = open_page(PAGE)
     at.radio(key="train_model").set_value("sasrec").run()
     at.number_input(key="train_epochs").set_value(1)
     at.select_slider(key="train_hidden").set_value(16)
