@@ -65,11 +65,11 @@ def run_one(args: argparse.Namespace) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT))
     import torch
 
-    from seqrec_core.cli_train import split_settings
-    from seqrec_core.devices import seed_everything
-    from seqrec_core.evaluate import evaluate, training_popularity
-    from seqrec_core.prepare import build_model_for, prepare_frames
-    from seqrec_core.train import TrainConfig, train
+    from seqrec_core.cli.training import split_settings
+    from seqrec_core.data.prepare import build_model_for, prepare_frames
+    from seqrec_core.training.devices import seed_everything
+    from seqrec_core.training.evaluation import evaluate, training_popularity
+    from seqrec_core.training.loop import TrainConfig, train
 
     torch.set_num_threads(args.threads)
     model_name, settings = parse_variant(args.one)

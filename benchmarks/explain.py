@@ -57,7 +57,7 @@ def _users(data: str, rng: np.random.Generator) -> list[tuple[torch.Tensor, torc
         ]
     import pandas as pd
 
-    from seqrec_core.sequences import build_user_sequences
+    from seqrec_core.data.sequences import build_user_sequences
 
     events = pd.read_csv(BEAUTY / "events.csv", dtype=str)
     seqs = build_user_sequences(events).sequences
@@ -81,12 +81,12 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     sys.path.insert(0, str(ROOT))
 
-    from seqrec_core.attention_rollout import summarize_attention
-    from seqrec_core.attributions import integrated_gradients, occlusion
-    from seqrec_core.counterfactual import minimal_counterfactual
-    from seqrec_core.faithfulness import deletion_curves
+    from seqrec_core.explain.attention import summarize_attention
+    from seqrec_core.explain.attributions import integrated_gradients, occlusion
+    from seqrec_core.explain.counterfactual import minimal_counterfactual
+    from seqrec_core.explain.faithfulness import deletion_curves
+    from seqrec_core.explain.rescoring import excluded_items
     from seqrec_core.models import build_model
-    from seqrec_core.rescoring import excluded_items
 
     torch.manual_seed(0)
     model = build_model(

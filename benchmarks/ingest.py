@@ -5,7 +5,7 @@
 Generates (once, seeded) a CSV in the public `event_time,event_type,product_id,...`
 shape, then measures in separate child processes, so each peak is its own:
   1. `pandas.read_csv` of the file (the baseline: reading only),
-  2. `seqrec_core.ingest` end to end (read, map, validate, catalog, Parquet, register).
+  2. `seqrec_core.ingest.pipeline` end to end (read, map, validate, catalog, Parquet, register).
   3. `pandas.read_csv(dtype=str)`: the like-for-like read (every value kept as written, as
      ingest keeps ids like 00123 verbatim).
 Prints seconds, rows/s, peak resident memory, the ratios, and where ingest spends its
@@ -89,7 +89,7 @@ def _pandas_read(path: str, as_text: str = "") -> float:
 
 
 def _ingest(path: str, workspace: str) -> float:
-    from seqrec_core.ingest import ingest
+    from seqrec_core.ingest.pipeline import ingest
     from seqrec_core.store import Workspace
 
     stages: list[tuple[float, str]] = []

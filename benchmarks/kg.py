@@ -53,7 +53,7 @@ def _peak_mb() -> float:
 
 def build_only(data: str) -> dict[str, Any]:
     """Load and build once, in this (child) process: times and peak memory."""
-    from seqrec_core.kg import build_graph
+    from seqrec_core.kg.graph import build_graph
 
     started = time.perf_counter()
     events, items = _load(data)
@@ -83,15 +83,15 @@ def profiles(data: str, n_users: int, n_full: int, seed: int) -> None:
     """Profile, interest and path latencies, and the full-graph PageRank baseline."""
     import pandas as pd
 
-    from seqrec_core.kg import build_graph, node_id, node_kind
-    from seqrec_core.kg_interests import (
+    from seqrec_core.kg.graph import build_graph, node_id, node_kind
+    from seqrec_core.kg.interests import (
         INTEREST_KINDS,
         inferred_interests,
         neighbourhood,
         personalized_pagerank,
     )
-    from seqrec_core.kg_paths import explain_paths
-    from seqrec_core.kg_profile import user_profile
+    from seqrec_core.kg.paths import explain_paths
+    from seqrec_core.kg.shopper_profile import user_profile
 
     kg = build_graph(*_load(data))
     users = pd.Series(sorted(kg.user_rows)).sample(n_users, random_state=seed).tolist()

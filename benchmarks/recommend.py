@@ -8,7 +8,7 @@ CLI, then measures on this CPU, each against a baseline in the same run:
   - top-10 for one user with reasons (median of 50 users; baseline: without reasons),
   - a what-if edit re-scored with its rank diff (95th percentile of 50 edits),
   - a segment of 1,000 users (batched; baseline: the same users one by one),
-  - the review report for 10 users, when `seqrec_core.report` exists.
+  - the review report for 10 users, when `seqrec_core.report.review_report` exists.
 Targets: ≤ 20 ms, ≤ 50 ms (p95), ≤ 2 s, ≤ 30 s.
 """
 
@@ -43,22 +43,22 @@ def main() -> int:
 
     import torch
 
-    from seqrec_core import runs
-    from seqrec_core.cli import main as cli
-    from seqrec_core.ingest import ingest
-    from seqrec_core.item_table import Filters
-    from seqrec_core.recommend import RunRecommender
-    from seqrec_core.segments import preview_segment
+    from seqrec_core.cli.main import main as cli
+    from seqrec_core.ingest.pipeline import ingest
+    from seqrec_core.recommend.item_table import Filters
+    from seqrec_core.recommend.recommender import RunRecommender
+    from seqrec_core.recommend.segments import preview_segment
+    from seqrec_core.recommend.whatif import rank_diff, remove_event
+    from seqrec_core.runs import registry
+    from seqrec_core.runs.trained_run import load_run
     from seqrec_core.store import Workspace
-    from seqrec_core.trained import load_run
-    from seqrec_core.whatif import rank_diff, remove_event
 
     torch.set_num_threads(args.threads)
     folder = args.keep or Path(tempfile.mkdtemp(prefix="seqrec-rec-bench-"))
     ws = Workspace.open(folder / "ws")
     if ws.find_dataset("beauty") is None:
         ingest(BEAUTY / "events.csv", ws, "beauty", items_path=BEAUTY / "items.csv")
-    trained = [r for r in runs.list_runs(ws, "beauty") if r.has_model]
+    trained = [r for r in registry.list_runs(ws, "beauty") if r.has_model]
     if not trained:
         with contextlib.redirect_stdout(sys.stderr):  # the CLI's answer is not a figure
             code = cli(
@@ -66,7 +66,7 @@ def main() -> int:
                  "--epochs", str(args.epochs), "--device", "cpu"]
             )  # fmt: skip
         assert code == 0
-        trained = [r for r in runs.list_runs(ws, "beauty") if r.has_model]
+        trained = [r for r in registry.list_runs(ws, "beauty") if r.has_model]
     started = time.perf_counter()
     engine = RunRecommender.from_run(load_run(ws, trained[0].run_id))
     print(f"model loaded with its data in {time.perf_counter() - started:.1f} s")
@@ -107,9 +107,9 @@ def main() -> int:
         f"same users one by one (estimated)  {one_by_one:7.2f} s   ratio {one_by_one / batched:.1f}x"
     )
     try:
-        from seqrec_core.report import build_report
+        from seqrec_core.report.review_report import build_report
     except ImportError:
-        print("review report: seqrec_core.report not available yet")
+        print("review report: seqrec_core.report.review_report not available yet")
     else:
         out = folder / "report.html"
         seconds = timed(lambda: build_report(ws, trained[0].run_id, users=sample[:10], out=out))

@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from seqrec_core import schema, ui
-from seqrec_core.ingest import SourcePreview, ingest
+from seqrec_core.ingest.pipeline import SourcePreview, ingest
 from seqrec_core.store import SAMPLE_DATASET, Workspace, validate_name
 from seqrec_core.ui import data_views, loaders, state, uploads
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from seqrec_core import ui
-from seqrec_core.explain import supported_methods
-from seqrec_core.figures_explain import labelled_events, timeline_figure
+from seqrec_core.explain.explanation import supported_methods
+from seqrec_core.figures.explanation import labelled_events, timeline_figure
 from seqrec_core.ui import explain_sections as sections
 from seqrec_core.ui import explain_views as views
 from seqrec_core.ui import model_pickers, review_views, state

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from seqrec_core import ui
-from seqrec_core.kg_profile import user_profile
+from seqrec_core.kg.shopper_profile import user_profile
 from seqrec_core.ui import profile_views, state
 
 st.title("Profile")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from seqrec_core import runs, ui
-from seqrec_core.devices import describe_device
+from seqrec_core import ui
+from seqrec_core.runs import registry as runs
+from seqrec_core.training.devices import describe_device
 from seqrec_core.ui import state, train_views
 
 st.title("Train")

@@ -18,32 +18,32 @@ from seqrec_core.errors import (
     SeqRecError,
     WorkspaceError,
 )
-from seqrec_core.ingest import IngestResult, SourcePreview, ingest, preview_source
-from seqrec_core.quality import ValidationReport
+from seqrec_core.ingest.pipeline import IngestResult, SourcePreview, ingest, preview_source
+from seqrec_core.ingest.quality import ValidationReport
 from seqrec_core.store import DatasetInfo, Workspace, default_workspace_path
 
 # name → module, imported on first access (PEP 562).
 _LAZY = {
     "MODELS": "seqrec_core.models",
     "build_model": "seqrec_core.models",
-    "prepare_dataset": "seqrec_core.prepare",
-    "build_model_for": "seqrec_core.prepare",
-    "TrainConfig": "seqrec_core.train",
-    "train": "seqrec_core.train",
-    "evaluate": "seqrec_core.evaluate",
-    "launch_run": "seqrec_core.worker",
-    "cancel_run": "seqrec_core.worker",
-    "get_run": "seqrec_core.runs",
-    "list_runs": "seqrec_core.runs",
-    "load_run": "seqrec_core.trained",
-    "evaluate_run": "seqrec_core.trained",
-    "Event": "seqrec_core.recommend",
-    "RunRecommender": "seqrec_core.recommend",
-    "Filters": "seqrec_core.item_table",
-    "rank_diff": "seqrec_core.whatif",
-    "build_graph": "seqrec_core.kg",
-    "user_profile": "seqrec_core.kg_profile",
-    "explain_paths": "seqrec_core.kg_paths",
+    "prepare_dataset": "seqrec_core.data.prepare",
+    "build_model_for": "seqrec_core.data.prepare",
+    "TrainConfig": "seqrec_core.training.loop",
+    "train": "seqrec_core.training.loop",
+    "evaluate": "seqrec_core.training.evaluation",
+    "launch_run": "seqrec_core.runs.worker",
+    "cancel_run": "seqrec_core.runs.worker",
+    "get_run": "seqrec_core.runs.registry",
+    "list_runs": "seqrec_core.runs.registry",
+    "load_run": "seqrec_core.runs.trained_run",
+    "evaluate_run": "seqrec_core.runs.trained_run",
+    "Event": "seqrec_core.recommend.recommender",
+    "RunRecommender": "seqrec_core.recommend.recommender",
+    "Filters": "seqrec_core.recommend.item_table",
+    "rank_diff": "seqrec_core.recommend.whatif",
+    "build_graph": "seqrec_core.kg.graph",
+    "user_profile": "seqrec_core.kg.shopper_profile",
+    "explain_paths": "seqrec_core.kg.paths",
 }
 
 

@@ -1,5 +1,5 @@
-"""`python -m seqrec_core ...`: the command line (see `seqrec_core.cli`)."""
+"""`python -m seqrec_core ...`: the command line (see `seqrec_core.cli.main`)."""
 
-from seqrec_core.cli import main
+from seqrec_core.cli.main import main
 
 raise SystemExit(main())

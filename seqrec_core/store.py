@@ -32,8 +32,8 @@ import duckdb
 import pandas as pd
 
 from seqrec_core.errors import WorkspaceError
-from seqrec_core.quality import ValidationReport
-from seqrec_core.rawfiles import path_size, safe_filename, sha256_path
+from seqrec_core.ingest.quality import ValidationReport
+from seqrec_core.ingest.raw_files import path_size, safe_filename, sha256_path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = REPO_ROOT / "sample_data"
@@ -315,7 +315,7 @@ class Workspace:
         existing = self.find_dataset(SAMPLE_DATASET)
         if existing is not None:
             return existing
-        from seqrec_core.ingest import ingest  # local import: ingest depends on store
+        from seqrec_core.ingest.pipeline import ingest  # local import: ingest depends on store
 
         return ingest(
             SAMPLE_DIR / "events.csv.gz",

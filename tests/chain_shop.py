@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from seqrec_core import runs
-from seqrec_core.cli import main
-from seqrec_core.ingest import ingest
+from seqrec_core.cli.main import main
+from seqrec_core.ingest.pipeline import ingest
+from seqrec_core.runs import registry
 from seqrec_core.store import Workspace
 
 CATEGORIES = ("Outdoor > Camping", "Outdoor > Hiking", "Home > Kitchen")
@@ -55,4 +55,4 @@ def chain_shop(root: Path) -> tuple[Workspace, str]:
     ingest(events_csv, ws, "chains", items_path=items_csv)
     argv = ["train", "--workspace", str(ws.root), "--dataset", "chains", "--model", "cooc"]
     assert main([*argv, "--json"]) == 0
-    return ws, runs.list_runs(ws)[0].run_id
+    return ws, registry.list_runs(ws)[0].run_id

@@ -11,16 +11,16 @@ import numpy as np
 import pytest
 import torch
 
-from seqrec_core.attention_rollout import attention_rollout, summarize_attention
-from seqrec_core.attributions import (
+from seqrec_core.errors import ConfigError
+from seqrec_core.explain.attention import attention_rollout, summarize_attention
+from seqrec_core.explain.attributions import (
     group_ablation,
     integrated_gradients,
     mean_baselines,
     occlusion,
 )
-from seqrec_core.errors import ConfigError
+from seqrec_core.explain.rescoring import keep_batch, target_ranks, top_items
 from seqrec_core.models import Recommender, build_model
-from seqrec_core.rescoring import keep_batch, target_ranks, top_items
 from tests.toy_models import linear_toy
 
 NUM_ITEMS, MAX_LEN = 13, 6

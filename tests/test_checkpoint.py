@@ -9,10 +9,15 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from seqrec_core.checkpoint import CONFIG_FILE, WEIGHTS_FILE, load_checkpoint, save_checkpoint
+from seqrec_core.data.vocab import Vocab
 from seqrec_core.errors import RunError
 from seqrec_core.models import SASRec, SASRecConfig
-from seqrec_core.vocab import Vocab
+from seqrec_core.models.checkpoint import (
+    CONFIG_FILE,
+    WEIGHTS_FILE,
+    load_checkpoint,
+    save_checkpoint,
+)
 
 INPUT = torch.tensor([[0, 3, 9, 4], [1, 2, 3, 5]])
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from seqrec_core.cli import main
+from seqrec_core.cli.main import main
 
 CONTRACT_KEYS = {
     "dataset",

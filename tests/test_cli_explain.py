@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from seqrec_core import cli
+from seqrec_core.cli import main as cli
 from seqrec_core.store import Workspace
 from tests.tiny_shop import small_sasrec, tiny_workspace, train_run
 

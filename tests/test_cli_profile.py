@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from seqrec_core.cli import main
+from seqrec_core.cli.main import main
 from seqrec_core.store import Workspace
 
 REPO = Path(__file__).resolve().parents[1]

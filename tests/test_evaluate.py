@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from seqrec_core.evaluate import (
+from seqrec_core.data.sequences import EvalExamples, Sequences
+from seqrec_core.models import PopConfig, PopRecommender
+from seqrec_core.training.evaluation import (
     coverage_at_k,
     evaluate,
     hit_rate_at_k,
@@ -18,8 +20,6 @@ from seqrec_core.evaluate import (
     popularity_at_k,
     target_ranks,
 )
-from seqrec_core.models import PopConfig, PopRecommender
-from seqrec_core.sequences import EvalExamples, Sequences
 
 INF = float("inf")
 # Three rows over 5 items (+ padding column 0). Row 1 has a three-way tie at the target.

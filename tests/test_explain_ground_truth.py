@@ -24,13 +24,13 @@ import pandas as pd
 import pytest
 import torch
 
-from seqrec_core.attributions import integrated_gradients, occlusion
-from seqrec_core.devices import seed_everything
-from seqrec_core.faithfulness import deletion_curves
-from seqrec_core.prepare import Prepared, build_model_for, prepare_frames
-from seqrec_core.rescoring import excluded_items
-from seqrec_core.sequences import Sequences, pad_left
-from seqrec_core.train import TrainConfig, train
+from seqrec_core.data.prepare import Prepared, build_model_for, prepare_frames
+from seqrec_core.data.sequences import Sequences, pad_left
+from seqrec_core.explain.attributions import integrated_gradients, occlusion
+from seqrec_core.explain.faithfulness import deletion_curves
+from seqrec_core.explain.rescoring import excluded_items
+from seqrec_core.training.devices import seed_everything
+from seqrec_core.training.loop import TrainConfig, train
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
 SMALL = {"hidden_size": 32, "num_heads": 2, "inner_size": 64, "max_len": 30}

@@ -15,16 +15,16 @@ import numpy as np
 import pytest
 import torch
 
-from seqrec_core.counterfactual import minimal_counterfactual
 from seqrec_core.errors import InputError
-from seqrec_core.explain import explain_user, first_recommendations
-from seqrec_core.explain_audit import audit, sample_users
-from seqrec_core.explain_cases import user_cases
-from seqrec_core.explain_options import ExplainOptions
-from seqrec_core.faithfulness import agreement, deletion_curves, deletion_order, spearman
+from seqrec_core.explain.audit import audit, sample_users
+from seqrec_core.explain.cases import user_cases
+from seqrec_core.explain.counterfactual import minimal_counterfactual
+from seqrec_core.explain.explanation import explain_user, first_recommendations
+from seqrec_core.explain.faithfulness import agreement, deletion_curves, deletion_order, spearman
+from seqrec_core.explain.options import ExplainOptions
+from seqrec_core.explain.rescoring import excluded_items, score_variants, top_items
 from seqrec_core.models import build_model
-from seqrec_core.rescoring import excluded_items, score_variants, top_items
-from seqrec_core.trained import LoadedRun, load_run
+from seqrec_core.runs.trained_run import LoadedRun, load_run
 from tests.tiny_shop import small_sasrec, tiny_workspace, train_run
 from tests.toy_models import linear_toy
 

@@ -7,7 +7,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from seqrec_core import figures, figures_data
+from seqrec_core.figures import dataset_profile as figures_data
+from seqrec_core.figures import style as figures
 
 
 def _over_time() -> pd.DataFrame:

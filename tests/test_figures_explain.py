@@ -7,9 +7,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from seqrec_core import figures_explain as fx
-from seqrec_core import figures_faithfulness as ff
-from seqrec_core.faithfulness import DeletionCurves
+from seqrec_core.explain.faithfulness import DeletionCurves
+from seqrec_core.figures import explanation as fx
+from seqrec_core.figures import faithfulness as ff
 from seqrec_core.ui.explain_sections import Figures
 
 CATALOG = pd.DataFrame(

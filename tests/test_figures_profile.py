@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from seqrec_core import figures_profile as fp
-from seqrec_core.kg import build_graph
-from seqrec_core.kg_ego import ego_network
-from seqrec_core.kg_profile import user_profile
+from seqrec_core.figures import shopper_profile as fp
+from seqrec_core.kg.ego_graph import ego_network
+from seqrec_core.kg.graph import build_graph
+from seqrec_core.kg.shopper_profile import user_profile
 from tests.test_kg import CATALOG, events_frame
 
 

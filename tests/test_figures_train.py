@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from seqrec_core.figures_train import run_comparison_figure, training_curves_figure
-from seqrec_core.run_table import live_progress, run_table
-from seqrec_core.runs import RUNNING, SUCCEEDED, RunInfo
+from seqrec_core.figures.training import run_comparison_figure, training_curves_figure
+from seqrec_core.runs.registry import RUNNING, SUCCEEDED, RunInfo
+from seqrec_core.runs.run_table import live_progress, run_table
 
 EVENTS = [
     {

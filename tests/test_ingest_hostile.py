@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from seqrec_core.errors import SeqRecError
-from seqrec_core.ingest import ingest, preview_source
+from seqrec_core.ingest.pipeline import ingest, preview_source
 from seqrec_core.store import Workspace
 
 HEADER = "user_id,item_id,timestamp\n"

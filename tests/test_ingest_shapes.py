@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from seqrec_core.ingest import ingest, preview_source
+from seqrec_core.ingest.pipeline import ingest, preview_source
 from seqrec_core.store import Workspace
 from tests.helpers import write_text as _write
 

@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 from seqrec_core.errors import ConfigError, InputError
-from seqrec_core.kg import KGConfig, build_graph, node_id, node_kind, price_node
-from seqrec_core.kg_catalog import ALL_ITEMS, category_paths, split_attributes, split_category
-from seqrec_core.kg_cooc import co_occurrence
+from seqrec_core.kg.cooccurrence import co_occurrence
+from seqrec_core.kg.graph import KGConfig, build_graph, node_id, node_kind, price_node
+from seqrec_core.kg.item_metadata import ALL_ITEMS, category_paths, split_attributes, split_category
 
 BASE = pd.Timestamp("2024-05-01 10:00")
 

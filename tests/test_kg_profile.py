@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 
 from seqrec_core.errors import InputError
-from seqrec_core.kg import build_graph, node_id, node_kind
-from seqrec_core.kg_ego import ego_network
-from seqrec_core.kg_interests import INTEREST_KINDS, inferred_interests, neighbourhood
-from seqrec_core.kg_paths import explain_paths
-from seqrec_core.kg_profile import brand_affinities, user_profile
+from seqrec_core.kg.ego_graph import ego_network
+from seqrec_core.kg.graph import build_graph, node_id, node_kind
+from seqrec_core.kg.interests import INTEREST_KINDS, inferred_interests, neighbourhood
+from seqrec_core.kg.paths import explain_paths
+from seqrec_core.kg.shopper_profile import brand_affinities, user_profile
 from seqrec_core.store import SAMPLE_DIR, Workspace
 from tests.test_kg import CATALOG, events_frame
 
@@ -85,7 +85,7 @@ def test_funnel_rhythm_and_diversity(small) -> None:
 
 
 def test_a_dataset_without_catalog_still_gets_a_profile(ws: Workspace, tmp_path: Path) -> None:
-    from seqrec_core.ingest import ingest
+    from seqrec_core.ingest.pipeline import ingest
 
     csv = tmp_path / "log.csv"
     frame = events_frame().drop(columns="price")

@@ -10,6 +10,7 @@ import math
 import pytest
 import torch
 
+from seqrec_core.data.sequences import IGNORE_INDEX
 from seqrec_core.errors import ConfigError
 from seqrec_core.models import (
     CoocConfig,
@@ -20,7 +21,6 @@ from seqrec_core.models import (
     SASRecConfig,
     build_model,
 )
-from seqrec_core.sequences import IGNORE_INDEX
 
 NUM_ITEMS, MAX_LEN, HIDDEN, HEADS = 99, 7, 30, 3
 BACKBONES = ("bert", "gpt2")

@@ -13,7 +13,9 @@ import pandas as pd
 import pytest
 import torch
 
-from seqrec_core.checkpoint import load_checkpoint, save_checkpoint
+from seqrec_core.data.prepare import build_model_for
+from seqrec_core.data.sequences import IGNORE_INDEX, build_user_sequences, pad_left
+from seqrec_core.data.vocab import ItemFeatures, Vocab
 from seqrec_core.errors import ConfigError
 from seqrec_core.models import (
     MODELS,
@@ -25,10 +27,8 @@ from seqrec_core.models import (
     build_model,
 )
 from seqrec_core.models.bert4rec import cloze_mask
+from seqrec_core.models.checkpoint import load_checkpoint, save_checkpoint
 from seqrec_core.models.gru4rec import rotate_rows
-from seqrec_core.prepare import build_model_for
-from seqrec_core.sequences import IGNORE_INDEX, build_user_sequences, pad_left
-from seqrec_core.vocab import ItemFeatures, Vocab
 from tests.test_models import _batch  # the same odd-sized batch for every model
 
 NUM_ITEMS, MAX_LEN, HIDDEN, HEADS = 99, 7, 30, 3

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from seqrec_core.report import list_reports
+from seqrec_core.report.review_report import list_reports
 from seqrec_core.store import Workspace
 from tests.helpers import markdown_text, open_page
 from tests.tiny_shop import small_sasrec, tiny_workspace, train_run

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from seqrec_core.ingest import ingest
+from seqrec_core.ingest.pipeline import ingest
 from seqrec_core.store import Workspace
 from tests import helpers
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from seqrec_core.recommend import Event, RunRecommender
+from seqrec_core.recommend.recommender import Event, RunRecommender
+from seqrec_core.runs.trained_run import load_run
 from seqrec_core.store import Workspace
-from seqrec_core.trained import load_run
 from tests.chain_shop import chain_shop
 from tests.helpers import open_page
 

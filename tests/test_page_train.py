@@ -7,8 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from seqrec_core import runs, worker
-from seqrec_core.ingest import ingest
+from seqrec_core.ingest.pipeline import ingest
+from seqrec_core.runs import registry as runs
+from seqrec_core.runs import worker
 from seqrec_core.store import Workspace
 from tests.helpers import markdown_text, open_page, wait_until
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from seqrec_core.processes import process_alive
+from seqrec_core.runs.liveness import process_alive
 
 
 @pytest.mark.skipif(not hasattr(os, "waitid"), reason="needs os.waitid (Linux)")

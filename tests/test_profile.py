@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from seqrec_core import profile
+from seqrec_core.data import dataset_profile as profile
 
 BASE = pd.Timestamp("2024-03-01")
 

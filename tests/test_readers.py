@@ -17,9 +17,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from seqrec_core import records
 from seqrec_core.errors import ConfigError, InputError
-from seqrec_core.readers import MalformedRow, RawTable, read_table
+from seqrec_core.ingest import delimited_rows as records
+from seqrec_core.ingest.readers import MalformedRow, RawTable, read_table
 
 
 def _write(folder: Path, name: str, content: str | bytes, encoding: str = "utf-8") -> Path:

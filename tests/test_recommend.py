@@ -10,13 +10,18 @@ import json
 
 import pytest
 
-from seqrec_core.cli import main
+from seqrec_core.cli.main import main
 from seqrec_core.errors import ConfigError, InputError
-from seqrec_core.item_table import Filters
-from seqrec_core.recommend import FALLBACK_CATEGORIES, FALLBACK_POPULAR, Event, RunRecommender
-from seqrec_core.segments import SegmentRule, preview_segment, segment_users
+from seqrec_core.recommend.item_table import Filters
+from seqrec_core.recommend.recommender import (
+    FALLBACK_CATEGORIES,
+    FALLBACK_POPULAR,
+    Event,
+    RunRecommender,
+)
+from seqrec_core.recommend.segments import SegmentRule, preview_segment, segment_users
+from seqrec_core.runs.trained_run import load_run
 from seqrec_core.store import Workspace
-from seqrec_core.trained import load_run
 from tests.chain_shop import BRANDS, ITEMS, chain_shop
 
 

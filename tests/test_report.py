@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from seqrec_core.cli import main
+from seqrec_core.cli.main import main
 from seqrec_core.errors import InputError
-from seqrec_core.report import build_report, list_reports
+from seqrec_core.report.review_report import build_report, list_reports
 from seqrec_core.store import Workspace
 from tests.tiny_shop import small_sasrec, tiny_workspace, train_run
 

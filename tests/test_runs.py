@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from seqrec_core import runs
 from seqrec_core.errors import WorkspaceError
-from seqrec_core.ingest import ingest
+from seqrec_core.ingest.pipeline import ingest
+from seqrec_core.runs import registry as runs
 from seqrec_core.store import Workspace
 
 

@@ -7,8 +7,7 @@ import pandas as pd
 import pytest
 import torch
 
-from seqrec_core.errors import ConfigError, InputError
-from seqrec_core.sequences import (
+from seqrec_core.data.sequences import (
     IGNORE_INDEX,
     NextItemDataset,
     Sequences,
@@ -19,7 +18,8 @@ from seqrec_core.sequences import (
     pad_left,
     temporal_split,
 )
-from seqrec_core.vocab import Vocab, item_feature_table
+from seqrec_core.data.vocab import Vocab, item_feature_table
+from seqrec_core.errors import ConfigError, InputError
 
 
 def _events() -> pd.DataFrame:

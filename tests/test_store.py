@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from seqrec_core.errors import WorkspaceError
-from seqrec_core.ingest import ingest
-from seqrec_core.rawfiles import safe_filename, sha256_path
+from seqrec_core.ingest.pipeline import ingest
+from seqrec_core.ingest.raw_files import safe_filename, sha256_path
 from seqrec_core.store import Workspace, validate_name
 
 

@@ -13,12 +13,12 @@ import pandas as pd
 import pytest
 import torch
 
-from seqrec_core.checkpoint import load_checkpoint
-from seqrec_core.devices import seed_everything
-from seqrec_core.evaluate import evaluate
-from seqrec_core.prepare import Prepared, build_model_for, prepare_frames
-from seqrec_core.sequences import pad_left
-from seqrec_core.train import TrainConfig, train
+from seqrec_core.data.prepare import Prepared, build_model_for, prepare_frames
+from seqrec_core.data.sequences import pad_left
+from seqrec_core.models.checkpoint import load_checkpoint
+from seqrec_core.training.devices import seed_everything
+from seqrec_core.training.evaluation import evaluate
+from seqrec_core.training.loop import TrainConfig, train
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
 SMALL = {"hidden_size": 32, "num_heads": 2, "inner_size": 64, "max_len": 30}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from seqrec_core.errors import InputError
-from seqrec_core.recommend import Event, Recommendation, RecommendationList
-from seqrec_core.whatif import (
+from seqrec_core.recommend.recommender import Event, Recommendation, RecommendationList
+from seqrec_core.recommend.whatif import (
     DOWN,
     DROPPED,
     NEW,

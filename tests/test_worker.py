@@ -19,13 +19,14 @@ import pandas as pd
 import pytest
 import torch
 
-from seqrec_core import runs, worker
-from seqrec_core.checkpoint import load_checkpoint
-from seqrec_core.cli import main
+from seqrec_core.cli.main import main
+from seqrec_core.data.prepare import prepare_dataset
+from seqrec_core.data.sequences import pad_left
 from seqrec_core.errors import ConfigError, RunError
-from seqrec_core.ingest import ingest
-from seqrec_core.prepare import prepare_dataset
-from seqrec_core.sequences import pad_left
+from seqrec_core.ingest.pipeline import ingest
+from seqrec_core.models.checkpoint import load_checkpoint
+from seqrec_core.runs import registry as runs
+from seqrec_core.runs import worker
 from seqrec_core.store import Workspace
 from tests.helpers import wait_until
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from seqrec_core import cli
-from seqrec_core.ingest import ingest
+from seqrec_core.cli import main
+from seqrec_core.ingest.pipeline import ingest
 from seqrec_core.store import Workspace
 
 DATASET = "tiny"
@@ -76,7 +76,7 @@ def train_run(workspace: Workspace, model: str, *settings: str, epochs: int = 3)
         argv += ["--set", item]
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-        code = cli.main(argv)
+        code = main.main(argv)
     answer = json.loads(out.getvalue())
     assert code == 0 and answer["status"] == "succeeded", answer
     return answer["run"]

@@ -42,6 +42,7 @@ import torch.nn.functional as F
 from torch import nn
 from transformers import BertConfig, BertModel
 
+from seqrec_core.data.sequences import IGNORE_INDEX, Batch
 from seqrec_core.models.attention import SwappableAttention
 from seqrec_core.models.base import (
     Recommender,
@@ -50,7 +51,6 @@ from seqrec_core.models.base import (
 )
 from seqrec_core.models.item_embeddings import EmbeddingInputs, ItemEmbeddings
 from seqrec_core.models.transformer_config import TransformerConfig, bert_config
-from seqrec_core.sequences import IGNORE_INDEX, Batch
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ import torch
 import torch.nn.functional as F
 from transformers import BertConfig, BertModel, GPT2Config, GPT2Model
 
+from seqrec_core.data.sequences import IGNORE_INDEX, Batch
 from seqrec_core.models.attention import SwappableAttention
 from seqrec_core.models.base import (
     Recommender,
@@ -38,7 +39,6 @@ from seqrec_core.models.base import (
 )
 from seqrec_core.models.item_embeddings import EmbeddingInputs, ItemEmbeddings
 from seqrec_core.models.transformer_config import TransformerConfig, bert_config
-from seqrec_core.sequences import IGNORE_INDEX, Batch
 
 BACKBONES = ("bert", "gpt2")
 LOSSES = ("ce", "sampled_softmax")

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from seqrec_core import figures_data
-from seqrec_core.profile import DatasetProfile
-from seqrec_core.quality import REJECT_HINTS, REJECT_REASONS, ValidationReport
+from seqrec_core.data.dataset_profile import DatasetProfile
+from seqrec_core.figures import dataset_profile as figures_data
+from seqrec_core.ingest.quality import REJECT_HINTS, REJECT_REASONS, ValidationReport
 from seqrec_core.store import DatasetInfo
 from seqrec_core.ui import loaders
 from seqrec_core.ui.feedback import plain

@@ -1,7 +1,7 @@
 """Blocks of the Explain page: summary, timeline, attributions, attention, faithfulness,
 counterfactual, exports and the audit.
 
-They draw what `seqrec_core.explain` computed with the pure figure functions of
+They draw what `seqrec_core.explain.explanation` computed with the pure figure functions of
 `figures_explain` / `figures_faithfulness`; every drawn figure is also collected in
 `Figures` so one click exports them all (standalone HTML). PNG export is plotly's own
 camera button on each chart (rendered in the browser, works offline); numbers export as
@@ -16,11 +16,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from seqrec_core import figures_explain as fx
-from seqrec_core import figures_faithfulness as ff
-from seqrec_core.explain import Explanation
-from seqrec_core.explain_options import DELTA_FLOOR, LARGE_DELTA, METHOD_NAMES, ExplainOptions
-from seqrec_core.explain_text import counterfactual_sentence
+from seqrec_core.explain.explanation import Explanation
+from seqrec_core.explain.options import DELTA_FLOOR, LARGE_DELTA, METHOD_NAMES, ExplainOptions
+from seqrec_core.explain.sentences import counterfactual_sentence
+from seqrec_core.figures import explanation as fx
+from seqrec_core.figures import faithfulness as ff
 from seqrec_core.ui import explain_views
 from seqrec_core.ui.feedback import plain
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from seqrec_core.explain import Explanation, explain_user, first_recommendations
-from seqrec_core.explain_audit import AuditResult, audit, sample_users
-from seqrec_core.explain_cases import user_cases
-from seqrec_core.explain_options import ExplainOptions
-from seqrec_core.figures_explain import item_names
-from seqrec_core.trained import LoadedRun
+from seqrec_core.explain.audit import AuditResult, audit, sample_users
+from seqrec_core.explain.cases import user_cases
+from seqrec_core.explain.explanation import Explanation, explain_user, first_recommendations
+from seqrec_core.explain.options import ExplainOptions
+from seqrec_core.figures.explanation import item_names
+from seqrec_core.runs.trained_run import LoadedRun
 from seqrec_core.ui import model_pickers, state
 from seqrec_core.ui.feedback import plain
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from seqrec_core.ingest import SourcePreview, preview_source
-from seqrec_core.profile import DatasetProfile, profile_dataset
+from seqrec_core.data.dataset_profile import DatasetProfile, profile_dataset
+from seqrec_core.ingest.pipeline import SourcePreview, preview_source
 from seqrec_core.store import Workspace
 
 # One first-start sample ingest at a time per server process (sessions are threads).

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from seqrec_core import runs
-from seqrec_core.recommend import RunRecommender
+from seqrec_core.recommend.recommender import RunRecommender
+from seqrec_core.runs import registry as runs
+from seqrec_core.runs.trained_run import load_run
 from seqrec_core.store import Workspace
-from seqrec_core.trained import load_run
 from seqrec_core.ui import state
 from seqrec_core.ui.feedback import plain
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from seqrec_core import figures_profile
-from seqrec_core.kg import KnowledgeGraph, build_graph
-from seqrec_core.kg_ego import ego_network
-from seqrec_core.kg_profile import UserProfile
+from seqrec_core.figures import shopper_profile
+from seqrec_core.kg.ego_graph import ego_network
+from seqrec_core.kg.graph import KnowledgeGraph, build_graph
+from seqrec_core.kg.shopper_profile import UserProfile
 from seqrec_core.store import Workspace
 from seqrec_core.ui import navigation, state
 from seqrec_core.ui.feedback import plain
@@ -125,21 +125,21 @@ def show_charts(profile: UserProfile) -> None:
     with left:
         deepest, top = st.tabs(["Categories (deepest level)", "Top-level categories"])
         with deepest:
-            _chart(figures_profile.category_affinity_figure(profile.categories), "aff_cat_leaf")
+            _chart(shopper_profile.category_affinity_figure(profile.categories), "aff_cat_leaf")
         with top:
-            _chart(figures_profile.category_affinity_figure(profile.categories, 1), "aff_cat_top")
+            _chart(shopper_profile.category_affinity_figure(profile.categories, 1), "aff_cat_top")
     with right:
-        _chart(figures_profile.brand_affinity_figure(profile.brands), "aff_brand")
+        _chart(shopper_profile.brand_affinity_figure(profile.brands), "aff_brand")
     left, right = st.columns(2)
     with left:
-        _chart(figures_profile.funnel_comparison_figure(profile.funnel), "funnel")
+        _chart(shopper_profile.funnel_comparison_figure(profile.funnel), "funnel")
     with right:
-        _chart(figures_profile.price_band_figure(profile.price_bands), "price_band")
+        _chart(shopper_profile.price_band_figure(profile.price_bands), "price_band")
     left, right = st.columns(2)
     with left:
-        _chart(figures_profile.rhythm_figure(profile.hours, by="hour"), "rhythm_hour")
+        _chart(shopper_profile.rhythm_figure(profile.hours, by="hour"), "rhythm_hour")
     with right:
-        _chart(figures_profile.rhythm_figure(profile.weekdays, by="weekday"), "rhythm_weekday")
+        _chart(shopper_profile.rhythm_figure(profile.weekdays, by="weekday"), "rhythm_weekday")
 
 
 def show_interests(profile: UserProfile) -> None:
@@ -167,7 +167,7 @@ def show_ego(kg: KnowledgeGraph, user: str) -> None:
         help="The strongest links around the shopper first.",
     )
     ego = ego_network(kg, user, max_nodes=size)
-    fig = figures_profile.ego_graph_figure(
+    fig = shopper_profile.ego_graph_figure(
         ego.nodes, ego.edges, title=f"Neighbourhood of {user} in the knowledge graph"
     )
     _chart(fig, "ego_graph")

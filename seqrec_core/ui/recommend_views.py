@@ -1,7 +1,7 @@
 """Blocks of the Recommend page: filters, a recommendation list, the segment preview.
 
 The what-if editor lives in `whatif_views`; everything here draws what
-`seqrec_core.recommend` and `seqrec_core.segments` computed.
+`seqrec_core.recommend.recommender` and `seqrec_core.recommend.segments` computed.
 """
 
 from __future__ import annotations
@@ -13,12 +13,16 @@ import pandas as pd
 import streamlit as st
 
 from seqrec_core.errors import InputError
-from seqrec_core.figures_recommend import most_recommended_figure, recommendation_figure
-from seqrec_core.item_table import Filters
-from seqrec_core.kg import KnowledgeGraph
-from seqrec_core.kg_paths import explain_paths
-from seqrec_core.recommend import FALLBACK_CATEGORIES, RecommendationList, RunRecommender
-from seqrec_core.segments import SegmentRule, preview_segment, segment_users
+from seqrec_core.figures.recommend import most_recommended_figure, recommendation_figure
+from seqrec_core.kg.graph import KnowledgeGraph
+from seqrec_core.kg.paths import explain_paths
+from seqrec_core.recommend.item_table import Filters
+from seqrec_core.recommend.recommender import (
+    FALLBACK_CATEGORIES,
+    RecommendationList,
+    RunRecommender,
+)
+from seqrec_core.recommend.segments import SegmentRule, preview_segment, segment_users
 from seqrec_core.store import Workspace
 from seqrec_core.ui.feedback import plain, user_errors
 

@@ -1,6 +1,6 @@
 """The review-report block of the Explain page: assemble, store and download a report.
 
-The report itself is built by `seqrec_core.report` (also the `report` command); this block
+The report itself is built by `seqrec_core.report.review_report` (also the `report` command); this block
 only asks which shoppers to include, shows progress, and offers every stored report of
 the run for download.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from seqrec_core.report import AUDIT_USERS, build_report, list_reports
+from seqrec_core.report.review_report import AUDIT_USERS, build_report, list_reports
 from seqrec_core.store import Workspace
 from seqrec_core.ui.feedback import plain, user_errors
 

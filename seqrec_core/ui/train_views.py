@@ -1,6 +1,6 @@
 """Blocks of the Train page: the training form, the live progress panel, the run history.
 
-Training itself runs in a worker process (`seqrec_core.worker`); these blocks only start,
+Training itself runs in a worker process (`seqrec_core.runs.worker`); these blocks only start,
 watch and cancel it. The live panel is a fragment that refreshes itself every few
 seconds while a run is active, and reruns the whole page once a run finishes so the
 history table shows the new result.
@@ -14,12 +14,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from seqrec_core import runs, worker
-from seqrec_core.figures_train import run_comparison_figure, training_curves_figure
+from seqrec_core.figures.training import run_comparison_figure, training_curves_figure
 from seqrec_core.models import MODEL_HELP, MODELS
-from seqrec_core.run_table import live_progress, run_table
+from seqrec_core.runs import registry as runs
+from seqrec_core.runs import worker
+from seqrec_core.runs.run_table import live_progress, run_table
 from seqrec_core.store import Workspace
-from seqrec_core.train_config import TrainConfig
+from seqrec_core.training.config import TrainConfig
 from seqrec_core.ui import state
 from seqrec_core.ui.feedback import plain, user_errors
 

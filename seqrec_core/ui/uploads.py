@@ -18,7 +18,7 @@ from typing import Protocol
 
 import streamlit as st
 
-from seqrec_core.rawfiles import sha256_file
+from seqrec_core.ingest.raw_files import sha256_file
 from seqrec_core.store import Workspace
 
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "seqrec-uploads"

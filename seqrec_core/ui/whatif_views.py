@@ -10,10 +10,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from seqrec_core import whatif
-from seqrec_core.figures_recommend import rank_diff_figure
-from seqrec_core.item_table import Filters
-from seqrec_core.recommend import Event, RecommendationList, RunRecommender
+from seqrec_core.figures.recommend import rank_diff_figure
+from seqrec_core.recommend import whatif
+from seqrec_core.recommend.item_table import Filters
+from seqrec_core.recommend.recommender import Event, RecommendationList, RunRecommender
 from seqrec_core.ui.feedback import plain, user_errors
 
 _EDIT = "_whatif_edit"  # {"key": run/user, "events": [[item_id, event_type], ...]}

@@ -1,0 +1,189 @@
+"""The model commands of the command line: `train`, `evaluate`, `runs`, `cancel`.
+
+`train` is also the worker the app starts (`train --run RUN` executes a queued run), and
+it runs unchanged under `torchrun` for data-parallel training (rank 0 answers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from seqrec_core.data.prepare import SPLITS, model_fields
+from seqrec_core.errors import ConfigError
+from seqrec_core.models import MODELS
+from seqrec_core.runs import registry as runs
+from seqrec_core.runs import worker
+from seqrec_core.runs.trained_run import EVAL_SPLITS, evaluate_run, parse_ks
+from seqrec_core.store import Workspace
+from seqrec_core.training import distributed
+from seqrec_core.training.devices import DEVICES
+from seqrec_core.training.loop import TrainConfig
+
+AddCommon = Callable[[argparse.ArgumentParser], None]
+_TRAIN_FIELDS = {f.name for f in fields(TrainConfig)}
+
+
+def add_commands(commands: Any, common: AddCommon) -> None:
+    """Register the model commands on the CLI's subparsers."""
+    train_cmd = commands.add_parser("train", help="train a model on a dataset (a run)")
+    common(train_cmd)
+    train_cmd.add_argument("--dataset", help="dataset name (see `datasets`)")
+    train_cmd.add_argument("--model", choices=list(MODELS), help="model to train")
+    train_cmd.add_argument("--epochs", type=int, help="at most this many epochs (default 200)")
+    train_cmd.add_argument("--max-minutes", type=float, help="wall-clock training budget")
+    train_cmd.add_argument("--device", choices=DEVICES, help="default auto: cuda, mps, cpu")
+    train_cmd.add_argument("--seed", type=int, help="random seed (default 0)")
+    train_cmd.add_argument("--split", choices=SPLITS, default="leave_one_out")
+    train_cmd.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="any model or training setting, e.g. --set hidden_size=128 --set dropout=0.3",
+    )
+    train_cmd.add_argument("--run", help="execute this queued run (what the app's worker does)")
+    train_cmd.add_argument(
+        "--resume", metavar="RUN", help="continue a stopped run from its last epoch"
+    )
+    train_cmd.set_defaults(handler=_train)
+
+    eval_cmd = commands.add_parser("evaluate", help="full-ranking metrics of a trained run")
+    common(eval_cmd)
+    eval_cmd.add_argument("--run", required=True, help="run id (see `runs`)")
+    eval_cmd.add_argument("--split", choices=EVAL_SPLITS, default="test")
+    eval_cmd.add_argument("--k", default="5,10,20", help="cut-offs, e.g. 5,10,20")
+    eval_cmd.add_argument(
+        "--include-history", action="store_true", help="rank the user's own history items too"
+    )
+    eval_cmd.set_defaults(handler=_evaluate)
+
+    runs_cmd = commands.add_parser("runs", help="list the training runs of a workspace")
+    common(runs_cmd)
+    runs_cmd.add_argument("--dataset", help="only runs of this dataset")
+    runs_cmd.set_defaults(handler=_runs)
+
+    cancel_cmd = commands.add_parser("cancel", help="stop a queued or running run")
+    common(cancel_cmd)
+    cancel_cmd.add_argument("--run", required=True)
+    cancel_cmd.set_defaults(handler=_cancel)
+
+
+def _value(text: str) -> Any:
+    """A `--set` value: JSON where it parses (numbers, true/false, null), else the text."""
+    for candidate in (text, text.lower()):
+        try:
+            return json.loads(candidate)
+        except json.JSONDecodeError:
+            continue
+    return text
+
+
+def split_settings(model: str, items: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`FIELD=VALUE` strings → (model settings, training settings).
+
+    Raises:
+        ConfigError: a malformed item or a field neither the model nor training has.
+    """
+    model_settings: dict[str, Any] = {}
+    train_settings: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ConfigError(f"--set {item!r}: write FIELD=VALUE, e.g. --set dropout=0.3")
+        if key in model_fields(model):
+            model_settings[key] = _value(value.strip())
+        elif key in _TRAIN_FIELDS:
+            train_settings[key] = _value(value.strip())
+        else:
+            known = sorted((model_fields(model) - {"num_items"}) | _TRAIN_FIELDS)
+            raise ConfigError(f"--set {key}: no such setting; known: {', '.join(known)}")
+    return model_settings, train_settings
+
+
+def _train(args: argparse.Namespace) -> dict[str, Any]:
+    workspace = Workspace.open(args.workspace)
+    distributed.init_from_env(
+        use_cuda=args.device in (None, "auto", "cuda") and torch.cuda.is_available()
+    )
+    try:
+        if args.run or args.resume:
+            return worker.execute_run(workspace, args.run or args.resume, resume=bool(args.resume))
+        if not args.dataset or not args.model:
+            raise ConfigError("train needs --dataset and --model (or --run / --resume RUN)")
+        model_settings, train_settings = split_settings(args.model, args.set)
+        for key, value in (
+            ("epochs", args.epochs),
+            ("max_minutes", args.max_minutes),
+            ("device", args.device),
+            ("seed", args.seed),
+        ):
+            if value is not None:
+                train_settings[key] = value
+        run_id = None
+        if distributed.is_main():
+            request = worker.make_request(
+                args.model,
+                split=args.split,
+                model_settings=model_settings,
+                train_settings=train_settings,
+            )
+            run_id = runs.create_run(workspace, args.dataset, args.model, request).run_id
+        run_id = distributed.broadcast(run_id)
+        print(f"run {run_id}", file=sys.stderr, flush=True)
+        return worker.execute_run(workspace, run_id)
+    finally:
+        distributed.shutdown()
+
+
+def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
+    workspace = Workspace.open(args.workspace)
+    result = evaluate_run(
+        workspace,
+        args.run,
+        split=args.split,
+        ks=parse_ks(args.k),
+        exclude_history=not args.include_history,
+    )
+    return {
+        "run": args.run,
+        "split": args.split,
+        "examples": len(result.ranks),
+        "exclude_history": not args.include_history,
+        "metrics": result.metrics,
+        "by_history_length": result.by_history_length,
+        "by_target_count": result.by_target_count,
+    }
+
+
+def _run_row(info: runs.RunInfo) -> dict[str, Any]:
+    return {
+        "run": info.run_id,
+        "dataset": info.dataset,
+        "model": info.model,
+        "status": info.status,
+        "created_at": info.created_at.isoformat(),
+        "device": info.device,
+        "error": info.error,
+        "metrics": info.result.get("metrics", {}),
+        "test_metrics": info.result.get("test_metrics", {}),
+        "folder": str(Path(info.folder)),
+    }
+
+
+def _runs(args: argparse.Namespace) -> dict[str, Any]:
+    workspace = Workspace.open(args.workspace)
+    return {"runs": [_run_row(info) for info in runs.list_runs(workspace, args.dataset)]}
+
+
+def _cancel(args: argparse.Namespace) -> dict[str, Any]:
+    info = worker.cancel_run(Workspace.open(args.workspace), args.run)
+    return {"run": info.run_id, "status": info.status}

@@ -1,0 +1,20 @@
+"""Ingest: from an uploaded file to a validated dataset in the workspace.
+
+The modules in the order an upload passes through them:
+
+- `pipeline`: `ingest` and `preview_source`, the entry points that run every step below.
+- `open_upload`: open a plain, gzip or zip upload within the size limit.
+- `raw_files`: content hashes, sizes and harmless names of raw files.
+- `sniff`: say what the raw bytes are (format, encoding, delimiter, header).
+- `bytescan`: vectorised scans over raw text bytes (line breaks, quotes, records).
+- `delimited_rows`: split delimited text into rows traced back to their physical line.
+- `excel_parquet_jsonl`: readers for the formats that are not delimited text.
+- `readers`: read any supported table into one in-memory shape, `RawTable`.
+- `column_mapping`: which source column feeds which canonical field.
+- `column_casts`: DuckDB SQL that turns raw columns into typed canonical values.
+- `row_validation`: give every row its fate (accepted, or rejected for one reason).
+- `quality`: the data-quality vocabulary (reasons, warnings) and `ValidationReport`.
+- `validation_report`: assemble an ingest's `ValidationReport` from its DuckDB tables.
+- `catalog_split`: catalog fields split off the log, merged with a catalog file.
+- `pseudonymize`: user ids replaced by a keyed hash before anything is stored.
+"""

@@ -1,0 +1,233 @@
+"""Readers for the formats that are not delimited text: Excel, Parquet and JSON Lines.
+
+Each returns a `records.Parsed`: the table, the line (sheet row, or row index + 1 for
+Parquet) of every row, and the records that could not be read. Parquet and JSON Lines keep
+their own column types, except that nested JSON values become JSON strings and JSON date
+strings stay strings; Excel cells become the strings a person would type.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import IO, Any, Final
+from xml.etree.ElementTree import ParseError
+
+import numpy as np
+import openpyxl
+import pyarrow as pa
+import pyarrow.dataset as pads
+import pyarrow.json as pajson
+import pyarrow.parquet as pq
+from openpyxl.utils.exceptions import InvalidFileException
+
+from seqrec_core.errors import InputError
+from seqrec_core.ingest import sniff
+from seqrec_core.ingest.bytescan import TextBytes, record_spans
+from seqrec_core.ingest.delimited_rows import TEXT_LIMIT, MalformedRow, Parsed, column_names
+from seqrec_core.ingest.open_upload import BROKEN, damaged
+
+_EXACT_FLOAT: Final = 2**53  # Excel keeps numbers as doubles: integers above this are rounded
+_JSON_KINDS: Final = {list: "an array", str: "a string", bool: "true/false", type(None): "null"}
+
+
+def read_parquet(source: str | pa.BufferReader, name: str, sample_rows: int | None) -> Parsed:
+    """One Parquet file (a path or an in-memory buffer); rows are numbered from 1."""
+    try:
+        parquet = pq.ParquetFile(source)
+        if sample_rows is None:
+            table = parquet.read()
+        else:
+            first = next(parquet.iter_batches(batch_size=max(sample_rows, 1)), None)
+            table = parquet.schema_arrow.empty_table() if first is None else pa.table(first)
+    except (pa.ArrowException, OSError) as exc:
+        raise damaged(name, "Parquet file", "write it again") from exc
+    return Parsed(table, np.arange(1, table.num_rows + 1, dtype=np.int64))
+
+
+def parquet_files(folder: Path) -> list[Path]:
+    """The data files of a Parquet folder, skipping hidden and `_`-prefixed bookkeeping."""
+    return sorted(
+        path
+        for path in folder.rglob("*.parquet")
+        if path.is_file()
+        and not any(part.startswith((".", "_")) for part in path.relative_to(folder).parts)
+    )
+
+
+def read_parquet_folder(folder: Path, name: str, sample_rows: int | None) -> Parsed:
+    """Every `.parquet` file under a folder as one table (Hive partition columns included)."""
+    files = parquet_files(folder)
+    try:
+        dataset = pads.dataset(
+            [str(path) for path in files],
+            format="parquet",
+            partitioning="hive",
+            partition_base_dir=str(folder),
+        )
+        table = dataset.to_table() if sample_rows is None else dataset.head(sample_rows)
+    except (pa.ArrowException, OSError) as exc:
+        # Arrow's message would show server paths, so it is not passed on.
+        raise InputError(
+            f"the {len(files)} Parquet files in the folder cannot be read as one table",
+            file=name,
+            hint="check that every file is intact and has the same columns and types",
+        ) from exc
+    return Parsed(table, np.arange(1, table.num_rows + 1, dtype=np.int64))
+
+
+def read_jsonl(body: TextBytes) -> Parsed:
+    """JSON Lines (UTF-8): pyarrow when every line is an object of stable types, else Python."""
+    try:
+        table = pajson.read_json(pa.BufferReader(body))
+        stamps = [field.name for field in table.schema if pa.types.is_timestamp(field.type)]
+        if stamps:  # pyarrow turns ISO date strings into timestamps; keep them as written
+            options = pajson.ParseOptions(
+                explicit_schema=pa.schema([(column, pa.string()) for column in stamps]),
+                unexpected_field_behavior="infer",
+            )
+            order = table.column_names
+            table = pajson.read_json(pa.BufferReader(body), parse_options=options).select(order)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return _read_jsonl_with_python(body)
+    spans = record_spans(body, ",", quoting=False)  # JSON strings cannot hold a raw newline
+    if spans is None or len(spans.lines) != table.num_rows:
+        return _read_jsonl_with_python(body)
+    for index, field in enumerate(table.schema):
+        if pa.types.is_nested(field.type):
+            values = [_json_text(value) for value in table.column(index).to_pylist()]
+            table = table.set_column(index, field.name, pa.array(values, pa.string()))
+    return Parsed(table, spans.lines)
+
+
+def _read_jsonl_with_python(body: TextBytes) -> Parsed:
+    """Line by line, so that a bad line becomes a MalformedRow instead of failing the file."""
+    records: list[dict[str, Any]] = []
+    lines: list[int] = []
+    malformed: list[MalformedRow] = []
+    for number, raw in enumerate(bytes(body).split(b"\n"), 1):
+        if not raw.strip():
+            continue
+        try:
+            value = json.loads(raw)
+        except ValueError as exc:
+            problem = f"not valid JSON: {exc}"
+        else:
+            if isinstance(value, dict):
+                records.append(value)
+                lines.append(number)
+                continue
+            kind = _JSON_KINDS.get(type(value), "a number")
+            problem = f"{kind} where a JSON object was expected"
+        text = raw.decode("utf-8", errors="replace").strip()[:TEXT_LIMIT]
+        malformed.append(MalformedRow(number, text, problem))
+    keys = list(dict.fromkeys(key for record in records for key in record))
+    table = pa.table({key: _json_column([r.get(key) for r in records]) for key in keys})
+    kept = np.asarray(lines if keys else [], dtype=np.int64)
+    return Parsed(table, kept, tuple(malformed))
+
+
+def _json_column(values: list[Any]) -> pa.Array:
+    """Arrow's own type where the values agree on one, else their JSON text."""
+    values = [_json_text(v) if isinstance(v, dict | list) else v for v in values]
+    try:
+        return pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        return pa.array(
+            [v if v is None or isinstance(v, str) else _json_text(v) for v in values], pa.string()
+        )
+
+
+def _json_text(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
+
+
+def read_xlsx(source: IO[bytes], name: str, sample_rows: int | None) -> Parsed:
+    """The first non-empty sheet of an .xlsx workbook, every cell as text."""
+    try:
+        book = openpyxl.load_workbook(source, read_only=True, data_only=True)
+    except (*BROKEN, InvalidFileException, KeyError, ValueError, ParseError) as exc:
+        raise damaged(name, "Excel workbook", "open it in Excel, save it again") from exc
+    rows: list[tuple[int, list[str]]] = []
+    rounded = False
+    try:
+        titles = book.sheetnames
+        for sheet in book.worksheets:
+            rows, rounded = _sheet_rows(sheet, sample_rows)
+            if rows:
+                break
+    except (*BROKEN, KeyError, ValueError, ParseError) as exc:
+        raise damaged(name, "Excel workbook", "open it in Excel, save it again") from exc
+    finally:
+        book.close()
+    if not rows:
+        raise InputError("the workbook has no data", file=name, hint="check the right file")
+    warnings: list[str] = []
+    if len(titles) > 1:
+        warnings.append(
+            f"the workbook has {len(titles)} sheets ({', '.join(titles)}); "
+            f"only {sheet.title!r} was read"
+        )
+    # A table placed further right starts with empty columns; they are not columns of it.
+    skip = min(next(i for i, cell in enumerate(cells) if cell) for _, cells in rows)
+    rows = [(number, cells[skip:]) for number, cells in rows]
+    has_header = sniff.detect_header([cells for _, cells in rows[:200]])
+    width = len(rows[0][1]) if has_header else max(len(cells) for _, cells in rows)
+    header = rows.pop(0)[1] if has_header else None
+    names, name_warnings = column_names(header, width, "xlsx")
+    columns: list[list[str]] = [[] for _ in range(width)]
+    lines: list[int] = []
+    malformed: list[MalformedRow] = []
+    for number, cells in rows:
+        if len(cells) > width:
+            text = "\t".join(cells)[:TEXT_LIMIT]
+            message = f"expected {width} cells under the header, found {len(cells)}"
+            malformed.append(MalformedRow(number, text, message))
+            continue
+        for column, value in zip(columns, cells + [""] * (width - len(cells)), strict=True):
+            column.append(value)
+        lines.append(number)
+    table = pa.table({n: pa.array(c, pa.string()) for n, c in zip(names, columns, strict=True)})
+    if rounded:
+        warnings.append(
+            "some numbers have more than 15 digits, which Excel cannot store exactly; "
+            "long ids were probably rounded — export them as text or CSV"
+        )
+    return Parsed(
+        table,
+        np.asarray(lines, dtype=np.int64),
+        tuple(malformed),
+        has_header,
+        (*warnings, *name_warnings),
+    )
+
+
+def _sheet_rows(sheet: Any, limit: int | None) -> tuple[list[tuple[int, list[str]]], bool]:
+    """(sheet row, cells as text without trailing blanks) of the non-blank rows, and whether
+    any number was too long for Excel to keep exactly."""
+    rows: list[tuple[int, list[str]]] = []
+    rounded = False
+    for number, values in enumerate(sheet.iter_rows(values_only=True), 1):
+        rounded = rounded or any(isinstance(v, float) and abs(v) >= _EXACT_FLOAT for v in values)
+        cells = [_cell_text(value) for value in values]
+        while cells and not cells[-1]:
+            cells.pop()
+        if cells:
+            rows.append((number, cells))
+            if limit is not None and len(rows) > limit:
+                break
+    return rows, rounded
+
+
+def _cell_text(value: object) -> str:
+    """A cell as a person would type it: 12 not 12.0, dates in ISO 8601."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return str(value)

@@ -1,0 +1,303 @@
+"""Ingest a raw behaviour log into the workspace: read, map, validate, write, register.
+
+`preview_source` shows what a file looks like and how its columns would be mapped;
+`ingest` does the whole job and returns the dataset with its `ValidationReport`. Every
+row read ends up either in `events.parquet` or, with its reason, in `rejected.parquet`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from seqrec_core.errors import InputError
+from seqrec_core.ingest import catalog_split as catalog
+from seqrec_core.ingest import column_casts, open_upload, validation_report
+from seqrec_core.ingest import column_mapping as mapping
+from seqrec_core.ingest import pseudonymize as privacy
+from seqrec_core.ingest.quality import REJECT_HINTS, REJECT_REASONS, ValidationReport
+from seqrec_core.ingest.raw_files import path_size
+from seqrec_core.ingest.readers import RawTable, read_table
+from seqrec_core.ingest.row_validation import Classified, classify, rejected_select
+from seqrec_core.store import (
+    DatasetInfo,
+    Workspace,
+    scratch_connection,
+    validate_name,
+)
+
+Progress = Callable[[float, str], None]
+
+_PREVIEW_ROWS = 200
+
+
+@dataclass(frozen=True)
+class SourcePreview:
+    """The first rows of a source file and how its columns would be mapped."""
+
+    source_name: str
+    columns: list[str]
+    sample: pd.DataFrame
+    mapping: dict[str, str | None]
+    format: str
+    encoding: str | None
+    delimiter: str | None
+    has_header: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """The registered dataset, its report, and whether an identical ingest was reused."""
+
+    dataset: DatasetInfo
+    report: ValidationReport
+    reused: bool
+
+
+def preview_source(path: Path, display_name: str | None = None) -> SourcePreview:
+    """Read the first rows of a source file and guess its column mapping."""
+    raw = read_table(Path(path), display_name=display_name, sample_rows=_PREVIEW_ROWS)
+    sample = raw.table.slice(0, 20).to_pandas().astype("string")
+    return SourcePreview(
+        source_name=raw.source_name,
+        columns=list(raw.table.column_names),
+        sample=sample,
+        mapping=mapping.auto_mapping(raw.table, raw.has_header),
+        format=raw.format,
+        encoding=raw.encoding,
+        delimiter=raw.delimiter,
+        has_header=raw.has_header,
+        warnings=list(raw.warnings),
+    )
+
+
+def ingest(
+    path: Path,
+    workspace: Workspace,
+    name: str,
+    *,
+    display_name: str | None = None,
+    items_path: Path | None = None,
+    items_display_name: str | None = None,
+    column_mapping: Mapping[str, str | None] | None = None,
+    pseudonymize: bool = False,
+    replace: bool = False,
+    progress: Progress | None = None,
+) -> IngestResult:
+    """Ingest one event file (and optionally a catalog file) as dataset `name`.
+
+    Args:
+        path: the raw event file (any format `readers.read_table` knows).
+        workspace: where the dataset is stored.
+        name: dataset name (letters, digits, `-_.`).
+        display_name: the file's name as the user knows it (messages and archive).
+        items_path: an optional catalog file (item_id plus title/category/brand/price/...).
+        column_mapping: overrides of the automatic mapping: source column → field (or
+            None to keep the column as an extra).
+        pseudonymize: replace user ids by a keyed hash (key kept in the workspace).
+        replace: replace an existing dataset of the same name.
+        progress: called with (fraction done, message).
+
+    Returns:
+        The registered dataset and its validation report.
+
+    Raises:
+        InputError: the file cannot be read, a required column is missing, or no row
+            could be accepted.
+        WorkspaceError: the name is invalid or taken.
+    """
+    report_progress = progress or (lambda fraction, message: None)
+    validate_name(name)
+    path = Path(path)
+    display = display_name or path.name
+    limit = open_upload.max_upload_bytes()
+    for given, shown in ((path, display), (items_path, items_display_name or "catalog file")):
+        if given is None:
+            continue
+        if not Path(given).exists():
+            raise InputError("file not found", file=shown, hint="check the path and try again")
+        # Checked before the raw file is archived: an oversized file never reaches the disk.
+        open_upload.check_size(path_size(Path(given)), limit, shown)
+    report_progress(0.02, f"Archiving {display}")
+    source_sha = workspace.archive_upload(path, display)
+    items_sha = None
+    if items_path is not None:
+        items_sha = workspace.archive_upload(Path(items_path), items_display_name or "items")
+    fingerprint = _fingerprint(source_sha, items_sha, column_mapping, pseudonymize)
+    existing = workspace.find_dataset(name)
+    if existing is not None and existing.fingerprint == fingerprint:
+        return IngestResult(existing, existing.report, reused=True)
+    earlier = [d.name for d in workspace.datasets_from_source(source_sha) if d.name != name]
+
+    report_progress(0.08, f"Reading {display}")
+    raw = read_table(path, display_name=display)
+    if raw.table.num_rows == 0 and not raw.malformed:
+        raise InputError(
+            "the file has a header but no data rows",
+            file=display,
+            hint="export the log again with its rows",
+        )
+    report_progress(0.35, "Mapping columns")
+    columns = mapping.auto_mapping(raw.table, raw.has_header)
+    if column_mapping:
+        columns = mapping.apply_overrides(columns, column_mapping)
+    mapping.check_mapping(columns, raw.table, display)
+
+    staging = workspace.new_staging_folder()
+    try:
+        report = _ingest_into(
+            raw,
+            columns,
+            staging,
+            workspace,
+            items_path,
+            items_display_name,
+            pseudonymize,
+            report_progress,
+        )
+        report = validation_report.with_duplicates(report, earlier)
+        report_progress(0.95, "Registering the dataset")
+        dataset = workspace.register_dataset(
+            name=name,
+            staging=staging,
+            source_name=display,
+            source_sha256=source_sha,
+            fingerprint=fingerprint,
+            report=report,
+            pseudonymized=pseudonymize,
+            replace=replace,
+        )
+    except BaseException:
+        workspace.discard_staging(staging)
+        raise
+    report_progress(1.0, "Done")
+    return IngestResult(dataset, report, reused=False)
+
+
+def _ingest_into(
+    raw: RawTable,
+    columns: mapping.ColumnMapping,
+    staging: Path,
+    workspace: Workspace,
+    items_path: Path | None,
+    items_display_name: str | None,
+    pseudonymize: bool,
+    progress: Progress,
+) -> ValidationReport:
+    con = scratch_connection()
+    try:
+        progress(0.45, "Validating rows")
+        classified = classify(con, raw.table, raw.line_numbers, columns)
+        if pseudonymize:
+            privacy.pseudonymize_users(con, workspace.pseudonym_key())
+        progress(0.6, "Building the item catalog")
+        inline = catalog.build_inline(con, classified.fields)
+        if items_path is not None:
+            items_raw = read_table(Path(items_path), display_name=items_display_name)
+            outcome = catalog.merge_catalog_file(con, items_raw, inline)
+        else:
+            outcome = catalog.use_inline_only(con)
+        progress(0.7, "Writing events")
+        _write_events(con, classified, staging / "events.parquet")
+        if outcome.items and len(outcome.columns) > 1:
+            _copy(con, "SELECT * FROM items ORDER BY item_id", staging / "items.parquet")
+        _write_rejected(con, classified, columns, raw, pseudonymize, staging / "rejected.parquet")
+        progress(0.85, "Summarising")
+        report = validation_report.build(con, raw, columns, classified, outcome)
+        (staging / "report.json").write_text(json.dumps(report.to_dict(), indent=1))
+        if report.rows_accepted == 0:
+            raise InputError(
+                f"none of the {report.rows_read} rows could be accepted "
+                f"({validation_report.reason_summary(report)})",
+                file=raw.source_name,
+                hint="check the column mapping and the examples of rejected rows",
+            )
+        return report
+    finally:
+        con.close()
+
+
+def _write_events(con: duckdb.DuckDBPyConnection, classified: Classified, target: Path) -> None:
+    event_fields = [f for f in classified.fields if f not in catalog.INLINE_ONLY_FIELDS]
+    columns = ["user_id", "item_id", "timestamp", "event_type"]
+    columns += [f for f in event_fields if f not in columns]
+    if "event_type_raw" in validation_report.classified_columns(con):
+        columns.insert(4, "event_type_raw")
+    columns += validation_report.unparseable_number_columns(con, classified)
+    select = [*columns, "_line AS line"]
+    select += [
+        f"{internal} AS {column_casts.quote(name)}" for name, internal in classified.extras.items()
+    ]
+    source = "classified JOIN src USING (_line)" if classified.extras else "classified"
+    _copy(
+        con,
+        f"SELECT {', '.join(select)} FROM {source} WHERE _reason IS NULL "
+        "ORDER BY user_id, timestamp, _line",
+        target,
+    )
+
+
+def _write_rejected(
+    con: duckdb.DuckDBPyConnection,
+    classified: Classified,
+    columns: mapping.ColumnMapping,
+    raw: RawTable,
+    pseudonymized: bool,
+    target: Path,
+) -> None:
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE rejected AS SELECT "
+        f"{rejected_select(classified, columns, pseudonymized)}, CAST(NULL AS VARCHAR) AS detail, "
+        "CAST(NULL AS VARCHAR) AS raw_text FROM classified c JOIN src s USING (_line) "
+        "WHERE c._reason IS NOT NULL"
+    )
+    if raw.malformed:
+        malformed = pa.table(
+            {
+                "line": pa.array([m.line for m in raw.malformed], pa.int64()),
+                "reason": ["malformed_row"] * len(raw.malformed),
+                "detail": [m.message for m in raw.malformed],
+                "raw_text": [m.text for m in raw.malformed],
+            }
+        )
+        con.register("malformed", malformed)
+        con.execute("INSERT INTO rejected BY NAME SELECT * FROM malformed")
+    messages = ", ".join(
+        f"('{r}', '{REJECT_REASONS[r]} — {REJECT_HINTS[r]}')" for r in REJECT_REASONS
+    )
+    _copy(
+        con,
+        "SELECT r.line, r.reason, r.problem_column, r.problem_value, "
+        "concat_ws('; ', r.detail, m.message) AS message, "
+        "r.* EXCLUDE (line, reason, problem_column, problem_value, detail) FROM rejected r "
+        f"LEFT JOIN (VALUES {messages}) m(reason, message) USING (reason) ORDER BY r.line",
+        target,
+    )
+
+
+def _copy(con: duckdb.DuckDBPyConnection, query: str, target: Path) -> None:
+    con.execute(f"COPY ({query}) TO '{target.as_posix()}' (FORMAT parquet, COMPRESSION zstd)")
+
+
+def _fingerprint(
+    source_sha: str,
+    items_sha: str | None,
+    column_mapping: Mapping[str, str | None] | None,
+    pseudonymize: bool,
+) -> str:
+    """Identifies an ingest: same bytes and same options give the same dataset."""
+    options = {
+        "source": source_sha,
+        "items": items_sha,
+        "mapping": dict(sorted((column_mapping or {}).items())),
+        "pseudonymize": pseudonymize,
+    }
+    return hashlib.sha256(json.dumps(options, sort_keys=True).encode()).hexdigest()

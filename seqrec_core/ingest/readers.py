@@ -1,0 +1,264 @@
+"""Read any raw table a shop exports into one in-memory shape, `RawTable`.
+
+Formats are recognised from content first, the file extension being a hint: CSV/TSV (plain,
+gzip, or alone in a zip), MovieLens `::` .dat, RecBole atomic files, JSON Lines, Excel
+.xlsx and Parquet (a file or a folder). Text formats keep every value as the exact string
+written, so ids like `00123` survive, and every row keeps the physical line it starts on.
+Records with the wrong number of fields are returned apart as `MalformedRow`s, never
+dropped. Anything unreadable raises an `InputError` naming the file and what to do.
+
+This module recognises the container and dispatches: `sources` opens plain, gzip and zip
+content within the size limit, `sniff` recognises encodings and layouts, `records` splits
+delimited text (with `bytescan` for line numbers), `structured` reads Excel, Parquet and
+JSON Lines.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+import pyarrow as pa
+
+from seqrec_core.errors import InputError
+from seqrec_core.ingest import delimited_rows as records
+from seqrec_core.ingest import excel_parquet_jsonl as structured
+from seqrec_core.ingest import open_upload as sources
+from seqrec_core.ingest import sniff
+from seqrec_core.ingest.bytescan import TextBytes
+from seqrec_core.ingest.delimited_rows import MalformedRow, Parsed
+from seqrec_core.ingest.open_upload import DEFAULT_MAX_BYTES, MAX_BYTES_ENV, max_upload_bytes
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "MAX_BYTES_ENV",
+    "MalformedRow",
+    "RawTable",
+    "max_upload_bytes",
+    "read_table",
+]
+
+_SNIFF_BYTES: Final = 1 << 16
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A source table as read, before any mapping or validation.
+
+    Text formats give every column as `pa.string()` exactly as written; Parquet and JSON
+    Lines keep their own types (nested JSON values become JSON strings); Excel gives strings
+    (whole numbers without ".0", dates in ISO 8601). `line_numbers[i]` is the physical line
+    (Excel: the sheet row; Parquet: the row index + 1) where row `i` starts.
+    """
+
+    table: pa.Table
+    line_numbers: np.ndarray
+    source_name: str
+    format: str  # "csv" | "tsv" | "dat" | "atomic" | "xlsx" | "parquet" | "jsonl"
+    compression: str | None  # "gzip" | "zip" | None
+    encoding: str | None  # "utf-8" | "utf-8-sig" | "utf-16" | "cp1252" | "latin-1" | None
+    delimiter: str | None
+    has_header: bool
+    malformed: tuple[MalformedRow, ...]
+    warnings: tuple[str, ...]
+
+
+def read_table(
+    path: Path,
+    *,
+    display_name: str | None = None,
+    max_bytes: int | None = None,
+    sample_rows: int | None = None,
+) -> RawTable:
+    """Read a raw table file (or a folder of Parquet files) into a `RawTable`.
+
+    Args:
+        path: the file on disk; its name is never shown to the user.
+        display_name: the name the user knows the file by, used in messages and as the
+            format hint (defaults to the file's own name).
+        max_bytes: size limit for the file and for its uncompressed content (None: the
+            `SEQREC_MAX_UPLOAD_MB` setting, 1 GiB by default).
+        sample_rows: read only about the first this many data rows (a quick preview).
+
+    Returns:
+        The table with its line numbers, detected layout, malformed records and warnings.
+
+    Raises:
+        InputError: the file is missing, empty, too big, damaged or not a table.
+    """
+    path = Path(path)
+    name = display_name or path.name
+    limit = sources.max_upload_bytes() if max_bytes is None else max_bytes
+    if path.is_dir():
+        return _read_parquet_folder(path, name, limit, sample_rows)
+    if not path.is_file():
+        raise InputError("file not found", file=name, hint="check the path and upload it again")
+    sources.check_size(path.stat().st_size, limit, name)
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if not head:
+        raise InputError("the file is empty", file=name, hint="export the table again")
+    kind = sniff.container(head)
+    suffixes = [s.lower() for s in Path(name).suffixes] or [path.suffix.lower()]  # hints only
+    if kind == "parquet":
+        parsed = structured.read_parquet(str(path), name, sample_rows)
+        return _raw(parsed, name, "parquet")
+    if kind == "zip":
+        with sources.open_zip(path, name) as archive:
+            if not sources.is_workbook(archive):
+                read, extension = sources.zip_member(archive, name, limit)
+                data, complete = sources.load(read, name, limit, sample_rows)
+                return _read_content(data, complete, name, extension, sample_rows, "zip")
+        # A file object, not the path: openpyxl refuses paths without an Excel extension.
+        with path.open("rb") as handle:
+            return _raw(structured.read_xlsx(handle, name, sample_rows), name, "xlsx")
+    if kind == "ole2":
+        raise _old_excel(name)
+    if kind == "gzip":
+        inner = suffixes[-2] if len(suffixes) > 1 and suffixes[-1] == ".gz" else ""
+        data, complete = sources.load(sources.gzip_reader(path, name), name, limit, sample_rows)
+        return _read_content(data, complete, name, inner, sample_rows, "gzip")
+    if sample_rows is not None:
+        data, complete = sources.load(sources.file_reader(path), name, limit, sample_rows)
+        return _read_content(data, complete, name, suffixes[-1], sample_rows, None)
+    mapped = sources.map_file(path)
+    try:
+        return _read_content(mapped, True, name, suffixes[-1], None, None)
+    finally:
+        # Everything read was copied out; if a view still exists, the map closes with it.
+        with contextlib.suppress(BufferError):
+            mapped.close()
+
+
+def _read_parquet_folder(folder: Path, name: str, limit: int, sample_rows: int | None) -> RawTable:
+    files = structured.parquet_files(folder)
+    if not files:
+        raise InputError(
+            "the folder holds no .parquet files",
+            file=name,
+            hint="upload a folder of Parquet files, or one data file",
+        )
+    sources.check_size(sum(path.stat().st_size for path in files), limit, name)
+    return _raw(structured.read_parquet_folder(folder, name, sample_rows), name, "parquet")
+
+
+def _read_content(
+    data: TextBytes,
+    complete: bool,
+    name: str,
+    extension: str,
+    sample_rows: int | None,
+    compression: str | None,
+) -> RawTable:
+    """Read decompressed content: a text table, or Parquet/xlsx that came inside an archive.
+
+    `complete` is False when `data` is only a prefix (a preview of a big file).
+    """
+    if _is_blank(data):
+        raise InputError("the file is empty", file=name, hint="export the table again")
+    kind = sniff.container(data[:8])
+    if kind == "parquet":
+        parsed = structured.read_parquet(pa.BufferReader(bytes(data)), name, sample_rows)
+        return _raw(parsed, name, "parquet", compression=compression)
+    if kind == "zip" and sources.holds_workbook(bytes(data)):
+        parsed = structured.read_xlsx(io.BytesIO(bytes(data)), name, sample_rows)
+        return _raw(parsed, name, "xlsx", compression=compression)
+    if kind == "ole2":
+        raise _old_excel(name)
+    encoding = sniff.detect_encoding(data, complete=complete)
+    if encoding != "utf-16" and sniff.looks_binary(data[:_SNIFF_BYTES]):
+        raise _not_text(name)
+    body = _to_utf8(data, encoding, complete, name)
+    if encoding == "utf-16" and sniff.looks_binary(body[:_SNIFF_BYTES]):
+        raise _not_text(name)
+    sample = body[:_SNIFF_BYTES].decode("utf-8", errors="ignore")
+    layout = sniff.sniff_layout(sample, extension, complete=complete and len(body) <= _SNIFF_BYTES)
+    if layout.format == "json":
+        raise InputError(
+            "the file is one JSON array, not JSON Lines",
+            file=name,
+            hint="export one JSON object per line (JSON Lines), or CSV",
+        )
+    if layout.format == "jsonl":
+        parsed = structured.read_jsonl(body if complete else body[: body.rfind(b"\n") + 1] or body)
+    else:
+        parsed = records.split_delimited(body, layout, complete=complete, name=name)
+    if sample_rows is not None:
+        parsed = records.first_rows(parsed, sample_rows)
+    warnings = (*layout.warnings, *parsed.warnings)
+    if encoding in ("latin-1", "cp1252"):
+        warnings = (f"the file is not UTF-8; it was read as {encoding}", *warnings)
+    return _raw(
+        Parsed(parsed.table, parsed.lines, parsed.malformed, parsed.has_header, warnings),
+        name,
+        layout.format,
+        compression=compression,
+        encoding=encoding,
+        delimiter=layout.delimiter,
+    )
+
+
+def _is_blank(data: TextBytes) -> bool:
+    if data[:_SNIFF_BYTES].strip():
+        return False
+    return len(data) <= _SNIFF_BYTES or not bytes(data).strip()
+
+
+def _to_utf8(data: TextBytes, encoding: str, complete: bool, name: str) -> TextBytes:
+    try:
+        if encoding == "utf-8-sig":
+            bad = sniff.first_invalid_utf8(data, complete=complete)
+            if bad is not None:
+                raise UnicodeDecodeError(encoding, data, bad, bad + 1, "not UTF-8")
+        return sniff.to_utf8(data, encoding, complete=complete)
+    except UnicodeDecodeError as exc:
+        marked = "UTF-16" if encoding == "utf-16" else "UTF-8"
+        raise InputError(
+            f"the file starts with a {marked} marker but holds bytes that are not {marked}",
+            file=name,
+            line=data[: exc.start].count(b"\n") + 1,
+            hint="save it again as CSV UTF-8",
+        ) from exc
+
+
+def _raw(
+    parsed: Parsed,
+    name: str,
+    fmt: str,
+    *,
+    compression: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> RawTable:
+    return RawTable(
+        table=parsed.table,
+        line_numbers=np.asarray(parsed.lines, dtype=np.int64),
+        source_name=name,
+        format=fmt,
+        compression=compression,
+        encoding=encoding,
+        delimiter=delimiter,
+        has_header=parsed.has_header,
+        malformed=parsed.malformed,
+        warnings=parsed.warnings,
+    )
+
+
+def _not_text(name: str) -> InputError:
+    return InputError(
+        "the file does not look like a text table (it holds binary data)",
+        file=name,
+        hint="export it as CSV, Excel .xlsx, Parquet or JSON Lines",
+    )
+
+
+def _old_excel(name: str) -> InputError:
+    return InputError(
+        "old Excel .xls workbooks cannot be read",
+        file=name,
+        hint="save it as .xlsx or CSV UTF-8 and upload that",
+    )

@@ -1,0 +1,10 @@
+"""The knowledge graph (networkx) and what it tells about a shopper.
+
+- `graph`: the graph of a dataset: shoppers, items and their metadata.
+- `item_metadata`: category hierarchies, price bands and attributes as graph nodes.
+- `cooccurrence`: item-to-item "went on to B after A" edges.
+- `shopper_profile`: the KG-enriched profile of one shopper.
+- `interests`: interests inferred through the graph (personalized PageRank).
+- `paths`: explanation paths from a shopper to an item.
+- `ego_graph`: a shopper's neighbourhood as a small drawable network.
+"""

@@ -1,0 +1,331 @@
+"""The knowledge graph of a dataset: users, items and their metadata as one networkx graph.
+
+Typed node ids (the part before the first ':' is the kind):
+
+    user:U00001   item:P0001   cat:Home > Kitchen   brand:Acme
+    price:Home > Kitchen > Knives:high             attr:waterproof
+
+Every node has `kind` and `label` (a display name: item title, category leaf, brand);
+every edge has `kind` (see `EDGE_KINDS`) and `weight`. Users link to the items they
+touched (weighted by event type and recency, with the strongest `action`), items to their
+leaf category, brand, price band and attributes, categories to their parent, and items
+to their strongest co-occurring items (`seqrec_core.kg.cooccurrence`). The graph is undirected so
+paths and personalized PageRank walk both ways; `build_graph` works with any subset of
+metadata, and `KnowledgeGraph.missing` says which fields a dataset lacks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from seqrec_core import schema
+from seqrec_core.data.funnel_and_rhythm import ShopStats, shop_stats
+from seqrec_core.errors import ConfigError, InputError
+from seqrec_core.kg.cooccurrence import co_occurrence
+from seqrec_core.kg.item_metadata import item_metadata, metadata_coverage
+
+NODE_KINDS = ("user", "item", "category", "brand", "price", "attribute")
+_PREFIX = {
+    "user": "user",
+    "item": "item",
+    "category": "cat",
+    "brand": "brand",
+    "price": "price",
+    "attribute": "attr",
+}
+_KIND_OF_PREFIX = {prefix: kind for kind, prefix in _PREFIX.items()}
+INTERACTED, IN_CATEGORY, SUBCATEGORY = "interacted", "in_category", "subcategory_of"
+HAS_BRAND, IN_PRICE_BAND, HAS_ATTRIBUTE, CO_OCCURS = (
+    "has_brand",
+    "in_price_band",
+    "has_attribute",
+    "co_occurs",
+)
+EDGE_KINDS = (
+    INTERACTED,
+    IN_CATEGORY,
+    SUBCATEGORY,
+    HAS_BRAND,
+    IN_PRICE_BAND,
+    HAS_ATTRIBUTE,
+    CO_OCCURS,
+)
+DEFAULT_EVENT_WEIGHTS = MappingProxyType(
+    {"view": 1.0, "click": 1.0, "fav": 2.0, "cart": 3.0, "remove_from_cart": 0.5, "purchase": 5.0}
+)
+_PRICE_WEIGHT = 0.5  # a price band says less about taste than a category or a brand
+
+
+@dataclass(frozen=True)
+class KGConfig:
+    """How the graph is built."""
+
+    cooc_window: int = 3  # a later item co-occurs if at most this many items after
+    cooc_top_n: int = 10  # co-occurring partners kept per item
+    half_life_days: float = 30.0  # an event this long before the user's last one weighs half
+    event_weights: Mapping[str, float] = field(default_factory=lambda: DEFAULT_EVENT_WEIGHTS)
+    other_event_weight: float = 1.0  # unknown event words and logs without event types
+
+    def __post_init__(self) -> None:
+        for name, low in (("cooc_window", 1), ("cooc_top_n", 1)):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < low:
+                raise ConfigError(f"KGConfig.{name}={value!r}: must be an integer ≥ {low}")
+        if not self.half_life_days > 0:
+            raise ConfigError(f"KGConfig.half_life_days={self.half_life_days!r}: must be > 0")
+
+
+@dataclass
+class KnowledgeGraph:
+    """A dataset's graph plus what profiles need beside it (treat it as read-only).
+
+    Attributes:
+        graph: the networkx graph (see the module docstring for its ids and attributes).
+        items: `seqrec_core.kg.item_metadata.item_metadata`, indexed by item id.
+        events: user_id, item_id, timestamp, event_type, weight; sorted by user, then time.
+        user_rows: user id → (start, stop) row range of that user in `events`.
+        shop: shop-wide funnel and rhythm, the baseline every profile is compared with.
+        coverage: share of items with each metadata field.
+    """
+
+    graph: nx.Graph
+    items: pd.DataFrame
+    events: pd.DataFrame
+    user_rows: dict[str, tuple[int, int]]
+    shop: ShopStats
+    coverage: dict[str, float]
+    config: KGConfig
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """Metadata fields no item has (the graph has no nodes of that kind)."""
+        return tuple(f for f, share in self.coverage.items() if share == 0.0)
+
+    def label(self, node: str) -> str:
+        """The display name of a node (its id without the kind prefix if unknown)."""
+        data = self.graph.nodes.get(node)
+        return str(data["label"]) if data else node.partition(":")[2]
+
+    def user_events(self, user_id: str) -> pd.DataFrame:
+        """The events of one user in time order; InputError if the user has none."""
+        rows = self.user_rows.get(str(user_id))
+        if rows is None:
+            examples = ", ".join(list(self.user_rows)[:3])
+            raise InputError(
+                f"user {user_id!r} has no events in this dataset",
+                hint=f"use a user id as it appears in the events file (e.g. {examples})",
+            )
+        return self.events.iloc[rows[0] : rows[1]]
+
+    def find_users(self, query: str = "", limit: int = 200) -> list[str]:
+        """User ids containing `query` (case-insensitive), most active first."""
+        counts = pd.Series({u: stop - start for u, (start, stop) in self.user_rows.items()})
+        if query.strip():
+            counts = counts[counts.index.str.contains(query.strip(), case=False, regex=False)]
+        ordered = counts.reset_index().sort_values([0, "index"], ascending=[False, True])
+        return ordered["index"].head(limit).tolist()
+
+
+def node_id(kind: str, value: str) -> str:
+    """The typed id of a node: node_id('brand', 'Acme') → 'brand:Acme'."""
+    return f"{_PREFIX[kind]}:{value}"
+
+
+def node_kind(node: str) -> str:
+    """The kind of a typed node id ('item' for 'item:P0001')."""
+    return _KIND_OF_PREFIX[node.partition(":")[0]]
+
+
+def price_node(group: str, band: str) -> str:
+    """The node of a price band within a category: 'price:Home > Kitchen:high'."""
+    return f"price:{group}:{band}"
+
+
+def prepare_events(events: pd.DataFrame, config: KGConfig) -> pd.DataFrame:
+    """Events sorted by user and time with an affinity `weight` per event.
+
+    weight = event-type weight × 0.5 ** (days before the user's last event / half-life).
+    """
+    frame = pd.DataFrame(
+        {
+            schema.USER_ID: events[schema.USER_ID].astype(str).to_numpy(),
+            schema.ITEM_ID: events[schema.ITEM_ID].astype(str).to_numpy(),
+            schema.TIMESTAMP: pd.to_datetime(events[schema.TIMESTAMP]).to_numpy(),
+        }
+    )
+    if schema.EVENT_TYPE in events.columns:
+        frame[schema.EVENT_TYPE] = events[schema.EVENT_TYPE].astype("object").to_numpy()
+    else:
+        frame[schema.EVENT_TYPE] = None
+    frame = frame.sort_values([schema.USER_ID, schema.TIMESTAMP], kind="stable")
+    frame = frame.reset_index(drop=True)
+    type_weight = frame[schema.EVENT_TYPE].map(dict(config.event_weights))
+    type_weight = type_weight.astype(float).fillna(config.other_event_weight)
+    last = frame.groupby(schema.USER_ID)[schema.TIMESTAMP].transform("max")
+    age_days = (last - frame[schema.TIMESTAMP]).dt.total_seconds() / 86400.0
+    frame["weight"] = type_weight * np.power(0.5, age_days / config.half_life_days)
+    frame["type_weight"] = type_weight
+    return frame
+
+
+def _user_rows(frame: pd.DataFrame) -> dict[str, tuple[int, int]]:
+    users = frame[schema.USER_ID].to_numpy()
+    if len(users) == 0:
+        return {}
+    starts = np.r_[0, np.flatnonzero(users[1:] != users[:-1]) + 1]
+    stops = np.r_[starts[1:], len(users)]
+    return {str(users[s]): (int(s), int(e)) for s, e in zip(starts, stops, strict=True)}
+
+
+def _add_item_metadata(graph: nx.Graph, meta: pd.DataFrame) -> None:
+    """Item, category, brand, price-band and attribute nodes with their edges."""
+    items = [node_id("item", i) for i in meta.index]
+    fallback = pd.Series([f"item {i}" for i in meta.index], index=meta.index, dtype=object)
+    titles = meta["title"].where(meta["title"].notna(), fallback)
+    graph.add_nodes_from(
+        (n, {"kind": "item", "label": str(t)}) for n, t in zip(items, titles, strict=True)
+    )
+    paths = sorted({p for levels in meta["category_levels"] for p in levels})
+    graph.add_nodes_from(
+        (
+            node_id("category", p),
+            {"kind": "category", "label": p.split(schema.CATEGORY_SEPARATOR)[-1], "path": p},
+        )
+        for p in paths
+    )
+    sep = schema.CATEGORY_SEPARATOR
+    graph.add_edges_from(
+        (
+            node_id("category", p),
+            node_id("category", p.rsplit(sep, 1)[0]),
+            {"kind": SUBCATEGORY, "weight": 1.0},
+        )
+        for p in paths
+        if sep in p
+    )
+    has_cat = meta["category"].notna()
+    graph.add_edges_from(
+        (node_id("item", i), node_id("category", c), {"kind": IN_CATEGORY, "weight": 1.0})
+        for i, c in zip(meta.index[has_cat], meta["category"][has_cat], strict=True)
+    )
+    brands = meta["brand"].dropna()
+    graph.add_nodes_from(
+        (node_id("brand", b), {"kind": "brand", "label": str(b)}) for b in brands.unique()
+    )
+    graph.add_edges_from(
+        (node_id("item", i), node_id("brand", b), {"kind": HAS_BRAND, "weight": 1.0})
+        for i, b in brands.items()
+    )
+    banded = meta[meta["price_band"].notna()]
+    bands = banded[["price_group", "price_band"]].drop_duplicates()
+    graph.add_nodes_from(
+        (
+            price_node(g, b),
+            {"kind": "price", "label": f"{b} price in {g.split(sep)[-1]}", "band": b, "group": g},
+        )
+        for g, b in bands.itertuples(index=False)
+    )
+    graph.add_edges_from(
+        (node_id("item", i), price_node(g, b), {"kind": IN_PRICE_BAND, "weight": _PRICE_WEIGHT})
+        for i, g, b in banded[["price_group", "price_band"]].itertuples()
+    )
+    attrs = meta["attributes"].explode().dropna()
+    per_item = meta["attributes"].map(len)
+    graph.add_nodes_from(
+        (node_id("attribute", a), {"kind": "attribute", "label": str(a)}) for a in attrs.unique()
+    )
+    graph.add_edges_from(
+        (
+            node_id("item", i),
+            node_id("attribute", a),
+            {"kind": HAS_ATTRIBUTE, "weight": 1.0 / per_item[i]},
+        )
+        for i, a in attrs.items()
+    )
+
+
+def _add_co_occurrence(graph: nx.Graph, frame: pd.DataFrame, config: KGConfig) -> None:
+    """Item ↔ item edges of the strongest co-occurring pairs (`kg_cooc`)."""
+    user_codes, _ = pd.factorize(frame[schema.USER_ID])
+    item_codes, item_ids = pd.factorize(frame[schema.ITEM_ID])
+    pairs = co_occurrence(
+        user_codes, item_codes, len(item_ids), window=config.cooc_window, top_n=config.cooc_top_n
+    )
+    nodes = np.asarray([node_id("item", str(i)) for i in item_ids], dtype=object)
+    for s, t, users, forward, backward, strength in pairs.itertuples(index=False):
+        a, b = nodes[int(s)], nodes[int(t)]
+        lead = a if forward > backward else b if backward > forward else None
+        graph.add_edge(a, b, kind=CO_OCCURS, weight=float(strength), users=int(users), lead=lead)
+
+
+def _add_users(graph: nx.Graph, frame: pd.DataFrame) -> None:
+    """User nodes and user → item edges (summed weight, strongest action, event count)."""
+    keys = [schema.USER_ID, schema.ITEM_ID]
+    strongest = (
+        frame.sort_values("type_weight", kind="stable").groupby(keys)[schema.EVENT_TYPE].last()
+    )
+    grouped = frame.groupby(keys)["weight"].agg(["sum", "size"])
+    graph.add_nodes_from(
+        (node_id("user", u), {"kind": "user", "label": str(u)})
+        for u in frame[schema.USER_ID].unique()
+    )
+    graph.add_edges_from(
+        (
+            node_id("user", u),
+            node_id("item", i),
+            {"kind": INTERACTED, "weight": float(w), "events": int(n), "action": a},
+        )
+        for (u, i), w, n, a in zip(
+            grouped.index,
+            grouped["sum"],
+            grouped["size"],
+            strongest.reindex(grouped.index),
+            strict=True,
+        )
+    )
+
+
+def build_graph(
+    events: pd.DataFrame, items: pd.DataFrame | None = None, config: KGConfig | None = None
+) -> KnowledgeGraph:
+    """Build the knowledge graph of a dataset.
+
+    Args:
+        events: the accepted events (`user_id`, `item_id`, `timestamp`, optional
+            `event_type` and `price`), in any order.
+        items: the catalog (`item_id` plus any of title, category, brand, price,
+            attributes), empty or None when the dataset has none.
+        config: build settings (defaults: `KGConfig()`).
+
+    Raises:
+        InputError: the events lack a required column.
+    """
+    config = config or KGConfig()
+    absent = [c for c in schema.REQUIRED_FIELDS if c not in events.columns]
+    if absent:
+        raise InputError(
+            f"the events have no {', '.join(absent)} column", hint="ingest the log first"
+        )
+    frame = prepare_events(events, config)
+    meta = item_metadata(events, items)
+    graph = nx.Graph()
+    _add_item_metadata(graph, meta)
+    _add_co_occurrence(graph, frame, config)
+    _add_users(graph, frame)
+    coverage = metadata_coverage(meta)
+    coverage["event_type"] = float(frame[schema.EVENT_TYPE].notna().mean()) if len(frame) else 0.0
+    return KnowledgeGraph(
+        graph=graph,
+        items=meta,
+        events=frame.drop(columns="type_weight"),
+        user_rows=_user_rows(frame),
+        shop=shop_stats(frame),
+        coverage=coverage,
+        config=config,
+    )

@@ -1,0 +1,8 @@
+"""Training runs: the registry, worker processes, and loading a finished run.
+
+- `registry`: registry rows, run folders and the files a worker writes into them.
+- `worker`: training jobs in their own OS process: launch, execute, cancel.
+- `liveness`: whether a worker process still runs (zombies included).
+- `run_table`: runs as people read them: the comparison table, a progress summary.
+- `trained_run`: a run's best checkpoint with its data, indexed alike (`load_run`).
+"""

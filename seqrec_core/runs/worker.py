@@ -1,0 +1,227 @@
+"""Training jobs in their own OS process: launch, execute, cancel.
+
+The app never trains inside the Streamlit server. `launch_run` registers a queued run and
+starts `python -m seqrec_core train --run RUN` as a new process in its own session, so a
+page reload, another browser tab or an app restart leaves it running. That process calls
+`execute_run`, which writes the run's live state and progress into the run folder (see
+`seqrec_core.runs.registry`) and its final state and metrics into the registry. `cancel_run`
+leaves a marker and sends SIGTERM; the worker stops at its next step and records
+"cancelled". A worker killed outright is found dead by `runs.get_run` and marked failed;
+its own folder may hold a partial checkpoint, and no other run's files are touched.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from seqrec_core.data.prepare import SPLITS, build_model_for, model_fields, prepare_dataset
+from seqrec_core.errors import ConfigError, RunError, SeqRecError
+from seqrec_core.models import MODELS
+from seqrec_core.runs import registry as runs
+from seqrec_core.runs.liveness import process_alive
+from seqrec_core.store import REPO_ROOT, Workspace
+from seqrec_core.training import distributed
+from seqrec_core.training.devices import describe_device, seed_everything
+from seqrec_core.training.evaluation import evaluate, training_popularity
+from seqrec_core.training.loop import ProgressEvent, TrainConfig, TrainResult, train
+
+ANSWER_FILE = "answer.json"
+_MAX_ERROR = 600  # characters of a failure message kept in the registry
+# Config fields whose values come from the dataset (set by `build_model_for`).
+_DATA_SIZED = ("num_items", "num_event_types", "num_feature_tokens")
+
+
+def make_request(
+    model: str,
+    *,
+    split: str = "leave_one_out",
+    model_settings: dict[str, Any] | None = None,
+    train_settings: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A validated training request (what `request.json` holds, less dataset and model).
+
+    Raises:
+        ConfigError: unknown model, split or field, or a value out of range.
+    """
+    if model not in MODELS:
+        raise ConfigError(f"unknown model {model!r}: choose one of {', '.join(MODELS)}")
+    if split not in SPLITS:
+        raise ConfigError(f"split = {split!r} is not one of {', '.join(SPLITS)}")
+    model_settings = dict(model_settings or {})
+    unknown = sorted(set(model_settings) - model_fields(model) - {"num_items"})
+    if unknown:
+        raise ConfigError(f"{model} has no setting(s) {', '.join(unknown)}")
+    # Validate every setting now, not minutes later in the worker; the sizes that come
+    # from the data are stand-ins here.
+    sized = {k: 1 for k in _DATA_SIZED if k in model_fields(model)}
+    MODELS[model][0].from_dict({**sized, **model_settings})
+    TrainConfig(**(train_settings or {}))
+    return {
+        "split": split,
+        "model_settings": model_settings,
+        "train_settings": dict(train_settings or {}),
+    }
+
+
+def launch_run(workspace: Workspace, dataset: str, model: str, **request: Any) -> runs.RunInfo:
+    """Register a queued run and start its worker process; returns at once.
+
+    Keyword arguments are those of `make_request`.
+    """
+    info = runs.create_run(workspace, dataset, model, make_request(model, **request))
+    command = [sys.executable, "-m", "seqrec_core", "train", "--workspace", str(workspace.root)]
+    command += ["--run", info.run_id, "--json"]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    with (
+        (info.folder / "worker.log").open("ab") as log,
+        (info.folder / ANSWER_FILE).open("wb") as out,
+    ):
+        process = subprocess.Popen(
+            command,
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=log,
+            start_new_session=True,  # Ctrl-C on the app or its restart does not stop it
+        )
+    runs.record_pid(info.folder, process.pid)
+    return runs.get_run(workspace, info.run_id, reconcile=False)
+
+
+def worker_pid(info: runs.RunInfo) -> int | None:
+    """The pid of the run's worker process (None before it was started)."""
+    return info.pid
+
+
+def cancel_run(workspace: Workspace, run_id: str) -> runs.RunInfo:
+    """Ask a queued or running run to stop; a run whose worker is gone is marked cancelled.
+
+    Raises:
+        RunError: the run has already finished.
+    """
+    info = runs.get_run(workspace, run_id)
+    if not info.active:
+        raise RunError(f"run {run_id} has already {info.status}; there is nothing to cancel")
+    runs.request_cancel(info.folder)
+    pid = worker_pid(info)
+    if process_alive(pid):
+        os.kill(pid, signal.SIGTERM)  # type: ignore[arg-type]
+    else:
+        runs.record_state(workspace, run_id, runs.CANCELLED, error="cancelled before it started")
+    return runs.get_run(workspace, run_id, reconcile=False)
+
+
+def _stop_flag(folder: Path) -> Callable[[], bool]:
+    """A poll function that is true after SIGTERM or once a cancel marker exists."""
+    flag = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda signum, frame: flag.set())
+    main = distributed.is_main()
+    return lambda: flag.is_set() or (main and runs.cancel_requested(folder))
+
+
+def _summary(result: TrainResult, test: dict[str, Any] | None) -> dict[str, Any]:
+    return {
+        "device": result.device,
+        "epochs": len(result.history),
+        "best_epoch": result.best_epoch,
+        "seconds": result.seconds,
+        "stopped_by": result.stopped_by,
+        "world_size": result.world_size,
+        "metrics": result.best_metrics,
+        "test_metrics": test["metrics"] if test else {},
+        "test_by_history_length": test["by_history_length"] if test else {},
+        "test_by_target_count": test["by_target_count"] if test else {},
+        "curve": [
+            {"epoch": r.epoch, "loss": r.loss, "elapsed_s": r.elapsed_s, **r.metrics}
+            for r in result.history
+        ],
+    }
+
+
+def execute_run(workspace: Workspace, run_id: str, *, resume: bool = False) -> dict[str, Any]:
+    """Train run `run_id` in this process (the worker) and record how it ended.
+
+    Returns:
+        The run's summary: `run`, `status`, `device`, `epochs`, `seconds`, `metrics`
+        (validation), `test_metrics` and more.
+    """
+    info = runs.get_run(workspace, run_id, reconcile=False)
+    main = distributed.is_main()
+    if info.status in runs.FINAL and not resume:
+        raise RunError(f"run {run_id} has already {info.status}; start a new run")
+    request, folder = info.request, info.folder
+    if resume:
+        runs.clear_cancel(folder)  # a cancelled run that is resumed must not stop at once
+    stop = _stop_flag(folder)  # first: a cancel during data preparation counts too
+    config = TrainConfig(**request["train_settings"])
+    if main:
+        runs.write_status(
+            folder, runs.RUNNING, pid=os.getpid(), device=describe_device(config.device)
+        )
+        runs.record_state(workspace, run_id, runs.RUNNING, device=describe_device(config.device))
+    try:
+        prepared = prepare_dataset(workspace, info.dataset, request["split"])
+        seed_everything(config.seed)
+        model = build_model_for(
+            info.model, prepared.data, prepared.features, **request["model_settings"]
+        )
+
+        def progress(event: ProgressEvent) -> None:
+            runs.append_progress(folder, event.to_dict())
+
+        result = train(
+            model,
+            prepared.split,
+            config,
+            out_dir=folder,
+            vocabs=prepared.vocabs(),
+            callback=progress,
+            should_stop=stop,
+            resume=resume,
+        )
+        if result.stopped_by == "cancelled":
+            summary = _summary(result, None)
+            if main:
+                runs.record_state(
+                    workspace, run_id, runs.CANCELLED, result=summary, error="cancelled by the user"
+                )
+            return {"run": run_id, "status": runs.CANCELLED, **summary}
+        test = None
+        if main:
+            outcome = evaluate(
+                result.model,
+                prepared.split.test,
+                exclude_history=config.exclude_history,
+                item_popularity=training_popularity(prepared.split, model.config.num_items),
+                device=result.device,
+            )
+            test = {
+                "metrics": outcome.metrics,
+                "by_history_length": outcome.by_history_length,
+                "by_target_count": outcome.by_target_count,
+            }
+        summary = _summary(result, test)
+        if main:
+            runs.record_state(workspace, run_id, runs.SUCCEEDED, result=summary)
+        return {"run": run_id, "status": runs.SUCCEEDED, **summary}
+    except BaseException as error:  # record every way the job can end, then let it surface
+        if main:
+            message = str(error) or type(error).__name__
+            if not isinstance(error, SeqRecError):
+                message = f"{type(error).__name__}: {message}"
+            if len(message) > _MAX_ERROR:  # the whole text stays in worker.log
+                message = message[:_MAX_ERROR] + "… (the rest is in worker.log)"
+            runs.record_state(workspace, run_id, runs.FAILED, error=message)
+        raise

@@ -1,0 +1,9 @@
+"""Training and offline evaluation of a model, in one process or under `torchrun`.
+
+- `config`: the training config, progress events and the training result.
+- `loop`: the epoch loop (early stopping, time budget, cancel, resume, progress).
+- `state`: the resumable state saved after every epoch.
+- `devices`: device choice (cuda, mps, cpu), mixed precision, seeding.
+- `distributed`: data-parallel training across processes (`torchrun`).
+- `evaluation`: full-ranking evaluation and its breakdowns, the same for every model.
+"""
