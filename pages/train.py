@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from seqrec_core import ui
-from seqrec_core.runs import registry as runs
+from seqrec_core.runs import registry
 from seqrec_core.training.devices import describe_device
 from seqrec_core.ui import state, train_views
 
@@ -20,14 +20,14 @@ st.markdown(f"**Device:** {ui.feedback.plain(describe_device('auto'))}")
 dataset = state.require_dataset()
 
 with st.expander(
-    "New training run", expanded=not runs.list_runs(workspace, dataset), icon=":material/add:"
+    "New training run", expanded=not registry.list_runs(workspace, dataset), icon=":material/add:"
 ):
     choice = train_views.train_form(dataset)
     if choice is not None:
         train_views.start(workspace, dataset, choice)
 
 st.subheader("Running now")
-active = any(info.active for info in runs.list_runs(workspace, dataset))
+active = any(info.active for info in registry.list_runs(workspace, dataset))
 train_views.draw_live_panel(workspace, dataset, refresh=active)
 
 st.subheader("Runs of this dataset")

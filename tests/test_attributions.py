@@ -19,7 +19,7 @@ from seqrec_core.explain.attributions import (
     mean_baselines,
     occlusion,
 )
-from seqrec_core.explain.rescoring import keep_batch, target_ranks, top_items
+from seqrec_core.explain.rescoring import keep_batch, optimistic_one_based_ranks, top_items
 from seqrec_core.models import Recommender, build_model
 from tests.toy_models import linear_toy
 
@@ -219,8 +219,8 @@ def test_ranks_and_top_items_skip_excluded_items() -> None:
         [[float("-inf"), 3.0, 5.0, 1.0, 4.0], [float("-inf"), 0.0, 1.0, 2.0, 3.0]]
     )
     excluded = torch.tensor([True, False, True, False, False])  # padding and item 2
-    assert target_ranks(scores, torch.tensor(1), excluded).tolist() == [2, 3]
-    assert target_ranks(scores, torch.tensor([2, 4]), excluded).tolist() == [
+    assert optimistic_one_based_ranks(scores, torch.tensor(1), excluded).tolist() == [2, 3]
+    assert optimistic_one_based_ranks(scores, torch.tensor([2, 4]), excluded).tolist() == [
         1,
         1,
     ]  # the target itself always ranks

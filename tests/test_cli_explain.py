@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from seqrec_core.cli import main as cli
+from seqrec_core.cli import main
 from seqrec_core.store import Workspace
 from tests.tiny_shop import small_sasrec, tiny_workspace, train_run
 
@@ -25,7 +25,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, str, str]
 def _explain(
     capsys: pytest.CaptureFixture[str], workspace: Workspace, *args: str
 ) -> tuple[int, dict]:
-    code = cli.main(["explain", "--workspace", str(workspace.root), "--json", *args])
+    code = main.main(["explain", "--workspace", str(workspace.root), "--json", *args])
     out = capsys.readouterr().out
     return code, json.loads(out)  # exactly one JSON object: json.loads rejects any extra
 

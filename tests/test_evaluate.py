@@ -17,8 +17,8 @@ from seqrec_core.training.evaluation import (
     mean_reciprocal_rank,
     metrics_from_ranks,
     ndcg_at_k,
+    pessimistic_zero_based_ranks,
     popularity_at_k,
-    target_ranks,
 )
 
 INF = float("inf")
@@ -34,7 +34,7 @@ TARGETS = torch.tensor([3, 2, 5])
 
 
 def test_target_ranks_are_pessimistic_about_ties() -> None:
-    assert target_ranks(SCORES, TARGETS).tolist() == [2, 3, 0]
+    assert pessimistic_zero_based_ranks(SCORES, TARGETS).tolist() == [2, 3, 0]
 
 
 def test_metrics_by_hand() -> None:

@@ -7,8 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from seqrec_core.figures import dataset_profile as figures_data
-from seqrec_core.figures import style as figures
+from seqrec_core.figures import dataset_profile, style
 
 
 def _over_time() -> pd.DataFrame:
@@ -73,18 +72,18 @@ def _ranked(key: str, names: list[str]) -> pd.DataFrame:
 
 
 ALL_FIGURES = {
-    "events_over_time": lambda: figures_data.events_over_time_figure(_over_time(), "day"),
-    "funnel": lambda: figures_data.funnel_figure(_funnel()),
-    "sequence_length": lambda: figures_data.sequence_length_figure(
+    "events_over_time": lambda: dataset_profile.events_over_time_figure(_over_time(), "day"),
+    "funnel": lambda: dataset_profile.funnel_figure(_funnel()),
+    "sequence_length": lambda: dataset_profile.sequence_length_figure(
         pd.DataFrame({"length": [1, 2, 3, 5], "users": [1, 1, 2, 1]}), median=3
     ),
-    "popularity": lambda: figures_data.popularity_figure(_popularity()),
-    "top_items": lambda: figures_data.top_items_figure(_top_items()),
-    "coverage": lambda: figures_data.coverage_figure(_coverage()),
-    "categories": lambda: figures_data.top_categories_figure(
+    "popularity": lambda: dataset_profile.popularity_figure(_popularity()),
+    "top_items": lambda: dataset_profile.top_items_figure(_top_items()),
+    "coverage": lambda: dataset_profile.coverage_figure(_coverage()),
+    "categories": lambda: dataset_profile.top_categories_figure(
         _ranked("category", ["Outdoor", "Home"])
     ),
-    "brands": lambda: figures_data.top_brands_figure(_ranked("brand", ["Nordpeak", "Bellaria"])),
+    "brands": lambda: dataset_profile.top_brands_figure(_ranked("brand", ["Nordpeak", "Bellaria"])),
 }
 
 
@@ -99,7 +98,7 @@ def test_every_figure_has_a_title_and_axis_titles(name: str) -> None:
 
 
 def test_popularity_uses_log_log_axes_and_item_names() -> None:
-    fig = figures_data.popularity_figure(_popularity())
+    fig = dataset_profile.popularity_figure(_popularity())
     assert fig.layout.xaxis.type == "log"
     assert fig.layout.yaxis.type == "log"
     assert list(fig.data[0].text) == ["Trail Tent 2P", "i02", "Espresso Cup"]
@@ -107,36 +106,36 @@ def test_popularity_uses_log_log_axes_and_item_names() -> None:
 
 
 def test_top_items_are_named_by_title_falling_back_to_id() -> None:
-    fig = figures_data.top_items_figure(_top_items())
+    fig = dataset_profile.top_items_figure(_top_items())
     assert list(fig.data[0].y) == ["Trail Tent 2P", "Down Sleeping Bag", "i03"]
 
 
 def test_item_labels_disambiguate_shared_and_shorten_long_titles() -> None:
     long_title = "A very long product title that goes on and on and on"
-    labels = figures.item_labels(
+    labels = style.item_labels(
         pd.Series(["a", "b", "c", "d"]), pd.Series(["Mug", "Mug", long_title, "  "])
     )
     assert labels[0] == "Mug (a)" and labels[1] == "Mug (b)"
     assert labels[2].endswith("…") and len(labels[2]) == 40
     assert labels[3] == "d"
-    assert list(figures.item_labels(pd.Series(["x", "y"]))) == ["x", "y"]
+    assert list(style.item_labels(pd.Series(["x", "y"]))) == ["x", "y"]
 
 
 def test_funnel_keeps_the_given_order_and_shows_user_shares() -> None:
-    fig = figures_data.funnel_figure(_funnel())
+    fig = dataset_profile.funnel_figure(_funnel())
     assert list(fig.data[0].x) == ["view", "cart", "purchase", "wink"]
     assert fig.data[0].text[1] == "57% of users"
 
 
 def test_events_over_time_has_one_band_per_type_in_fixed_colours() -> None:
-    fig = figures_data.events_over_time_figure(_over_time(), "week")
+    fig = dataset_profile.events_over_time_figure(_over_time(), "week")
     assert [trace.name for trace in fig.data] == ["view", "purchase"]
-    assert fig.data[0].line.color == figures.EVENT_COLORS["view"]
+    assert fig.data[0].line.color == style.EVENT_COLORS["view"]
     assert fig.layout.yaxis.title.text == "Events per week"
 
 
 def test_short_sequence_lengths_get_a_bar_each_with_the_median_marked() -> None:
-    fig = figures_data.sequence_length_figure(
+    fig = dataset_profile.sequence_length_figure(
         pd.DataFrame({"length": [1, 2, 9], "users": [3, 1, 1]}), median=2
     )
     assert list(fig.data[0].x) == [1, 2, 9]
@@ -146,7 +145,7 @@ def test_short_sequence_lengths_get_a_bar_each_with_the_median_marked() -> None:
 
 def test_long_sequence_lengths_are_grouped_into_widening_bins() -> None:
     frame = pd.DataFrame({"length": [1, 2, 7, 9, 40, 900, 12000], "users": [5, 4, 3, 2, 1, 1, 1]})
-    fig = figures_data.sequence_length_figure(frame, median=2)
+    fig = dataset_profile.sequence_length_figure(frame, median=2)
     bins = dict(zip(fig.data[0].x, fig.data[0].y, strict=True))
     assert bins["1"] == 5 and bins["2"] == 4 and bins["6–7"] == 3 and bins["8–10"] == 2
     assert bins["31–50"] == 1 and bins["501–1k"] == 1 and bins["10k+"] == 1
@@ -157,47 +156,47 @@ def test_long_sequence_lengths_are_grouped_into_widening_bins() -> None:
 
 
 def test_coverage_is_a_percentage_axis() -> None:
-    fig = figures_data.coverage_figure(_coverage())
+    fig = dataset_profile.coverage_figure(_coverage())
     assert fig.layout.xaxis.tickformat == ".0%"
     assert [trace.name for trace in fig.data] == ["Share of items", "Share of events"]
 
 
 def test_categories_and_brands_show_their_names() -> None:
-    categories = figures_data.top_categories_figure(
+    categories = dataset_profile.top_categories_figure(
         _ranked("category", ["Outdoor > Camping > Tents", "Home > Kitchen"]), level="path"
     )
     assert list(categories.data[0].y) == ["Outdoor > Camping > Tents", "Home > Kitchen"]
     assert "category paths" in categories.layout.title.text
-    brands = figures_data.top_brands_figure(_ranked("brand", ["Nordpeak"]))
+    brands = dataset_profile.top_brands_figure(_ranked("brand", ["Nordpeak"]))
     assert list(brands.data[0].y) == ["Nordpeak"]
 
 
 def test_empty_frames_give_a_labelled_figure_with_a_note() -> None:
-    fig = figures_data.top_brands_figure(_ranked("brand", []))
+    fig = dataset_profile.top_brands_figure(_ranked("brand", []))
     assert fig.layout.title.text and fig.layout.xaxis.title.text
     assert "No brands" in fig.layout.annotations[0].text
-    empty_time = figures_data.events_over_time_figure(_over_time().iloc[0:0])
+    empty_time = dataset_profile.events_over_time_figure(_over_time().iloc[0:0])
     assert empty_time.layout.annotations[0].text == "No events to show"
 
 
 def test_item_labels_accept_an_all_null_arrow_title_column() -> None:
     """Regression: DuckDB returns a null[pyarrow] column when no item has a title."""
     titles = pd.Series([None, None], dtype="null[pyarrow]")
-    assert list(figures.item_labels(pd.Series(["i1", "i2"]), titles)) == ["i1", "i2"]
+    assert list(style.item_labels(pd.Series(["i1", "i2"]), titles)) == ["i1", "i2"]
 
 
 def test_empty_coverage_says_that_there_is_no_catalog() -> None:
     frame = _coverage().assign(items_with_value=0, item_share=0.0, event_share=0.0)
-    fig = figures_data.coverage_figure(frame)
+    fig = dataset_profile.coverage_figure(frame)
     assert "No item metadata" in fig.layout.annotations[0].text
 
 
 def test_small_counts_get_whole_number_ticks() -> None:
-    fig = figures_data.funnel_figure(_funnel().assign(users=[3, 1, 1, 1]))
+    fig = dataset_profile.funnel_figure(_funnel().assign(users=[3, 1, 1, 1]))
     assert fig.layout.yaxis.dtick == 1
 
 
 def test_short_time_ranges_get_one_tick_per_day_not_clock_times() -> None:
-    fig = figures_data.events_over_time_figure(_over_time(), "day")
+    fig = dataset_profile.events_over_time_figure(_over_time(), "day")
     assert fig.layout.xaxis.dtick == 86_400_000
     assert "%H" not in fig.layout.xaxis.tickformat

@@ -8,8 +8,7 @@ import pandas as pd
 import pytest
 
 from seqrec_core.ingest.pipeline import ingest
-from seqrec_core.runs import registry as runs
-from seqrec_core.runs import worker
+from seqrec_core.runs import registry, worker
 from seqrec_core.store import Workspace
 from tests.helpers import markdown_text, open_page, wait_until
 
@@ -47,9 +46,9 @@ def test_start_a_baseline_from_the_form_and_see_it_in_the_history(ring: Workspac
     at.radio(key="train_model").set_value("cooc").run()
     at.button[0].click().run()  # the form's submit button
     assert not at.exception, at.exception
-    (info,) = runs.list_runs(ring, "ring")
+    (info,) = registry.list_runs(ring, "ring")
     assert info.model == "cooc" and at.session_state["run"] == info.run_id
-    wait_until(lambda: not runs.get_run(ring, info.run_id).active)
+    wait_until(lambda: not registry.get_run(ring, info.run_id).active)
     at.run()
     table = at.dataframe[0].value
     row = table[table["run"] == info.run_id].iloc[0]
@@ -65,21 +64,21 @@ def test_running_job_shows_progress_and_cancel_stops_it(ring: Workspace) -> None
         model_settings={"hidden_size": 16, "max_len": 8},
         train_settings={"epochs": 5000, "patience": 5000, "log_every": 1},
     )
-    wait_until(lambda: any(e["kind"] == "epoch" for e in runs.read_progress(info.folder)))
+    wait_until(lambda: any(e["kind"] == "epoch" for e in registry.read_progress(info.folder)))
     at = open_page(PAGE)  # a new session (another tab) finds the running job
     (bar,) = at.get("progress")
     assert "epoch" in bar.proto.text and "best validation NDCG@10" in bar.proto.text
     cancel = next(b for b in at.button if b.key == f"cancel_{info.run_id}")
     cancel.click().run()
     assert not at.exception, at.exception
-    wait_until(lambda: runs.get_run(ring, info.run_id).status == runs.CANCELLED)
+    wait_until(lambda: registry.get_run(ring, info.run_id).status == registry.CANCELLED)
 
 
 def test_a_link_with_a_run_opens_that_run(ring: Workspace) -> None:
     first = worker.launch_run(ring, "ring", "pop")
     second = worker.launch_run(ring, "ring", "cooc")
     for info in (first, second):
-        wait_until(lambda info=info: not runs.get_run(ring, info.run_id).active)
+        wait_until(lambda info=info: not registry.get_run(ring, info.run_id).active)
     at = open_page(PAGE, {"run": first.run_id})
     assert at.selectbox(key="run").value == first.run_id
     at.selectbox(key="run").set_value(second.run_id).run()
@@ -98,8 +97,8 @@ def test_a_transformer_from_the_form_trains_on_a_log_without_types_or_catalog(
     at.button[0].click().run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
-    (info,) = runs.list_runs(ring, "ring")
-    wait_until(lambda: not runs.get_run(ring, info.run_id).active)
-    done = runs.get_run(ring, info.run_id)
-    assert done.status == runs.SUCCEEDED, done.error
+    (info,) = registry.list_runs(ring, "ring")
+    wait_until(lambda: not registry.get_run(ring, info.run_id).active)
+    done = registry.get_run(ring, info.run_id)
+    assert done.status == registry.SUCCEEDED, done.error
     assert done.result["epochs"] == 1

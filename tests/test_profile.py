@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from seqrec_core.data import dataset_profile as profile
+from seqrec_core.data import dataset_profile
 
 BASE = pd.Timestamp("2024-03-01")
 
@@ -102,7 +102,7 @@ def test_fixture_has_the_sizes_the_numbers_below_assume() -> None:
 
 
 def test_headline(events_path: Path, items_path: Path) -> None:
-    head = profile.headline(profile.connect(events_path, items_path))
+    head = dataset_profile.headline(dataset_profile.connect(events_path, items_path))
     assert (head.events, head.users, head.items) == (29, 7, 13)
     assert head.catalog_items == 6  # i01..i05 and the catalog-only i99
     assert head.event_types == 7
@@ -113,7 +113,7 @@ def test_headline(events_path: Path, items_path: Path) -> None:
 
 
 def test_funnel_puts_view_cart_purchase_first_then_the_rest(events_path: Path) -> None:
-    frame = profile.funnel(profile.connect(events_path))
+    frame = dataset_profile.funnel(dataset_profile.connect(events_path))
     assert list(frame["event_type"]) == [
         "view",
         "cart",
@@ -130,7 +130,7 @@ def test_funnel_puts_view_cart_purchase_first_then_the_rest(events_path: Path) -
 
 
 def test_sequence_lengths(events_path: Path) -> None:
-    frame = profile.sequence_lengths(profile.connect(events_path))
+    frame = dataset_profile.sequence_lengths(dataset_profile.connect(events_path))
     assert dict(zip(frame["length"], frame["users"], strict=True)) == {
         1: 1,
         2: 1,
@@ -142,7 +142,7 @@ def test_sequence_lengths(events_path: Path) -> None:
 
 
 def test_item_popularity_ranks_and_cumulative_share(events_path: Path, items_path: Path) -> None:
-    frame = profile.item_popularity(profile.connect(events_path, items_path))
+    frame = dataset_profile.item_popularity(dataset_profile.connect(events_path, items_path))
     assert list(frame["rank"]) == list(range(1, 14))
     assert list(frame["item_id"][:4]) == ["i01", "i02", "i03", "i04"]  # i03/i04 tie: by id
     assert list(frame["events"]) == [11, 5, 2, 2] + [1] * 9
@@ -164,21 +164,21 @@ def test_item_popularity_thins_out_a_long_tail(tmp_path: Path) -> None:
     )
     path = tmp_path / "wide.parquet"
     frame.to_parquet(path, index=False)
-    ranks = profile.item_popularity(profile.connect(path))["rank"]
+    ranks = dataset_profile.item_popularity(dataset_profile.connect(path))["rank"]
     assert list(ranks[:1000]) == list(range(1, 1001))
     assert ranks.iloc[-1] == n
     assert 1000 < len(ranks) < 1300
 
 
 def test_top_items_carry_titles(events_path: Path, items_path: Path) -> None:
-    frame = profile.top_items(profile.connect(events_path, items_path), n=3)
+    frame = dataset_profile.top_items(dataset_profile.connect(events_path, items_path), n=3)
     assert list(frame["item_id"]) == ["i01", "i02", "i03"]
     assert list(frame["title"]) == ["Trail Tent 2P", "Down Sleeping Bag", "Espresso Cup"]
     assert list(frame["users"]) == [7, 3, 2]
 
 
 def test_catalog_coverage(events_path: Path, items_path: Path) -> None:
-    frame = profile.catalog_coverage(profile.connect(events_path, items_path))
+    frame = dataset_profile.catalog_coverage(dataset_profile.connect(events_path, items_path))
     got = frame.set_index("field")
     assert list(got.index) == ["title", "category", "brand", "price"]
     assert list(got["items_with_value"]) == [4, 4, 4, 3]
@@ -189,15 +189,15 @@ def test_catalog_coverage(events_path: Path, items_path: Path) -> None:
 
 
 def test_top_categories_by_top_level_and_by_path(events_path: Path, items_path: Path) -> None:
-    con = profile.connect(events_path, items_path)
-    top = profile.top_categories(con, level="top")
+    con = dataset_profile.connect(events_path, items_path)
+    top = dataset_profile.top_categories(con, level="top")
     assert top.to_dict("list") == {
         "category": ["Outdoor", "Home"],
         "events": [16, 4],
         "users": [7, 2],
         "items": [2, 2],
     }
-    paths = profile.top_categories(con, level="path")
+    paths = dataset_profile.top_categories(con, level="path")
     assert list(paths["category"]) == [
         "Outdoor > Camping > Tents",
         "Outdoor > Camping > Sleeping",
@@ -206,11 +206,11 @@ def test_top_categories_by_top_level_and_by_path(events_path: Path, items_path: 
     ]
     assert list(paths["events"]) == [11, 5, 2, 2]
     with pytest.raises(ValueError, match="level"):
-        profile.top_categories(con, level="leaf")
+        dataset_profile.top_categories(con, level="leaf")
 
 
 def test_top_brands(events_path: Path, items_path: Path) -> None:
-    frame = profile.top_brands(profile.connect(events_path, items_path))
+    frame = dataset_profile.top_brands(dataset_profile.connect(events_path, items_path))
     assert frame.to_dict("list") == {
         "brand": ["Nordpeak", "Bellaria"],
         "events": [16, 3],
@@ -220,7 +220,7 @@ def test_top_brands(events_path: Path, items_path: Path) -> None:
 
 
 def test_events_over_time_daily(events_path: Path) -> None:
-    frame = profile.events_over_time(profile.connect(events_path))
+    frame = dataset_profile.events_over_time(dataset_profile.connect(events_path))
     assert frame["events"].sum() == 29
     assert frame["period"].nunique() == 14  # every one of the 14 days has events
     day0 = frame[frame["period"] == BASE].set_index("event_type")["events"].to_dict()
@@ -230,8 +230,8 @@ def test_events_over_time_daily(events_path: Path) -> None:
 def test_events_over_time_weekly_and_rare_types_as_other(
     events_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(profile, "MAX_TIME_TYPES", 3)
-    frame = profile.events_over_time(profile.connect(events_path), "week")
+    monkeypatch.setattr(dataset_profile, "MAX_TIME_TYPES", 3)
+    frame = dataset_profile.events_over_time(dataset_profile.connect(events_path), "week")
     assert frame["period"].nunique() == 3  # 2024-03-01 is a Friday: 3 Monday-weeks
     totals = frame.groupby("event_type")["events"].sum().to_dict()
     assert totals == {"view": 18, "cart": 4, "purchase": 3, "other": 4}
@@ -241,11 +241,11 @@ def test_events_over_time_weekly_and_rare_types_as_other(
     ("span_days", "expected"), [(0, "day"), (92, "day"), (93, "week"), (1200, "month")]
 )
 def test_time_bin_for_span(span_days: float, expected: str) -> None:
-    assert profile.time_bin_for_span(span_days) == expected
+    assert dataset_profile.time_bin_for_span(span_days) == expected
 
 
 def test_profile_without_catalog(events_path: Path) -> None:
-    result = profile.profile_dataset(events_path, None)
+    result = dataset_profile.profile_dataset(events_path, None)
     assert result.headline.catalog_items == 0
     assert result.time_bin == "day"
     assert list(result.coverage["items_with_value"]) == [0, 0, 0, 0]
@@ -255,7 +255,7 @@ def test_profile_without_catalog(events_path: Path) -> None:
 
 
 def test_profile_dataset_bundles_every_table(events_path: Path, items_path: Path) -> None:
-    result = profile.profile_dataset(events_path, items_path, top_n=2)
+    result = dataset_profile.profile_dataset(events_path, items_path, top_n=2)
     assert result.headline.events == 29
     assert len(result.top_items) == 2
     assert list(result.top_category_paths["category"]) == [
@@ -267,4 +267,4 @@ def test_profile_dataset_bundles_every_table(events_path: Path, items_path: Path
 
 def test_profile_dataset_missing_file(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
-        profile.profile_dataset(tmp_path / "nope.parquet")
+        dataset_profile.profile_dataset(tmp_path / "nope.parquet")

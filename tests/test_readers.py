@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from seqrec_core.errors import ConfigError, InputError
-from seqrec_core.ingest import delimited_rows as records
+from seqrec_core.ingest import delimited_rows
 from seqrec_core.ingest.readers import MalformedRow, RawTable, read_table
 
 
@@ -227,7 +227,7 @@ def test_quoted_fields_without_line_breaks_stay_on_the_fast_path(
     def no_fallback(*args: object) -> None:
         raise AssertionError("fell back to the csv module")
 
-    monkeypatch.setattr(records, "_split_with_csv", no_fallback)
+    monkeypatch.setattr(delimited_rows, "_split_with_csv", no_fallback)
     rows = [f'"u{i}","{i:05d}","a ""b"", c",TV 55" screen' for i in range(30_011)]
     raw = read_table(_write(tmp_path, "q.csv", "user_id,item_id,title,note\n" + "\n".join(rows)))
     assert raw.table.num_rows == 30_011
@@ -320,7 +320,7 @@ def test_larger_file_matches_an_independent_parse(
     def no_fallback(*args: object) -> None:
         raise AssertionError("fell back to the csv module")
 
-    monkeypatch.setattr(records, "_split_with_csv", no_fallback)
+    monkeypatch.setattr(delimited_rows, "_split_with_csv", no_fallback)
     rng = random.Random(7)
     words = ["tent", "stove", 'a "quoted" word', "two\nlines", "x,y", "", "crème", "00123"]
     out = ["user_id,item_id,title,price\n"]

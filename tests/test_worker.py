@@ -25,8 +25,7 @@ from seqrec_core.data.sequences import pad_left
 from seqrec_core.errors import ConfigError, RunError
 from seqrec_core.ingest.pipeline import ingest
 from seqrec_core.models.checkpoint import load_checkpoint
-from seqrec_core.runs import registry as runs
-from seqrec_core.runs import worker
+from seqrec_core.runs import registry, worker
 from seqrec_core.store import Workspace
 from tests.helpers import wait_until
 
@@ -53,7 +52,7 @@ def planted(ws: Workspace, tmp_path: Path) -> Workspace:
 
 
 def _finished(ws: Workspace, run_id: str) -> Callable[[], bool]:
-    return lambda: not runs.get_run(ws, run_id).active
+    return lambda: not registry.get_run(ws, run_id).active
 
 
 def test_request_is_validated_before_anything_starts(planted: Workspace) -> None:
@@ -61,21 +60,21 @@ def test_request_is_validated_before_anything_starts(planted: Workspace) -> None
         worker.launch_run(planted, "ring", "sasrec", train_settings={"epochs": 0})
     with pytest.raises(ConfigError, match="no setting"):
         worker.make_request("sasrec", model_settings={"hidden": 3})
-    assert runs.list_runs(planted) == []
+    assert registry.list_runs(planted) == []
 
 
 def test_launched_worker_trains_and_records_metrics(planted: Workspace) -> None:
     info = worker.launch_run(
         planted, "ring", "sasrec", model_settings=SMALL, train_settings={"epochs": 3, "seed": 1}
     )
-    assert info.status in runs.ACTIVE
+    assert info.status in registry.ACTIVE
     wait_until(_finished(planted, info.run_id))
-    done = runs.get_run(planted, info.run_id)
-    assert done.status == runs.SUCCEEDED, (done.folder / "worker.log").read_text()
+    done = registry.get_run(planted, info.run_id)
+    assert done.status == registry.SUCCEEDED, (done.folder / "worker.log").read_text()
     assert done.device and done.device.startswith("CPU")
     assert done.result["epochs"] == 3
     assert set(done.result["test_metrics"]) >= {"HR@10", "NDCG@10", "MRR", "coverage@10"}
-    kinds = [event["kind"] for event in runs.read_progress(done.folder)]
+    kinds = [event["kind"] for event in registry.read_progress(done.folder)]
     assert kinds.count("epoch") == 3 and kinds[-1] == "done"
     answer = json.loads((done.folder / worker.ANSWER_FILE).read_text())
     assert answer["run"] == info.run_id and answer["status"] == "succeeded"
@@ -83,7 +82,7 @@ def test_launched_worker_trains_and_records_metrics(planted: Workspace) -> None:
     assert done.result["test_metrics"]["HR@5"] > 0.5
 
 
-def _long_run(ws: Workspace) -> runs.RunInfo:
+def _long_run(ws: Workspace) -> registry.RunInfo:
     """A run that only ends when stopped (no epoch cap or early stop in reach)."""
     return worker.launch_run(
         ws,
@@ -94,8 +93,8 @@ def _long_run(ws: Workspace) -> runs.RunInfo:
     )
 
 
-def _has_stepped(info: runs.RunInfo) -> Callable[[], bool]:
-    return lambda: any(e["kind"] == "epoch" for e in runs.read_progress(info.folder))
+def _has_stepped(info: registry.RunInfo) -> Callable[[], bool]:
+    return lambda: any(e["kind"] == "epoch" for e in registry.read_progress(info.folder))
 
 
 def test_cancel_stops_the_worker_cleanly(planted: Workspace) -> None:
@@ -103,8 +102,8 @@ def test_cancel_stops_the_worker_cleanly(planted: Workspace) -> None:
     wait_until(_has_stepped(info))
     worker.cancel_run(planted, info.run_id)
     wait_until(_finished(planted, info.run_id))
-    done = runs.get_run(planted, info.run_id)
-    assert done.status == runs.CANCELLED
+    done = registry.get_run(planted, info.run_id)
+    assert done.status == registry.CANCELLED
     assert done.has_model  # the best epoch so far is kept and loadable
     load_checkpoint(done.best_dir)
     with pytest.raises(RunError, match="already cancelled"):
@@ -116,7 +115,7 @@ def test_kill_9_marks_the_run_failed_and_leaves_earlier_models_intact(planted: W
         planted, "ring", "sasrec", model_settings=SMALL, train_settings={"epochs": 2}
     )
     wait_until(_finished(planted, first.run_id))
-    model = load_checkpoint(runs.get_run(planted, first.run_id).best_dir).model
+    model = load_checkpoint(registry.get_run(planted, first.run_id).best_dir).model
     data = prepare_dataset(planted, "ring").split.test.history
     batch = pad_left(data, list(range(len(data))), model.config.max_len)
     with torch.no_grad():
@@ -124,16 +123,16 @@ def test_kill_9_marks_the_run_failed_and_leaves_earlier_models_intact(planted: W
 
     victim = _long_run(planted)
     wait_until(_has_stepped(victim))
-    os.kill(worker.worker_pid(runs.get_run(planted, victim.run_id)), signal.SIGKILL)
+    os.kill(worker.worker_pid(registry.get_run(planted, victim.run_id)), signal.SIGKILL)
     wait_until(_finished(planted, victim.run_id))
-    dead = runs.get_run(planted, victim.run_id)
-    assert dead.status == runs.FAILED
+    dead = registry.get_run(planted, victim.run_id)
+    assert dead.status == registry.FAILED
     assert "ended without reporting" in (dead.error or "")
 
-    again = load_checkpoint(runs.get_run(planted, first.run_id).best_dir).model
+    again = load_checkpoint(registry.get_run(planted, first.run_id).best_dir).model
     with torch.no_grad():
         torch.testing.assert_close(again.score_items(batch["input_ids"]), before)
-    assert runs.get_run(planted, first.run_id).status == runs.SUCCEEDED
+    assert registry.get_run(planted, first.run_id).status == registry.SUCCEEDED
 
 
 def _cli(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tuple[int, dict]:
@@ -152,10 +151,10 @@ def test_resumed_training_equals_uninterrupted_training(
     _, straight = _cli(capsys, [*base, "--epochs", "4"])
     _, partial = _cli(capsys, [*base, "--epochs", "2"])
     # Continue the 2-epoch run to 4 epochs: same request, more epochs.
-    folder = runs.run_folder(planted, partial["run"])
+    folder = registry.run_folder(planted, partial["run"])
     request = json.loads((folder / "request.json").read_text())
     request["train_settings"]["epochs"] = 4
-    runs.write_json_atomic(folder / "request.json", request)
+    registry.write_json_atomic(folder / "request.json", request)
     with planted.connect() as con:
         con.execute(
             "UPDATE runs SET request_json = ? WHERE run_id = ?",
@@ -230,7 +229,7 @@ def test_train_and_evaluate_cli_contract(
     assert (
         code == 1
         and "dropout" in bad["error"]
-        and runs.list_runs(planted)[0].run_id == answer["run"]
+        and registry.list_runs(planted)[0].run_id == answer["run"]
     )
 
 
@@ -268,11 +267,11 @@ def test_two_process_gloo_data_parallel_training(planted: Workspace) -> None:
     answers = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     main_answer = next(a for a in answers if "run" in a)
     assert main_answer["status"] == "succeeded" and main_answer["world_size"] == 2
-    info = runs.get_run(planted, main_answer["run"])
-    steps = [e["step"] for e in runs.read_progress(info.folder) if e["kind"] == "epoch"]
+    info = registry.get_run(planted, main_answer["run"])
+    steps = [e["step"] for e in registry.read_progress(info.folder) if e["kind"] == "epoch"]
     # 41 users → 41 windows → 6 batches of 8 per epoch, shared by 2 ranks: 3 steps each.
     assert steps == [3, 6]
-    assert len(runs.list_runs(planted)) == 1  # only rank 0 registered the run
+    assert len(registry.list_runs(planted)) == 1  # only rank 0 registered the run
 
 
 def test_a_cancelled_run_can_be_resumed_to_the_end(
@@ -290,9 +289,9 @@ def test_a_cancelled_run_can_be_resumed_to_the_end(
     wait_until(_has_stepped(info))
     worker.cancel_run(planted, info.run_id)
     wait_until(_finished(planted, info.run_id))
-    assert runs.get_run(planted, info.run_id).status == runs.CANCELLED
+    assert registry.get_run(planted, info.run_id).status == registry.CANCELLED
     code, resumed = _cli(
         capsys, ["train", "--workspace", str(planted.root), "--resume", info.run_id, "--json"]
     )
     assert code == 0 and resumed["status"] == "succeeded" and resumed["epochs"] == 40
-    assert runs.get_run(planted, info.run_id).status == runs.SUCCEEDED
+    assert registry.get_run(planted, info.run_id).status == registry.SUCCEEDED

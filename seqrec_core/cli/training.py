@@ -19,8 +19,7 @@ import torch
 from seqrec_core.data.prepare import SPLITS, model_fields
 from seqrec_core.errors import ConfigError
 from seqrec_core.models import MODELS
-from seqrec_core.runs import registry as runs
-from seqrec_core.runs import worker
+from seqrec_core.runs import registry, worker
 from seqrec_core.runs.trained_run import EVAL_SPLITS, evaluate_run, parse_ks
 from seqrec_core.store import Workspace
 from seqrec_core.training import distributed
@@ -136,7 +135,7 @@ def _train(args: argparse.Namespace) -> dict[str, Any]:
                 model_settings=model_settings,
                 train_settings=train_settings,
             )
-            run_id = runs.create_run(workspace, args.dataset, args.model, request).run_id
+            run_id = registry.create_run(workspace, args.dataset, args.model, request).run_id
         run_id = distributed.broadcast(run_id)
         print(f"run {run_id}", file=sys.stderr, flush=True)
         return worker.execute_run(workspace, run_id)
@@ -164,7 +163,7 @@ def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _run_row(info: runs.RunInfo) -> dict[str, Any]:
+def _run_row(info: registry.RunInfo) -> dict[str, Any]:
     return {
         "run": info.run_id,
         "dataset": info.dataset,
@@ -181,7 +180,7 @@ def _run_row(info: runs.RunInfo) -> dict[str, Any]:
 
 def _runs(args: argparse.Namespace) -> dict[str, Any]:
     workspace = Workspace.open(args.workspace)
-    return {"runs": [_run_row(info) for info in runs.list_runs(workspace, args.dataset)]}
+    return {"runs": [_run_row(info) for info in registry.list_runs(workspace, args.dataset)]}
 
 
 def _cancel(args: argparse.Namespace) -> dict[str, Any]:

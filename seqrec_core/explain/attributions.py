@@ -28,7 +28,12 @@ import torch
 from captum.attr import IntegratedGradients
 
 from seqrec_core.errors import ConfigError
-from seqrec_core.explain.rescoring import ScoreFn, score_variants, target_ranks, top_items
+from seqrec_core.explain.rescoring import (
+    ScoreFn,
+    optimistic_one_based_ranks,
+    score_variants,
+    top_items,
+)
 
 # (input_ids (B, L), event_type_ids (B, L) | None) -> {part: (B, L', H)}
 EmbeddingLayer = Callable[[torch.Tensor, torch.Tensor | None], dict[str, torch.Tensor]]
@@ -257,7 +262,7 @@ def group_ablation(
     keep = torch.cat([torch.ones_like(members[:1]), ~members])  # (G + 1, L)
     scores = score_variants(score_fn, input_ids, event_type_ids, keep)
     own = scores[:, target].double()
-    ranks = target_ranks(scores[1:], torch.tensor(target), excluded)
+    ranks = optimistic_one_based_ranks(scores[1:], torch.tensor(target), excluded)
     return GroupEffects(
         labels=labels,
         events=members.sum(dim=1).numpy(),

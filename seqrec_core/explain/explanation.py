@@ -41,7 +41,7 @@ from seqrec_core.explain.inputs import (
     user_history,
 )
 from seqrec_core.explain.options import METHODS, ExplainOptions
-from seqrec_core.explain.rescoring import target_ranks
+from seqrec_core.explain.rescoring import optimistic_one_based_ranks
 from seqrec_core.models import Recommender
 
 __all__ = [
@@ -225,7 +225,7 @@ def explain_user(
         target=target,
         target_item=data.items.decode([target])[0],
         target_score=float(full[0, target]),
-        target_rank=int(target_ranks(full, torch.tensor(target), excluded)[0]),
+        target_rank=int(optimistic_one_based_ranks(full, torch.tensor(target), excluded)[0]),
         top=top,
         attention=attention,
         ig=ig,

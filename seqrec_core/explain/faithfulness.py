@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from seqrec_core.explain.rescoring import ScoreFn, score_variants, target_ranks
+from seqrec_core.explain.rescoring import ScoreFn, optimistic_one_based_ranks, score_variants
 
 COMPREHENSIVENESS_KS = (1, 3, 5)
 RANDOM = "random"
@@ -140,7 +140,7 @@ def deletion_curves(
     orders += [rng.permutation(length) for _ in range(max(1, random_orders))]
     keep = _keep_masks(np.stack(orders))
     scores = score_variants(score_fn, input_ids, event_type_ids, keep)
-    ranks = target_ranks(scores, torch.tensor(target), excluded).numpy()
+    ranks = optimistic_one_based_ranks(scores, torch.tensor(target), excluded).numpy()
     own = scores[:, target].double().numpy()
     own = own.reshape(len(orders), length + 1)
     ranks = ranks.reshape(len(orders), length + 1)

@@ -1,6 +1,6 @@
 """What an explanation request may ask for: methods, target, baseline, steps, checks.
 
-Kept apart from `explain` (and free of torch) so the CLI and the page can validate a
+Kept apart from `explanation` (and free of torch) so the CLI and the page can validate a
 request before loading a model.
 """
 

@@ -83,10 +83,14 @@ def excluded_items(num_columns: int, history: torch.Tensor, *, exclude_seen: boo
     return excluded
 
 
-def target_ranks(
+def optimistic_one_based_ranks(
     scores: torch.Tensor, targets: torch.Tensor, excluded: torch.Tensor
 ) -> torch.Tensor:
-    """1-based rank of each row's target among the items that are not excluded.
+    """1-based rank of each row's target among the items that are not excluded; ties favour it.
+
+    Only items scoring strictly above the target count, so the shown rank of an explained
+    item never drops for a tie. Not the evaluation convention: metrics use
+    `training.evaluation.pessimistic_zero_based_ranks` (0-based, ties counted against).
 
     Args:
         scores: (K, V) scores.

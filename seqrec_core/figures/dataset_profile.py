@@ -33,7 +33,7 @@ def events_over_time_figure(frame: pd.DataFrame, time_bin: str = "day") -> go.Fi
     """Stacked area of events per time bin, one band per event type.
 
     Args:
-        frame: `period, event_type, events` (from `profile.events_over_time`).
+        frame: `period, event_type, events` (from `data.dataset_profile.events_over_time`).
         time_bin: 'day', 'week' or 'month', named in the title and the y axis.
     """
     unit = _BIN_WORDS.get(time_bin, time_bin)
@@ -73,7 +73,7 @@ def funnel_figure(frame: pd.DataFrame) -> go.Figure:
     """Distinct users per event type in funnel order, labelled with their share of users.
 
     Args:
-        frame: `event_type, events, users, user_share` (from `profile.funnel`).
+        frame: `event_type, events, users, user_share` (from `data.dataset_profile.funnel`).
     """
     colors = [event_color(t, i) for i, t in enumerate(frame["event_type"])]
     fig = go.Figure(
@@ -107,7 +107,7 @@ def sequence_length_figure(frame: pd.DataFrame, median: float | None = None) -> 
     squeeze the chart.
 
     Args:
-        frame: `length, users` (from `profile.sequence_lengths`).
+        frame: `length, users` (from `data.dataset_profile.sequence_lengths`).
         median: marked (a dashed line, or named in the title when lengths are binned).
     """
     binned = not frame.empty and frame["length"].max() > EXACT_LENGTHS
@@ -168,7 +168,7 @@ def popularity_figure(frame: pd.DataFrame) -> go.Figure:
     """The item-popularity long tail on log–log axes (rank vs events).
 
     Args:
-        frame: `rank, item_id, title, events, cumulative_share` (`profile.item_popularity`).
+        frame: `rank, item_id, title, events, cumulative_share` (`data.dataset_profile.item_popularity`).
     """
     labels = item_labels(frame["item_id"], frame.get("title"))
     fig = go.Figure(
@@ -219,7 +219,7 @@ def top_items_figure(frame: pd.DataFrame) -> go.Figure:
     """The most popular items by events, named by their catalog titles.
 
     Args:
-        frame: `item_id, title, events, users` (from `profile.top_items`).
+        frame: `item_id, title, events, users` (from `data.dataset_profile.top_items`).
     """
     labels = item_labels(frame["item_id"], frame.get("title"))
     return ranked_bars(
@@ -235,7 +235,7 @@ def coverage_figure(frame: pd.DataFrame) -> go.Figure:
     """Share of items (and of events) whose item has each catalog field.
 
     Args:
-        frame: `field, items_with_value, item_share, event_share` (`profile.catalog_coverage`).
+        frame: `field, items_with_value, item_share, event_share` (`data.dataset_profile.catalog_coverage`).
     """
     fig = go.Figure()
     for column, name, color in (
@@ -275,7 +275,7 @@ def top_categories_figure(frame: pd.DataFrame, level: str = "top") -> go.Figure:
     """Categories with most events (top level or full path).
 
     Args:
-        frame: `category, events, users, items` (from `profile.top_categories`).
+        frame: `category, events, users, items` (from `data.dataset_profile.top_categories`).
         level: 'top' or 'path', named in the title.
     """
     what = "top-level categories" if level == "top" else "category paths"
@@ -292,7 +292,7 @@ def top_brands_figure(frame: pd.DataFrame) -> go.Figure:
     """Brands with most events.
 
     Args:
-        frame: `brand, events, users, items` (from `profile.top_brands`).
+        frame: `brand, events, users, items` (from `data.dataset_profile.top_brands`).
     """
     return ranked_bars(
         frame["brand"].astype(str),

@@ -4,7 +4,7 @@ Pure functions: an explanation's frames in (`Explanation.positions()` joined wit
 catalog by `labelled_events`), a titled, axis-labelled plotly Figure out. Events are
 named "3. Lumora V150 Mirrorless Camera · cart" (position, catalog title, event type),
 never by raw ids where a title exists. Faithfulness figures live in
-`figures_faithfulness`; the Explain page and the review report share both.
+`faithfulness`; the Explain page and the review report share both.
 """
 
 from __future__ import annotations

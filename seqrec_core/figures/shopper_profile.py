@@ -1,7 +1,7 @@
 """Figures of a user's KG-enriched profile (the Profile page and the review report).
 
 Pure functions: the frames of a `seqrec_core.kg.shopper_profile.UserProfile` (or an
-`kg_ego.EgoGraph`) in, a titled plotly Figure with axis titles out, named by category,
+`ego_graph.EgoGraph`) in, a titled plotly Figure with axis titles out, named by category,
 brand and item titles rather than ids. Empty frames give a labelled figure with a note.
 """
 
@@ -228,7 +228,7 @@ def ego_graph_figure(nodes: pd.DataFrame, edges: pd.DataFrame, *, title: str) ->
     """The user's neighbourhood as a network: node roles coloured, titles in the hover.
 
     Args:
-        nodes: `node, role, label, hover, x, y` (from `kg_ego.ego_network`).
+        nodes: `node, role, label, hover, x, y` (from `ego_graph.ego_network`).
         edges: `source, target, kind`.
     """
     where = (

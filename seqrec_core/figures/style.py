@@ -1,8 +1,8 @@
 """The shared look of SeqRec Studio's plotly figures, and helpers every figure module uses.
 
 Figure functions are pure (a small frame in, a titled and axis-labelled Figure out) and
-live in one module per concern: `figures_data` for the dataset profile (later ones for
-training, explanations, ...). This module holds what they share: the event-type colours,
+live in one module per concern beside this one (`dataset_profile`, `training`, `explanation`,
+...; see the package docstring). This module holds what they share: the event-type colours,
 item display names (`item_labels`: catalog titles, never raw ids where a title exists),
 ranked bar charts, and `style`, which gives every chart its title and axis titles.
 """

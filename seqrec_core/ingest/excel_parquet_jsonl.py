@@ -1,6 +1,6 @@
 """Readers for the formats that are not delimited text: Excel, Parquet and JSON Lines.
 
-Each returns a `records.Parsed`: the table, the line (sheet row, or row index + 1 for
+Each returns a `delimited_rows.Parsed`: the table, the line (sheet row, or row index + 1 for
 Parquet) of every row, and the records that could not be read. Parquet and JSON Lines keep
 their own column types, except that nested JSON values become JSON strings and JSON date
 strings stay strings; Excel cells become the strings a person would type.

@@ -18,8 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from seqrec_core.errors import InputError
-from seqrec_core.ingest import catalog_split as catalog
-from seqrec_core.ingest import column_casts, open_upload, validation_report
+from seqrec_core.ingest import catalog_split, column_casts, open_upload, validation_report
 from seqrec_core.ingest import column_mapping as mapping
 from seqrec_core.ingest import pseudonymize as privacy
 from seqrec_core.ingest.quality import REJECT_HINTS, REJECT_REASONS, ValidationReport
@@ -199,12 +198,12 @@ def _ingest_into(
         if pseudonymize:
             privacy.pseudonymize_users(con, workspace.pseudonym_key())
         progress(0.6, "Building the item catalog")
-        inline = catalog.build_inline(con, classified.fields)
+        inline = catalog_split.build_inline(con, classified.fields)
         if items_path is not None:
             items_raw = read_table(Path(items_path), display_name=items_display_name)
-            outcome = catalog.merge_catalog_file(con, items_raw, inline)
+            outcome = catalog_split.merge_catalog_file(con, items_raw, inline)
         else:
-            outcome = catalog.use_inline_only(con)
+            outcome = catalog_split.use_inline_only(con)
         progress(0.7, "Writing events")
         _write_events(con, classified, staging / "events.parquet")
         if outcome.items and len(outcome.columns) > 1:
@@ -226,7 +225,7 @@ def _ingest_into(
 
 
 def _write_events(con: duckdb.DuckDBPyConnection, classified: Classified, target: Path) -> None:
-    event_fields = [f for f in classified.fields if f not in catalog.INLINE_ONLY_FIELDS]
+    event_fields = [f for f in classified.fields if f not in catalog_split.INLINE_ONLY_FIELDS]
     columns = ["user_id", "item_id", "timestamp", "event_type"]
     columns += [f for f in event_fields if f not in columns]
     if "event_type_raw" in validation_report.classified_columns(con):

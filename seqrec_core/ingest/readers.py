@@ -7,9 +7,9 @@ written, so ids like `00123` survive, and every row keeps the physical line it s
 Records with the wrong number of fields are returned apart as `MalformedRow`s, never
 dropped. Anything unreadable raises an `InputError` naming the file and what to do.
 
-This module recognises the container and dispatches: `sources` opens plain, gzip and zip
-content within the size limit, `sniff` recognises encodings and layouts, `records` splits
-delimited text (with `bytescan` for line numbers), `structured` reads Excel, Parquet and
+This module recognises the container and dispatches: `open_upload` opens plain, gzip and zip
+content within the size limit, `sniff` recognises encodings and layouts, `delimited_rows` splits
+delimited text (with `bytescan` for line numbers), `excel_parquet_jsonl` reads Excel, Parquet and
 JSON Lines.
 """
 
@@ -25,10 +25,7 @@ import numpy as np
 import pyarrow as pa
 
 from seqrec_core.errors import InputError
-from seqrec_core.ingest import delimited_rows as records
-from seqrec_core.ingest import excel_parquet_jsonl as structured
-from seqrec_core.ingest import open_upload as sources
-from seqrec_core.ingest import sniff
+from seqrec_core.ingest import delimited_rows, excel_parquet_jsonl, open_upload, sniff
 from seqrec_core.ingest.bytescan import TextBytes
 from seqrec_core.ingest.delimited_rows import MalformedRow, Parsed
 from seqrec_core.ingest.open_upload import DEFAULT_MAX_BYTES, MAX_BYTES_ENV, max_upload_bytes
@@ -92,12 +89,12 @@ def read_table(
     """
     path = Path(path)
     name = display_name or path.name
-    limit = sources.max_upload_bytes() if max_bytes is None else max_bytes
+    limit = open_upload.max_upload_bytes() if max_bytes is None else max_bytes
     if path.is_dir():
         return _read_parquet_folder(path, name, limit, sample_rows)
     if not path.is_file():
         raise InputError("file not found", file=name, hint="check the path and upload it again")
-    sources.check_size(path.stat().st_size, limit, name)
+    open_upload.check_size(path.stat().st_size, limit, name)
     with path.open("rb") as handle:
         head = handle.read(8)
     if not head:
@@ -105,27 +102,29 @@ def read_table(
     kind = sniff.container(head)
     suffixes = [s.lower() for s in Path(name).suffixes] or [path.suffix.lower()]  # hints only
     if kind == "parquet":
-        parsed = structured.read_parquet(str(path), name, sample_rows)
+        parsed = excel_parquet_jsonl.read_parquet(str(path), name, sample_rows)
         return _raw(parsed, name, "parquet")
     if kind == "zip":
-        with sources.open_zip(path, name) as archive:
-            if not sources.is_workbook(archive):
-                read, extension = sources.zip_member(archive, name, limit)
-                data, complete = sources.load(read, name, limit, sample_rows)
+        with open_upload.open_zip(path, name) as archive:
+            if not open_upload.is_workbook(archive):
+                read, extension = open_upload.zip_member(archive, name, limit)
+                data, complete = open_upload.load(read, name, limit, sample_rows)
                 return _read_content(data, complete, name, extension, sample_rows, "zip")
         # A file object, not the path: openpyxl refuses paths without an Excel extension.
         with path.open("rb") as handle:
-            return _raw(structured.read_xlsx(handle, name, sample_rows), name, "xlsx")
+            return _raw(excel_parquet_jsonl.read_xlsx(handle, name, sample_rows), name, "xlsx")
     if kind == "ole2":
         raise _old_excel(name)
     if kind == "gzip":
         inner = suffixes[-2] if len(suffixes) > 1 and suffixes[-1] == ".gz" else ""
-        data, complete = sources.load(sources.gzip_reader(path, name), name, limit, sample_rows)
+        data, complete = open_upload.load(
+            open_upload.gzip_reader(path, name), name, limit, sample_rows
+        )
         return _read_content(data, complete, name, inner, sample_rows, "gzip")
     if sample_rows is not None:
-        data, complete = sources.load(sources.file_reader(path), name, limit, sample_rows)
+        data, complete = open_upload.load(open_upload.file_reader(path), name, limit, sample_rows)
         return _read_content(data, complete, name, suffixes[-1], sample_rows, None)
-    mapped = sources.map_file(path)
+    mapped = open_upload.map_file(path)
     try:
         return _read_content(mapped, True, name, suffixes[-1], None, None)
     finally:
@@ -135,15 +134,15 @@ def read_table(
 
 
 def _read_parquet_folder(folder: Path, name: str, limit: int, sample_rows: int | None) -> RawTable:
-    files = structured.parquet_files(folder)
+    files = excel_parquet_jsonl.parquet_files(folder)
     if not files:
         raise InputError(
             "the folder holds no .parquet files",
             file=name,
             hint="upload a folder of Parquet files, or one data file",
         )
-    sources.check_size(sum(path.stat().st_size for path in files), limit, name)
-    return _raw(structured.read_parquet_folder(folder, name, sample_rows), name, "parquet")
+    open_upload.check_size(sum(path.stat().st_size for path in files), limit, name)
+    return _raw(excel_parquet_jsonl.read_parquet_folder(folder, name, sample_rows), name, "parquet")
 
 
 def _read_content(
@@ -162,10 +161,10 @@ def _read_content(
         raise InputError("the file is empty", file=name, hint="export the table again")
     kind = sniff.container(data[:8])
     if kind == "parquet":
-        parsed = structured.read_parquet(pa.BufferReader(bytes(data)), name, sample_rows)
+        parsed = excel_parquet_jsonl.read_parquet(pa.BufferReader(bytes(data)), name, sample_rows)
         return _raw(parsed, name, "parquet", compression=compression)
-    if kind == "zip" and sources.holds_workbook(bytes(data)):
-        parsed = structured.read_xlsx(io.BytesIO(bytes(data)), name, sample_rows)
+    if kind == "zip" and open_upload.holds_workbook(bytes(data)):
+        parsed = excel_parquet_jsonl.read_xlsx(io.BytesIO(bytes(data)), name, sample_rows)
         return _raw(parsed, name, "xlsx", compression=compression)
     if kind == "ole2":
         raise _old_excel(name)
@@ -184,11 +183,13 @@ def _read_content(
             hint="export one JSON object per line (JSON Lines), or CSV",
         )
     if layout.format == "jsonl":
-        parsed = structured.read_jsonl(body if complete else body[: body.rfind(b"\n") + 1] or body)
+        parsed = excel_parquet_jsonl.read_jsonl(
+            body if complete else body[: body.rfind(b"\n") + 1] or body
+        )
     else:
-        parsed = records.split_delimited(body, layout, complete=complete, name=name)
+        parsed = delimited_rows.split_delimited(body, layout, complete=complete, name=name)
     if sample_rows is not None:
-        parsed = records.first_rows(parsed, sample_rows)
+        parsed = delimited_rows.first_rows(parsed, sample_rows)
     warnings = (*layout.warnings, *parsed.warnings)
     if encoding in ("latin-1", "cp1252"):
         warnings = (f"the file is not UTF-8; it was read as {encoding}", *warnings)

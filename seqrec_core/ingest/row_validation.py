@@ -16,7 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from seqrec_core import schema
-from seqrec_core.ingest import column_casts as coerce
+from seqrec_core.ingest import column_casts
 from seqrec_core.ingest.column_mapping import ColumnMapping
 
 _TEXT_FIELDS = ("session_id", "query", "invoice_id", "title", "category_id", "brand", "attributes")
@@ -50,17 +50,17 @@ def classify(
     types = {internal[name]: table.schema.field(name).type for name in table.column_names}
 
     ts_column = by_field[schema.TIMESTAMP]
-    parse = coerce.timestamp(con, "src", ts_column, types[ts_column])
+    parse = column_casts.timestamp(con, "src", ts_column, types[ts_column])
     select = [
         "_line",
-        f"{coerce.identifier(by_field[schema.USER_ID])} AS user_id",
-        f"{coerce.identifier(by_field[schema.ITEM_ID])} AS item_id",
+        f"{column_casts.identifier(by_field[schema.USER_ID])} AS user_id",
+        f"{column_casts.identifier(by_field[schema.ITEM_ID])} AS item_id",
         f"{parse.expression} AS timestamp",
     ]
     join = ""
     default_type = _default_event_type(by_field)
     if schema.EVENT_TYPE in by_field:
-        raw = coerce.text(by_field[schema.EVENT_TYPE])
+        raw = column_casts.text(by_field[schema.EVENT_TYPE])
         con.register("synonyms", _synonym_table())
         select.append(f"{raw} AS event_type_raw")
         select.append(
@@ -70,14 +70,14 @@ def classify(
         join = f"LEFT JOIN synonyms syn ON syn.word = {word}"
     else:
         select.append(f"'{default_type}' AS event_type")
-    select += [f"{coerce.text(by_field[f])} AS {f}" for f in _TEXT_FIELDS if f in by_field]
+    select += [f"{column_casts.text(by_field[f])} AS {f}" for f in _TEXT_FIELDS if f in by_field]
     for field in _NUMBER_FIELDS:
         if field in by_field:
             column = by_field[field]
-            select.append(f"{coerce.number(column, types[column])} AS {field}")
-            select.append(f"{coerce.text(column)} AS {field}_text")
+            select.append(f"{column_casts.number(column, types[column])} AS {field}")
+            select.append(f"{column_casts.text(column)} AS {field}_text")
     if "category" in by_field:
-        select.append(f"{_category_path(coerce.text(by_field['category']))} AS category")
+        select.append(f"{_category_path(column_casts.text(by_field['category']))} AS category")
     select.append(f"hash({', '.join(internal.values())}) AS _row_hash")
 
     con.execute(
@@ -117,16 +117,16 @@ def rejected_select(classified: Classified, mapping: ColumnMapping, pseudonymize
     if pseudonymized:
         raw[user_column] = "c.user_id"
     columns = {r: c for r, c in problem_columns(mapping).items() if c is not None}
-    sci = coerce.SCIENTIFIC_ID_PATTERN
+    sci = column_casts.SCIENTIFIC_ID_PATTERN
     sci_column = (
-        f"CASE WHEN regexp_full_match(c.user_id, '{sci}') THEN {coerce.literal(user_column)} "
-        f"ELSE {coerce.literal(item_column)} END"
+        f"CASE WHEN regexp_full_match(c.user_id, '{sci}') THEN {column_casts.literal(user_column)} "
+        f"ELSE {column_casts.literal(item_column)} END"
     )
     sci_value = (
         f"CASE WHEN regexp_full_match(c.user_id, '{sci}') THEN CAST({raw[user_column]} AS VARCHAR) "
         f"ELSE CAST({raw[item_column]} AS VARCHAR) END"
     )
-    which = " ".join(f"WHEN '{r}' THEN {coerce.literal(col)}" for r, col in columns.items())
+    which = " ".join(f"WHEN '{r}' THEN {column_casts.literal(col)}" for r, col in columns.items())
     value = " ".join(f"WHEN '{r}' THEN CAST({raw[col]} AS VARCHAR)" for r, col in columns.items())
     parts = [
         "_line AS line",
@@ -138,7 +138,7 @@ def rejected_select(classified: Classified, mapping: ColumnMapping, pseudonymize
     ]
     for original, internal in raw.items():
         name = original if original not in _REJECTED_META else f"{original}_source"
-        parts.append(f"CAST({internal} AS VARCHAR) AS {coerce.quote(name)}")
+        parts.append(f"CAST({internal} AS VARCHAR) AS {column_casts.quote(name)}")
     return ", ".join(parts)
 
 
@@ -167,7 +167,7 @@ def _source(mapping: ColumnMapping, field: str) -> str:
 
 
 def _reason_sql(by_field: dict[str, str]) -> str:
-    sci = coerce.SCIENTIFIC_ID_PATTERN
+    sci = column_casts.SCIENTIFIC_ID_PATTERN
     checks = [
         ("user_id IS NULL", "missing_user_id"),
         ("item_id IS NULL", "missing_item_id"),

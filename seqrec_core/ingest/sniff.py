@@ -3,7 +3,7 @@
 `container` names the wrapper (gzip, zip, Parquet, old Excel or plain text), `detect_encoding`
 and `to_utf8` settle the text encoding, `looks_binary` rejects what is not text at all,
 and `sniff_layout` finds the text format, delimiter, header and width from a sample.
-Everything here looks at a sample or scans bytes; `records` and `readers` do the parsing.
+Everything here looks at a sample or scans bytes; `delimited_rows` and `readers` do the parsing.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ an edge chosen in proportion to its weight, never to another user) puts on it, s
 categories and brands shared by many of the user's items come first, then their
 strongest items, then what co-occurs with them. Other users are never shown. The
 layout is networkx's spring layout with a fixed seed, so the same user and size always
-give the same picture; `figures_profile.ego_graph_figure` draws it.
+give the same picture; `shopper_profile.ego_graph_figure` draws it.
 """
 
 from __future__ import annotations

@@ -251,7 +251,7 @@ def _add_item_metadata(graph: nx.Graph, meta: pd.DataFrame) -> None:
 
 
 def _add_co_occurrence(graph: nx.Graph, frame: pd.DataFrame, config: KGConfig) -> None:
-    """Item ↔ item edges of the strongest co-occurring pairs (`kg_cooc`)."""
+    """Item ↔ item edges of the strongest co-occurring pairs (`cooccurrence`)."""
     user_codes, _ = pd.factorize(frame[schema.USER_ID])
     item_codes, item_ids = pd.factorize(frame[schema.ITEM_ID])
     pairs = co_occurrence(

@@ -42,8 +42,8 @@ class UserProfile:
 
     Frames: `categories` (category, label, level, affinity, events), `brands` (brand,
     category = top-level category, affinity, share_in_category, events), `price_bands`
-    (band, affinity, events), `funnel` (`kg_shop.funnel_table`), `hours` / `weekdays`
-    (`kg_shop.rhythm_tables`).
+    (band, affinity, events), `funnel` (`funnel_and_rhythm.funnel_table`), `hours` / `weekdays`
+    (`funnel_and_rhythm.rhythm_tables`).
     """
 
     user: str

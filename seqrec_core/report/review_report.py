@@ -27,7 +27,7 @@ from seqrec_core.explain.cases import user_cases
 from seqrec_core.explain.options import ExplainOptions
 from seqrec_core.kg.graph import build_graph
 from seqrec_core.recommend.recommender import RunRecommender
-from seqrec_core.report import sections as sections
+from seqrec_core.report import sections
 from seqrec_core.runs import registry as runs
 from seqrec_core.runs.registry import write_json_atomic
 from seqrec_core.runs.trained_run import load_run

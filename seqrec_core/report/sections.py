@@ -25,7 +25,7 @@ from seqrec_core.figures.training import training_curves_figure
 from seqrec_core.kg.graph import KnowledgeGraph
 from seqrec_core.kg.paths import explain_paths
 from seqrec_core.recommend.recommender import RunRecommender
-from seqrec_core.runs import registry as runs
+from seqrec_core.runs import registry
 from seqrec_core.runs.run_table import TABLE_METRICS, run_table
 from seqrec_core.runs.trained_run import LoadedRun
 from seqrec_core.store import Workspace
@@ -87,7 +87,7 @@ def _pairs(values: dict[str, object]) -> pd.DataFrame:
     )
 
 
-def header(info: runs.RunInfo, created: datetime, note: str) -> str:
+def header(info: registry.RunInfo, created: datetime, note: str) -> str:
     """Title, what is reviewed, when, the reviewer's note, and the sign-off table."""
     remark = f"<p class='note'>Reviewer's note: {esc(note)}</p>" if note.strip() else ""
     return (
@@ -126,11 +126,13 @@ def model_card(workspace: Workspace, loaded: LoadedRun) -> str:
     }
     same = [
         r
-        for r in runs.list_runs(workspace, info.dataset)
-        if r.status == runs.SUCCEEDED and r.request.get("split") == info.request.get("split")
+        for r in registry.list_runs(workspace, info.dataset)
+        if r.status == registry.SUCCEEDED and r.request.get("split") == info.request.get("split")
     ]
     compared = run_table(same)[["run", "model", "valid NDCG@10", *TABLE_METRICS]]
-    curve = training_curves_figure(runs.read_progress(info.folder), f"Training of {info.run_id}")
+    curve = training_curves_figure(
+        registry.read_progress(info.folder), f"Training of {info.run_id}"
+    )
     by_length = pd.DataFrame(result.get("test_by_history_length", {})).T.reset_index(
         names="history length"
     )

@@ -38,8 +38,11 @@ LENGTH_BUCKETS: tuple[tuple[int, int | None], ...] = (
 )
 
 
-def target_ranks(scores: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+def pessimistic_zero_based_ranks(scores: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """0-based rank of each target among all items, ties counted against the target.
+
+    Pessimistic on purpose: a model that scores every item alike ranks each target last,
+    not first. Explanations show `explain.rescoring.optimistic_one_based_ranks` instead.
 
     Args:
         scores: (B, V) item scores (-inf for excluded items).
@@ -173,7 +176,7 @@ def evaluate(
         scores[:, 0] = float("-inf")
         targets = torch.from_numpy(examples.targets[rows]).to(scores.device)
         index = torch.from_numpy(rows)
-        all_ranks[index] = target_ranks(scores, targets).cpu()
+        all_ranks[index] = pessimistic_zero_based_ranks(scores, targets).cpu()
         top_items[index] = scores.topk(k_max, dim=1).indices.cpu()  # (B, K)
     metrics = metrics_from_ranks(all_ranks, ks)
     for k in ks:

@@ -1,7 +1,7 @@
 """Blocks of the Data page: the validation report and the dataset profile charts.
 
 They draw what `seqrec_core` computed (a `DatasetInfo`, a `DatasetProfile`); no logic of
-their own beyond layout. The review report reuses the same figure functions (`figures_data`).
+their own beyond layout. The review report reuses the same figure functions (`dataset_profile`).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from seqrec_core.data.dataset_profile import DatasetProfile
-from seqrec_core.figures import dataset_profile as figures_data
+from seqrec_core.figures import dataset_profile
 from seqrec_core.ingest.quality import REJECT_HINTS, REJECT_REASONS, ValidationReport
 from seqrec_core.store import DatasetInfo
 from seqrec_core.ui import loaders
@@ -125,16 +125,16 @@ def show_profile(profile: DatasetProfile) -> None:
             "(item_id plus title, category, brand, price) with the log to see names.",
             icon=":material/info:",
         )
-    _chart(figures_data.events_over_time_figure(profile.events_over_time, profile.time_bin))
+    _chart(dataset_profile.events_over_time_figure(profile.events_over_time, profile.time_bin))
     median = profile.headline.median_sequence_length
     rows = (
         (
-            figures_data.funnel_figure(profile.funnel),
-            figures_data.sequence_length_figure(profile.sequence_lengths, median),
+            dataset_profile.funnel_figure(profile.funnel),
+            dataset_profile.sequence_length_figure(profile.sequence_lengths, median),
         ),
         (
-            figures_data.popularity_figure(profile.popularity),
-            figures_data.top_items_figure(profile.top_items),
+            dataset_profile.popularity_figure(profile.popularity),
+            dataset_profile.top_items_figure(profile.top_items),
         ),
     )
     for left_fig, right_fig in rows:
@@ -145,15 +145,15 @@ def show_profile(profile: DatasetProfile) -> None:
             _chart(right_fig)
     left, right = st.columns(2)
     with left:
-        _chart(figures_data.coverage_figure(profile.coverage))
+        _chart(dataset_profile.coverage_figure(profile.coverage))
     with right:
         top, paths, brands = st.tabs(["Top-level categories", "Category paths", "Brands"])
         with top:
-            _chart(figures_data.top_categories_figure(profile.top_categories, "top"))
+            _chart(dataset_profile.top_categories_figure(profile.top_categories, "top"))
         with paths:
-            _chart(figures_data.top_categories_figure(profile.top_category_paths, "path"))
+            _chart(dataset_profile.top_categories_figure(profile.top_category_paths, "path"))
         with brands:
-            _chart(figures_data.top_brands_figure(profile.top_brands))
+            _chart(dataset_profile.top_brands_figure(profile.top_brands))
 
 
 def _chart(fig) -> None:

@@ -2,7 +2,7 @@
 counterfactual, exports and the audit.
 
 They draw what `seqrec_core.explain.explanation` computed with the pure figure functions of
-`figures_explain` / `figures_faithfulness`; every drawn figure is also collected in
+`explanation` / `faithfulness`; every drawn figure is also collected in
 `Figures` so one click exports them all (standalone HTML). PNG export is plotly's own
 camera button on each chart (rendered in the browser, works offline); numbers export as
 CSV.

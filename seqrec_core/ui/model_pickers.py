@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from seqrec_core.recommend.recommender import RunRecommender
-from seqrec_core.runs import registry as runs
+from seqrec_core.runs import registry
 from seqrec_core.runs.trained_run import load_run
 from seqrec_core.store import Workspace
 from seqrec_core.ui import state
@@ -28,7 +28,9 @@ def load_engine(root: str, run_id: str) -> RunRecommender:
 def pick_run(workspace: Workspace, dataset: str) -> str | None:
     """A selectbox of the dataset's runs that saved a model (newest first), or None."""
     usable = [
-        info for info in runs.list_runs(workspace, dataset) if info.has_model and not info.active
+        info
+        for info in registry.list_runs(workspace, dataset)
+        if info.has_model and not info.active
     ]
     if not usable:
         st.info(

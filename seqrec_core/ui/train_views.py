@@ -16,8 +16,7 @@ import streamlit as st
 
 from seqrec_core.figures.training import run_comparison_figure, training_curves_figure
 from seqrec_core.models import MODEL_HELP, MODELS
-from seqrec_core.runs import registry as runs
-from seqrec_core.runs import worker
+from seqrec_core.runs import registry, worker
 from seqrec_core.runs.run_table import live_progress, run_table
 from seqrec_core.store import Workspace
 from seqrec_core.training.config import TrainConfig
@@ -167,8 +166,8 @@ def start(workspace: Workspace, dataset: str, choice: TrainChoice) -> None:
         st.toast(f"Started {info.run_id}", icon=":material/rocket_launch:")
 
 
-def _show_active(workspace: Workspace, info: runs.RunInfo) -> None:
-    events = runs.read_progress(info.folder)
+def _show_active(workspace: Workspace, info: registry.RunInfo) -> None:
+    events = registry.read_progress(info.folder)
     live = live_progress(info, events)
     with st.container(border=True):
         top = st.columns([4, 1])
@@ -188,7 +187,7 @@ def _show_active(workspace: Workspace, info: runs.RunInfo) -> None:
 
 def live_panel(workspace: Workspace, dataset: str) -> None:
     """Active runs of `dataset` with progress, curves and Cancel (self-refreshing)."""
-    active = [info for info in runs.list_runs(workspace, dataset) if info.active]
+    active = [info for info in registry.list_runs(workspace, dataset) if info.active]
     seen = set(st.session_state.get(_ACTIVE_SEEN, []))
     if seen - {info.run_id for info in active}:
         st.session_state[_ACTIVE_SEEN] = [info.run_id for info in active]
@@ -222,14 +221,14 @@ def _run_metrics(row: Any) -> None:
 
 def history(workspace: Workspace, dataset: str) -> None:
     """Every run of `dataset`: comparison chart, table, and the chosen run's curves."""
-    infos = runs.list_runs(workspace, dataset)
+    infos = registry.list_runs(workspace, dataset)
     if not infos:
         st.info(
             "No runs yet. Start with POP and COOC (seconds), then SASRec.", icon=":material/info:"
         )
         return
     table = run_table(infos)
-    finished = table[table["status"] == runs.SUCCEEDED]
+    finished = table[table["status"] == registry.SUCCEEDED]
     split_note = ", ".join(sorted(set(finished["split"]))) or "—"
     st.plotly_chart(run_comparison_figure(finished), key="run_comparison")
     st.caption(
@@ -258,7 +257,9 @@ def history(workspace: Workspace, dataset: str) -> None:
     if info.error:
         st.error(f"{info.status}: {plain(info.error)}", icon=":material/error:")
     st.plotly_chart(
-        training_curves_figure(runs.read_progress(info.folder), f"{info.model} · {info.run_id}"),
+        training_curves_figure(
+            registry.read_progress(info.folder), f"{info.model} · {info.run_id}"
+        ),
         key="run_curves",
     )
     with st.expander("Settings of this run"):
