@@ -8,7 +8,8 @@ import streamlit as st
 
 from seqrec_core import schema, ui
 from seqrec_core.ingest.pipeline import SourcePreview, ingest
-from seqrec_core.store import SAMPLE_DATASET, Workspace, validate_name
+from seqrec_core.ingest.sample import SAMPLE_DATASET
+from seqrec_core.store import Workspace, validate_name
 from seqrec_core.ui import data_views, loaders, state, uploads
 
 KEEP = "(keep as extra column)"

@@ -36,8 +36,6 @@ from seqrec_core.ingest.quality import ValidationReport
 from seqrec_core.ingest.raw_files import path_size, safe_filename, sha256_path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SAMPLE_DIR = REPO_ROOT / "sample_data"
-SAMPLE_DATASET = "sample-shop"
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _LOCK_RETRY_SECONDS = 30.0
@@ -307,22 +305,6 @@ class Workspace:
             partial.chmod(0o600)
             os.replace(partial, path)
         return path.read_bytes()
-
-    # -- sample -----------------------------------------------------------------------
-
-    def ensure_sample(self) -> DatasetInfo:
-        """The bundled sample shop as dataset `sample-shop`, ingested on first use."""
-        existing = self.find_dataset(SAMPLE_DATASET)
-        if existing is not None:
-            return existing
-        from seqrec_core.ingest.pipeline import ingest  # local import: ingest depends on store
-
-        return ingest(
-            SAMPLE_DIR / "events.csv.gz",
-            self,
-            SAMPLE_DATASET,
-            items_path=SAMPLE_DIR / "items.csv",
-        ).dataset
 
     def _info(self, row: dict[str, Any]) -> DatasetInfo:
         return DatasetInfo(

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from seqrec_core import Workspace
+from seqrec_core.ingest.sample import ensure_sample
 
 REPO = Path(__file__).resolve().parents[1]
 APP = REPO / "app.py"
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.usefixtures("apptest_runs_app_py_every_time")
 @pytest.fixture(scope="module")
 def sample_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("app-smoke") / "workspace"
-    Workspace.open(root).ensure_sample()
+    ensure_sample(Workspace.open(root))
     return root
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from seqrec_core.cli.main import main
+from seqrec_core.ingest.sample import ensure_sample
 from seqrec_core.store import Workspace
 
 REPO = Path(__file__).resolve().parents[1]
@@ -19,7 +20,7 @@ CONTRACT_KEYS = {"user", "categories", "brands", "inferred_interests", "funnel"}
 @pytest.fixture(scope="module")
 def sample_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("cli-profile") / "ws"
-    Workspace.open(root).ensure_sample()
+    ensure_sample(Workspace.open(root))
     return root
 
 

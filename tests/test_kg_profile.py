@@ -14,12 +14,13 @@ import pandas as pd
 import pytest
 
 from seqrec_core.errors import InputError
+from seqrec_core.ingest.sample import SAMPLE_DIR, ensure_sample
 from seqrec_core.kg.ego_graph import ego_network
 from seqrec_core.kg.graph import build_graph, node_id, node_kind
 from seqrec_core.kg.interests import INTEREST_KINDS, inferred_interests, neighbourhood
 from seqrec_core.kg.paths import explain_paths
 from seqrec_core.kg.shopper_profile import brand_affinities, user_profile
-from seqrec_core.store import SAMPLE_DIR, Workspace
+from seqrec_core.store import Workspace
 from tests.test_kg import CATALOG, events_frame
 
 TOP_LEVELS = ("Electronics", "Home & Kitchen", "Outdoor", "Beauty", "Sports", "Books", "Toys")
@@ -33,7 +34,7 @@ def small():
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory):
     ws = Workspace.open(tmp_path_factory.mktemp("kg-sample") / "ws")
-    ws.ensure_sample()
+    ensure_sample(ws)
     return build_graph(ws.read_events("sample-shop"), ws.read_items("sample-shop"))
 
 

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from seqrec_core import SeqRecError, Workspace, ingest
 from seqrec_core.errors import InputError
+from seqrec_core.ingest.sample import ensure_sample
 from seqrec_core.ui import feedback, uploads
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
@@ -39,7 +40,7 @@ pytestmark = pytest.mark.usefixtures("apptest_runs_app_py_every_time")
 @pytest.fixture(scope="module")
 def sample_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("page-data") / "workspace"
-    Workspace.open(root).ensure_sample()
+    ensure_sample(Workspace.open(root))
     return root
 
 

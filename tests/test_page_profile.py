@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from seqrec_core.ingest.pipeline import ingest
+from seqrec_core.ingest.sample import ensure_sample
 from seqrec_core.store import Workspace
 from tests import helpers
 
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.usefixtures("apptest_runs_app_py_every_time")
 def sample_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("page-profile")
     ws = Workspace.open(folder / "workspace")
-    ws.ensure_sample()
+    ensure_sample(ws)
     rows = [
         (f"v{u}", f"x{(u + s) % 5}", f"2026-02-0{1 + s}T1{u}:00:00Z")
         for u in range(3)

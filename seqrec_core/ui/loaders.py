@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from seqrec_core.data.dataset_profile import DatasetProfile, profile_dataset
+from seqrec_core.ingest import sample
 from seqrec_core.ingest.pipeline import SourcePreview, preview_source
 from seqrec_core.store import Workspace
 
@@ -49,4 +50,4 @@ def load_rejected_csv(rejected_path: str) -> bytes:
 def ensure_sample(workspace: Workspace) -> None:
     """Ingest the bundled sample shop unless present (serialised across sessions)."""
     with _SAMPLE_LOCK:
-        workspace.ensure_sample()
+        sample.ensure_sample(workspace)

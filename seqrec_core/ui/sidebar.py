@@ -10,7 +10,8 @@ from __future__ import annotations
 import streamlit as st
 
 from seqrec_core.errors import SeqRecError
-from seqrec_core.store import SAMPLE_DATASET, Workspace, default_workspace_path
+from seqrec_core.ingest.sample import SAMPLE_DATASET
+from seqrec_core.store import Workspace, default_workspace_path
 from seqrec_core.ui import loaders, state
 from seqrec_core.ui.feedback import plain, show_error
 
