@@ -1,9 +1,28 @@
 """SeqRec Studio's engine: ingest behaviour logs, train and explain sequence recommenders.
 
-Importable without Streamlit; `seqrec_core.ui` is the only subpackage that uses it. The
-names below are the public surface. Ingestion and the workspace load at once; the model,
-graph and recommendation parts (torch, networkx) load on first use, so `import
-seqrec_core` stays quick for scripts that only ingest.
+Subpackages, in the order data flows (upload → dataset → training → run → recommend /
+explain / profile → report); each package docstring lists its modules:
+
+- `ingest`: an upload becomes a validated dataset (open, sniff, read, map, validate, report).
+- `store`: the workspace (one DuckDB registry, Parquet datasets, archived uploads).
+- `data`: a dataset as models and profiles read it (profile, sequences, vocabularies).
+- `models`: SASRec, BERT4Rec, GRU4Rec and the baselines behind one interface; checkpoints.
+- `training`: the training loop, its config and resumable state, devices, evaluation.
+- `runs`: the run registry, worker processes, and loading a finished run.
+- `recommend`: top-K with filters and cold start, what-if edits, segment previews.
+- `explain`: attention, Integrated Gradients, occlusion, faithfulness, counterfactuals.
+- `kg`: the knowledge graph and a shopper's KG-enriched profile, interests and paths.
+- `figures`: pure plotly figure functions shared by the pages and the report.
+- `report`: the explainability review report (one HTML file).
+- `cli`: `python -m seqrec_core ...`, one module per command group.
+- `ui`: the only Streamlit code outside `app.py` and `pages/`.
+- `errors`, `schema`, `checks`: the error hierarchy, canonical columns and vocabularies,
+  config-field validation.
+
+Importable without Streamlit or torch: the names below are the public surface. Ingestion
+and the workspace load at once; the model, graph and recommendation parts (torch,
+networkx) load on first use, so `import seqrec_core` stays quick for scripts that only
+ingest.
 """
 
 from __future__ import annotations
@@ -32,7 +51,7 @@ _LAZY = {
     "train": "seqrec_core.training.loop",
     "evaluate": "seqrec_core.training.evaluation",
     "launch_run": "seqrec_core.runs.worker",
-    "cancel_run": "seqrec_core.runs.worker",
+    "cancel_run": "seqrec_core.runs.cancel",
     "get_run": "seqrec_core.runs.registry",
     "list_runs": "seqrec_core.runs.registry",
     "load_run": "seqrec_core.runs.trained_run",

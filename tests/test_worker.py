@@ -25,7 +25,7 @@ from seqrec_core.data.sequences import pad_left
 from seqrec_core.errors import ConfigError, RunError
 from seqrec_core.ingest.pipeline import ingest
 from seqrec_core.models.checkpoint import load_checkpoint
-from seqrec_core.runs import registry, worker
+from seqrec_core.runs import cancel, registry, worker
 from seqrec_core.store import Workspace
 from tests.helpers import wait_until
 
@@ -100,14 +100,14 @@ def _has_stepped(info: registry.RunInfo) -> Callable[[], bool]:
 def test_cancel_stops_the_worker_cleanly(planted: Workspace) -> None:
     info = _long_run(planted)
     wait_until(_has_stepped(info))
-    worker.cancel_run(planted, info.run_id)
+    cancel.cancel_run(planted, info.run_id)
     wait_until(_finished(planted, info.run_id))
     done = registry.get_run(planted, info.run_id)
     assert done.status == registry.CANCELLED
     assert done.has_model  # the best epoch so far is kept and loadable
     load_checkpoint(done.best_dir)
     with pytest.raises(RunError, match="already cancelled"):
-        worker.cancel_run(planted, info.run_id)
+        cancel.cancel_run(planted, info.run_id)
 
 
 def test_kill_9_marks_the_run_failed_and_leaves_earlier_models_intact(planted: Workspace) -> None:
@@ -123,7 +123,7 @@ def test_kill_9_marks_the_run_failed_and_leaves_earlier_models_intact(planted: W
 
     victim = _long_run(planted)
     wait_until(_has_stepped(victim))
-    os.kill(worker.worker_pid(registry.get_run(planted, victim.run_id)), signal.SIGKILL)
+    os.kill(cancel.worker_pid(registry.get_run(planted, victim.run_id)), signal.SIGKILL)
     wait_until(_finished(planted, victim.run_id))
     dead = registry.get_run(planted, victim.run_id)
     assert dead.status == registry.FAILED
@@ -287,7 +287,7 @@ def test_a_cancelled_run_can_be_resumed_to_the_end(
         train_settings={"epochs": 40, "patience": 1000, "log_every": 1},
     )
     wait_until(_has_stepped(info))
-    worker.cancel_run(planted, info.run_id)
+    cancel.cancel_run(planted, info.run_id)
     wait_until(_finished(planted, info.run_id))
     assert registry.get_run(planted, info.run_id).status == registry.CANCELLED
     code, resumed = _cli(

@@ -1,9 +1,14 @@
 """The command line, `python -m seqrec_core COMMAND ...` (a contract: see DESIGN.md).
 
-- `main`: the parser and `main`; each command group's module is imported only when used.
-- `training`: `train`, `evaluate`, `runs`, `cancel`.
+- `main`: the parser and `main`; the command groups' parsers, built from torch-free names.
+- `data`: `ingest`, `datasets`.
+- `training`: `train`, `evaluate`.
+- `runs`: `runs`, `cancel`.
 - `profile`: `profile`.
 - `recommend`: `recommend`.
 - `explain`: `explain` (one shopper, or an audit).
 - `report`: `report`.
+
+Each group imports its heavy parts (torch, transformers, captum, networkx) inside the
+handlers, so a command loads only what it runs.
 """

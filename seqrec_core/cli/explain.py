@@ -16,15 +16,12 @@ import argparse
 import math
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from seqrec_core.errors import ConfigError
-from seqrec_core.explain.audit import audit, sample_users
-from seqrec_core.explain.explanation import Explanation, explain_user, supported_methods
-from seqrec_core.explain.faithfulness import COMPREHENSIVENESS_KS
 from seqrec_core.explain.options import (
     BASELINES,
     DELTA_FLOOR,
@@ -32,8 +29,10 @@ from seqrec_core.explain.options import (
     METHODS,
     ExplainOptions,
 )
-from seqrec_core.runs.trained_run import load_run
 from seqrec_core.store import Workspace
+
+if TYPE_CHECKING:
+    from seqrec_core.explain.explanation import Explanation
 
 AddCommon = Callable[[argparse.ArgumentParser], None]
 
@@ -60,6 +59,11 @@ def _explain(args: argparse.Namespace) -> dict[str, Any]:
         raise ConfigError("explain needs --user and --method (or --audit N)")
     if args.audit is not None and args.audit < 1:
         raise ConfigError(f"--audit {args.audit}: audit at least 1 user")
+    # torch, captum: the explainers load only for a valid request.
+    from seqrec_core.explain.audit import audit, sample_users
+    from seqrec_core.explain.explanation import explain_user, supported_methods
+    from seqrec_core.runs.trained_run import load_run
+
     loaded = load_run(Workspace.open(args.workspace), args.run)
     model, prepared = loaded.model, loaded.prepared
     base = {
@@ -102,6 +106,8 @@ def explanation_json(
     explanation: Explanation, method: str, titles: dict[str, str] | None = None
 ) -> dict[str, Any]:
     """The CLI answer for one method: target, positions, faithfulness (+ IG's delta)."""
+    from seqrec_core.explain.faithfulness import COMPREHENSIVENESS_KS  # torch: at run time
+
     titles = titles or {}
     positions = explanation.positions()
     column = {"ig": "ig", "occlusion": "occlusion", "attention": "attention_rollout"}[method]

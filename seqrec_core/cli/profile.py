@@ -11,8 +11,6 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-from seqrec_core.kg.graph import build_graph
-from seqrec_core.kg.shopper_profile import user_profile
 from seqrec_core.store import Workspace
 
 AddCommon = Callable[[argparse.ArgumentParser], None]
@@ -33,6 +31,10 @@ def add_commands(commands: Any, common: AddCommon) -> None:
 
 
 def _profile(args: argparse.Namespace) -> dict[str, Any]:
+    # networkx: the knowledge graph is imported only when the command runs.
+    from seqrec_core.kg.graph import build_graph
+    from seqrec_core.kg.shopper_profile import user_profile
+
     workspace = Workspace.open(args.workspace)
     events = workspace.read_events(args.dataset)  # WorkspaceError for an unknown dataset
     items = workspace.read_items(args.dataset)

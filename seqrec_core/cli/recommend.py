@@ -10,10 +10,6 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-from seqrec_core.recommend.item_table import Filters
-from seqrec_core.recommend.recommender import RunRecommender
-from seqrec_core.recommend.whatif import parse_history
-from seqrec_core.runs.trained_run import load_run
 from seqrec_core.store import Workspace
 
 AddCommon = Callable[[argparse.ArgumentParser], None]
@@ -48,6 +44,12 @@ def add_commands(commands: Any, common: AddCommon) -> None:
 
 
 def _recommend(args: argparse.Namespace) -> dict[str, Any]:
+    # torch: the recommender and the trained run are imported only when the command runs.
+    from seqrec_core.recommend.item_table import Filters
+    from seqrec_core.recommend.recommender import RunRecommender
+    from seqrec_core.recommend.whatif import parse_history
+    from seqrec_core.runs.trained_run import load_run
+
     engine = RunRecommender.from_run(load_run(Workspace.open(args.workspace), args.run))
     filters = Filters(
         exclude_seen=args.exclude_seen,

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from seqrec_core.errors import InputError
-from seqrec_core.report.review_report import AUDIT_USERS, build_report
+from seqrec_core.report.defaults import AUDIT_USERS
 from seqrec_core.store import Workspace
 
 AddCommon = Callable[[argparse.ArgumentParser], None]
@@ -33,6 +33,9 @@ def add_commands(commands: Any, common: AddCommon) -> None:
 
 
 def _report(args: argparse.Namespace) -> dict[str, Any]:
+    # torch, captum: the report's models and explainers are imported only when it runs.
+    from seqrec_core.report.review_report import build_report
+
     out: Path = args.out
     if not out.parent.is_dir():
         raise InputError(

@@ -1,7 +1,9 @@
-"""The model commands of the command line: `train`, `evaluate`, `runs`, `cancel`.
+"""The model commands of the command line: `train` and `evaluate`.
 
 `train` is also the worker the app starts (`train --run RUN` executes a queued run), and
-it runs unchanged under `torchrun` for data-parallel training (rank 0 answers).
+it runs unchanged under `torchrun` for data-parallel training (rank 0 answers). The
+parser reads only torch-free names (models, splits, devices); the training stack is
+imported when a command runs.
 """
 
 from __future__ import annotations
@@ -11,20 +13,14 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import fields
-from pathlib import Path
 from typing import Any
 
-import torch
-
-from seqrec_core.data.prepare import SPLITS, model_fields
+from seqrec_core.data.split_names import EVAL_SPLITS, SPLITS
 from seqrec_core.errors import ConfigError
-from seqrec_core.models import MODELS
-from seqrec_core.runs import registry, worker
-from seqrec_core.runs.trained_run import EVAL_SPLITS, evaluate_run, parse_ks
+from seqrec_core.models.names import MODEL_NAMES
 from seqrec_core.store import Workspace
-from seqrec_core.training import distributed
-from seqrec_core.training.devices import DEVICES
-from seqrec_core.training.loop import TrainConfig
+from seqrec_core.training.config import TrainConfig
+from seqrec_core.training.device_names import DEVICES
 
 AddCommon = Callable[[argparse.ArgumentParser], None]
 _TRAIN_FIELDS = {f.name for f in fields(TrainConfig)}
@@ -35,7 +31,7 @@ def add_commands(commands: Any, common: AddCommon) -> None:
     train_cmd = commands.add_parser("train", help="train a model on a dataset (a run)")
     common(train_cmd)
     train_cmd.add_argument("--dataset", help="dataset name (see `datasets`)")
-    train_cmd.add_argument("--model", choices=list(MODELS), help="model to train")
+    train_cmd.add_argument("--model", choices=list(MODEL_NAMES), help="model to train")
     train_cmd.add_argument("--epochs", type=int, help="at most this many epochs (default 200)")
     train_cmd.add_argument("--max-minutes", type=float, help="wall-clock training budget")
     train_cmd.add_argument("--device", choices=DEVICES, help="default auto: cuda, mps, cpu")
@@ -64,16 +60,6 @@ def add_commands(commands: Any, common: AddCommon) -> None:
     )
     eval_cmd.set_defaults(handler=_evaluate)
 
-    runs_cmd = commands.add_parser("runs", help="list the training runs of a workspace")
-    common(runs_cmd)
-    runs_cmd.add_argument("--dataset", help="only runs of this dataset")
-    runs_cmd.set_defaults(handler=_runs)
-
-    cancel_cmd = commands.add_parser("cancel", help="stop a queued or running run")
-    common(cancel_cmd)
-    cancel_cmd.add_argument("--run", required=True)
-    cancel_cmd.set_defaults(handler=_cancel)
-
 
 def _value(text: str) -> Any:
     """A `--set` value: JSON where it parses (numbers, true/false, null), else the text."""
@@ -91,6 +77,9 @@ def split_settings(model: str, items: list[str]) -> tuple[dict[str, Any], dict[s
     Raises:
         ConfigError: a malformed item or a field neither the model nor training has.
     """
+    # torch (the model classes): imported only when a command runs.
+    from seqrec_core.data.prepare import model_fields
+
     model_settings: dict[str, Any] = {}
     train_settings: dict[str, Any] = {}
     for item in items:
@@ -109,6 +98,12 @@ def split_settings(model: str, items: list[str]) -> tuple[dict[str, Any], dict[s
 
 
 def _train(args: argparse.Namespace) -> dict[str, Any]:
+    # torch: the training stack is imported only when the command runs.
+    import torch
+
+    from seqrec_core.runs import registry, worker
+    from seqrec_core.training import distributed
+
     workspace = Workspace.open(args.workspace)
     distributed.init_from_env(
         use_cuda=args.device in (None, "auto", "cuda") and torch.cuda.is_available()
@@ -144,6 +139,9 @@ def _train(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
+    # torch: loading and scoring a run is imported only when the command runs.
+    from seqrec_core.runs.trained_run import evaluate_run, parse_ks
+
     workspace = Workspace.open(args.workspace)
     result = evaluate_run(
         workspace,
@@ -161,28 +159,3 @@ def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
         "by_history_length": result.by_history_length,
         "by_target_count": result.by_target_count,
     }
-
-
-def _run_row(info: registry.RunInfo) -> dict[str, Any]:
-    return {
-        "run": info.run_id,
-        "dataset": info.dataset,
-        "model": info.model,
-        "status": info.status,
-        "created_at": info.created_at.isoformat(),
-        "device": info.device,
-        "error": info.error,
-        "metrics": info.result.get("metrics", {}),
-        "test_metrics": info.result.get("test_metrics", {}),
-        "folder": str(Path(info.folder)),
-    }
-
-
-def _runs(args: argparse.Namespace) -> dict[str, Any]:
-    workspace = Workspace.open(args.workspace)
-    return {"runs": [_run_row(info) for info in registry.list_runs(workspace, args.dataset)]}
-
-
-def _cancel(args: argparse.Namespace) -> dict[str, Any]:
-    info = worker.cancel_run(Workspace.open(args.workspace), args.run)
-    return {"run": info.run_id, "status": info.status}

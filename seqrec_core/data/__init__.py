@@ -5,4 +5,5 @@
 - `sequences`: per-user chronological sequences, splits and the torch datasets.
 - `vocab`: id vocabularies and item side-feature tables.
 - `prepare`: from a registered dataset to model inputs (sequences, split, features, model).
+- `split_names`: the split and held-out part names, free of torch.
 """

@@ -20,12 +20,11 @@ from seqrec_core.data.sequences import (
     leave_one_out_split,
     temporal_split,
 )
+from seqrec_core.data.split_names import SPLITS  # torch-free home, for the CLI parser
 from seqrec_core.data.vocab import ItemFeatures, Vocab, item_feature_table
 from seqrec_core.errors import ConfigError
 from seqrec_core.models import MODELS, Recommender, build_model
 from seqrec_core.store import Workspace
-
-SPLITS = ("leave_one_out", "temporal")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from seqrec_core.models.base import check_choice, check_range
+from seqrec_core.checks import check_choice, check_range
 
 METHODS = ("attention", "ig", "occlusion")
 METHOD_NAMES = {

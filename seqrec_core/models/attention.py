@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 from transformers import PreTrainedModel
 
-from seqrec_core.models.base import check_choice
+from seqrec_core.checks import check_choice
 
 ATTENTION_KERNELS = ("sdpa", "eager")
 _KERNEL_LOCK = threading.RLock()

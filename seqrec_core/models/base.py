@@ -1,4 +1,4 @@
-"""The one interface every recommender has, baselines included, and config validation.
+"""The one interface every recommender has, baselines included, and the shared config fields.
 
 A recommender is an `nn.Module` with:
 
@@ -10,8 +10,9 @@ A recommender is an `nn.Module` with:
 - `fit(offsets, items)`: count statistics from training sequences (baselines only).
 
 Evaluation, recommendation and explanation call only these, so every model shares one
-code path. Configs are frozen dataclasses validated on construction; `num_items` is the
-catalog size without padding, so score and embedding tables have `num_items + 1` rows.
+code path. Configs are frozen dataclasses validated on construction (with
+`seqrec_core.checks`); `num_items` is the catalog size without padding, so score and
+embedding tables have `num_items + 1` rows.
 """
 
 from __future__ import annotations
@@ -22,24 +23,8 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
+from seqrec_core.checks import check_range
 from seqrec_core.errors import ConfigError
-
-
-def check_range(
-    name: str, value: float, low: float, high: float | None = None, *, model: str = ""
-) -> None:
-    """Raise `ConfigError` naming the field, the value and the allowed range."""
-    if value < low or (high is not None and value > high):
-        allowed = f"{low}..{high}" if high is not None else f"≥ {low}"
-        where = f"{model}." if model else ""
-        raise ConfigError(f"{where}{name} = {value!r} is outside the allowed range {allowed}")
-
-
-def check_choice(name: str, value: str, choices: tuple[str, ...], *, model: str = "") -> None:
-    """Raise `ConfigError` when `value` is not one of `choices`."""
-    if value not in choices:
-        where = f"{model}." if model else ""
-        raise ConfigError(f"{where}{name} = {value!r} is not one of {', '.join(choices)}")
 
 
 @dataclass(frozen=True)

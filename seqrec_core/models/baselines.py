@@ -19,8 +19,9 @@ from typing import ClassVar
 import torch
 import torch.nn.functional as F
 
+from seqrec_core.checks import check_range
 from seqrec_core.data.sequences import IGNORE_INDEX, Batch
-from seqrec_core.models.base import ModelConfig, Recommender, check_range
+from seqrec_core.models.base import ModelConfig, Recommender
 
 
 def _row_ends(offsets: torch.Tensor, num_events: int) -> torch.Tensor:

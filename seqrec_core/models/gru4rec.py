@@ -34,8 +34,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from seqrec_core.checks import check_range
 from seqrec_core.data.sequences import IGNORE_INDEX, Batch
-from seqrec_core.models.base import Recommender, SideInputsConfig, check_range, default_mask
+from seqrec_core.models.base import Recommender, SideInputsConfig, default_mask
 from seqrec_core.models.item_embeddings import EmbeddingInputs, ItemEmbeddings
 
 

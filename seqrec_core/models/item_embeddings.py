@@ -153,6 +153,7 @@ class EmbeddingInputs:
 
     @property
     def history_window(self) -> int:
+        """How many of the newest events scoring reads: `max_len`."""
         return self.config.max_len
 
     def set_item_features(self, table: torch.Tensor) -> None:

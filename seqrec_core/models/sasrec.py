@@ -29,14 +29,10 @@ import torch
 import torch.nn.functional as F
 from transformers import BertConfig, BertModel, GPT2Config, GPT2Model
 
+from seqrec_core.checks import check_choice, check_range
 from seqrec_core.data.sequences import IGNORE_INDEX, Batch
 from seqrec_core.models.attention import SwappableAttention
-from seqrec_core.models.base import (
-    Recommender,
-    check_choice,
-    check_range,
-    default_mask,
-)
+from seqrec_core.models.base import Recommender, default_mask
 from seqrec_core.models.item_embeddings import EmbeddingInputs, ItemEmbeddings
 from seqrec_core.models.transformer_config import TransformerConfig, bert_config
 

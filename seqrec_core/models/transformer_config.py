@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 from transformers import BertConfig
 
+from seqrec_core.checks import check_choice, check_range
 from seqrec_core.errors import ConfigError
 from seqrec_core.models.attention import ATTENTION_KERNELS
-from seqrec_core.models.base import SideInputsConfig, check_choice, check_range
+from seqrec_core.models.base import SideInputsConfig
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,12 @@ from dataclasses import dataclass
 import torch
 
 from seqrec_core.data.prepare import Prepared, prepare_dataset
+from seqrec_core.data.split_names import EVAL_SPLITS  # torch-free home, for the CLI parser
 from seqrec_core.errors import ConfigError, RunError
 from seqrec_core.models.checkpoint import Checkpoint, load_checkpoint
 from seqrec_core.runs import registry as runs
 from seqrec_core.store import Workspace
 from seqrec_core.training.evaluation import DEFAULT_KS, EvalResult, evaluate, training_popularity
-
-EVAL_SPLITS = ("test", "valid")
 
 
 @dataclass(frozen=True)

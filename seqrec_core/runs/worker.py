@@ -1,11 +1,11 @@
-"""Training jobs in their own OS process: launch, execute, cancel.
+"""Training jobs in their own OS process: launch and execute (cancelling is `cancel`).
 
 The app never trains inside the Streamlit server. `launch_run` registers a queued run and
 starts `python -m seqrec_core train --run RUN` as a new process in its own session, so a
 page reload, another browser tab or an app restart leaves it running. That process calls
 `execute_run`, which writes the run's live state and progress into the run folder (see
-`seqrec_core.runs.registry`) and its final state and metrics into the registry. `cancel_run`
-leaves a marker and sends SIGTERM; the worker stops at its next step and records
+`seqrec_core.runs.registry`) and its final state and metrics into the registry.
+`cancel.cancel_run` leaves a marker and sends SIGTERM; the worker stops at its next step and records
 "cancelled". A worker killed outright is found dead by `runs.get_run` and marked failed;
 its own folder may hold a partial checkpoint, and no other run's files are touched.
 """
@@ -25,7 +25,6 @@ from seqrec_core.data.prepare import SPLITS, build_model_for, model_fields, prep
 from seqrec_core.errors import ConfigError, RunError, SeqRecError
 from seqrec_core.models import MODELS
 from seqrec_core.runs import registry as runs
-from seqrec_core.runs.liveness import process_alive
 from seqrec_core.store import REPO_ROOT, Workspace
 from seqrec_core.training import distributed
 from seqrec_core.training.devices import describe_device, seed_everything
@@ -97,29 +96,6 @@ def launch_run(workspace: Workspace, dataset: str, model: str, **request: Any) -
         )
     runs.record_pid(info.folder, process.pid)
     return runs.get_run(workspace, info.run_id, reconcile=False)
-
-
-def worker_pid(info: runs.RunInfo) -> int | None:
-    """The pid of the run's worker process (None before it was started)."""
-    return info.pid
-
-
-def cancel_run(workspace: Workspace, run_id: str) -> runs.RunInfo:
-    """Ask a queued or running run to stop; a run whose worker is gone is marked cancelled.
-
-    Raises:
-        RunError: the run has already finished.
-    """
-    info = runs.get_run(workspace, run_id)
-    if not info.active:
-        raise RunError(f"run {run_id} has already {info.status}; there is nothing to cancel")
-    runs.request_cancel(info.folder)
-    pid = worker_pid(info)
-    if process_alive(pid):
-        os.kill(pid, signal.SIGTERM)  # type: ignore[arg-type]
-    else:
-        runs.record_state(workspace, run_id, runs.CANCELLED, error="cancelled before it started")
-    return runs.get_run(workspace, run_id, reconcile=False)
 
 
 def _stop_flag(folder: Path) -> Callable[[], bool]:

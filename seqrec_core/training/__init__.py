@@ -4,6 +4,7 @@
 - `loop`: the epoch loop (early stopping, time budget, cancel, resume, progress).
 - `state`: the resumable state saved after every epoch.
 - `devices`: device choice (cuda, mps, cpu), mixed precision, seeding.
+- `device_names`: the device names a request may give, free of torch.
 - `distributed`: data-parallel training across processes (`torchrun`).
 - `evaluation`: full-ranking evaluation and its breakdowns, the same for every model.
 """

@@ -2,16 +2,20 @@
 
 `TrainConfig` is the one frozen, validated settings object of every trainable model (saved
 as JSON beside each checkpoint); `ProgressEvent`s go to the worker's progress file;
-`TrainResult` is what `seqrec_core.training.loop.train` returns.
+`TrainResult` is what `seqrec_core.training.loop.train` returns. Free of torch, so a
+request can be validated before a model is loaded.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from seqrec_core.models.base import Recommender, check_choice, check_range
-from seqrec_core.training.devices import DEVICES
+from seqrec_core.checks import check_choice, check_range
+from seqrec_core.training.device_names import DEVICES
+
+if TYPE_CHECKING:  # only for annotations: importing models would load torch
+    from seqrec_core.models.base import Recommender
 
 
 @dataclass(frozen=True)

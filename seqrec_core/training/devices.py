@@ -16,8 +16,7 @@ import torch
 
 from seqrec_core.errors import ConfigError
 from seqrec_core.training import distributed
-
-DEVICES = ("auto", "cpu", "cuda", "mps")
+from seqrec_core.training.device_names import DEVICES  # torch-free home, for the CLI parser
 
 
 def resolve_device(name: str = "auto") -> torch.device:

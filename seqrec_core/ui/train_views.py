@@ -16,7 +16,7 @@ import streamlit as st
 
 from seqrec_core.figures.training import run_comparison_figure, training_curves_figure
 from seqrec_core.models import MODEL_HELP, MODELS
-from seqrec_core.runs import registry, worker
+from seqrec_core.runs import cancel, registry, worker
 from seqrec_core.runs.run_table import live_progress, run_table
 from seqrec_core.store import Workspace
 from seqrec_core.training.config import TrainConfig
@@ -176,7 +176,7 @@ def _show_active(workspace: Workspace, info: registry.RunInfo) -> None:
         )
         if top[1].button("Cancel", key=f"cancel_{info.run_id}", icon=":material/stop_circle:"):
             with user_errors():
-                worker.cancel_run(workspace, info.run_id)
+                cancel.cancel_run(workspace, info.run_id)
                 st.toast(f"Cancelling {info.run_id}…")
         st.progress(live.fraction, text=live.text)
         st.plotly_chart(
