@@ -9,7 +9,7 @@ from seqrec_core.explain.explanation import supported_methods
 from seqrec_core.figures.explanation import labelled_events, timeline_figure
 from seqrec_core.ui import explain_sections as sections
 from seqrec_core.ui import explain_views as views
-from seqrec_core.ui import model_pickers, review_views, state
+from seqrec_core.ui import model_pickers, review_views, shopper_picker, state
 
 st.title("Explain")
 st.caption(
@@ -28,7 +28,8 @@ with ui.user_errors():
     loaded = views.load(root, run_id)
     methods = supported_methods(loaded.model)
     names = views.load_names(root, run_id)
-    user = views.pick_user(loaded, views.load_cases(root, run_id), names)
+    rankings = views.case_rankings(views.load_cases(root, run_id), names)
+    user = shopper_picker.pick_shopper(model_pickers.load_shoppers(root, run_id), rankings=rankings)
     if user is None:
         st.stop()
     top = views.load_top(root, run_id, user)

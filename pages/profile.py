@@ -6,7 +6,7 @@ import streamlit as st
 
 from seqrec_core import ui
 from seqrec_core.kg.shopper_profile import user_profile
-from seqrec_core.ui import profile_views, state
+from seqrec_core.ui import profile_views, shopper_picker, state
 
 st.title("Profile")
 st.caption(
@@ -22,7 +22,7 @@ dataset = state.require_dataset()
 with ui.user_errors():
     kg = profile_views.graph_for(workspace, dataset)
     profile_views.missing_note(kg)
-    user = profile_views.pick_user(kg)
+    user = shopper_picker.pick_shopper(profile_views.shoppers_for(workspace, dataset))
     if user is None:
         st.stop()
     profile = user_profile(kg, user)

@@ -5,7 +5,15 @@ from __future__ import annotations
 import streamlit as st
 
 from seqrec_core import ui
-from seqrec_core.ui import model_pickers, profile_views, recommend_views, state, whatif_views
+from seqrec_core.recommend.graph_reasons import graph_connections
+from seqrec_core.ui import (
+    model_pickers,
+    profile_views,
+    recommend_views,
+    shopper_picker,
+    state,
+    whatif_views,
+)
 
 st.title("Recommend")
 st.caption(
@@ -22,7 +30,10 @@ with ui.user_errors():
     filters, k = recommend_views.filters_form(engine)
     shopper, segment = st.tabs(["One shopper", "Segment preview"])
     with shopper:
-        user = model_pickers.pick_user(engine)
+        shoppers = model_pickers.load_shoppers(str(workspace.root), run_id)
+        user = shopper_picker.pick_shopper(shoppers, allow_unknown=True)
+        if user is None:
+            st.stop()
         stored = engine.user_history(user) or ()
         original = engine.recommend(stored, k=k, filters=filters, user=user)
         left, right = st.columns(2)
@@ -33,7 +44,7 @@ with ui.user_errors():
                 original,
                 key="original",
                 title=f"Top {k} for {user}",
-                connections=recommend_views.kg_connections(kg, original),
+                connections=graph_connections(kg, original),
             )
         with right:
             st.subheader("What if …")

@@ -64,15 +64,19 @@ def test_picking_another_target_explains_its_score(shop) -> None:
 def test_lists_of_users_and_typing_an_id(shop) -> None:
     _, sasrec, _ = shop
     at = open_page(PAGE, {"run": sasrec})
-    at.radio(key="explain_find").set_value("unsure").run()
+    picker = at.selectbox(key="user")
+    assert picker.value == picker.options[0].split(" · ")[0]  # the most confident case
+    assert " → " in picker.options[0] and "(p = " in picker.options[0]
+    at.radio(key="shopper_order").set_value("Least confident").run()
     assert not at.exception, at.exception
-    picked = at.selectbox(key="explain_list_unsure").value
+    picker = at.selectbox(key="user")
+    picked = picker.value
+    assert picker.options[0].startswith(f"{picked} · ")  # a new order opens its first case
     assert at.session_state["user"] == picked and at.query_params["user"] == picked
-    at.radio(key="explain_find").set_value("id").run()
-    at.text_input(key="explain_user_id").set_value("u11").run()
+    at.text_input(key="shopper_search").set_value("u11").run()
     assert at.header[0].value.startswith("Shopper u11")
-    at.text_input(key="explain_user_id").set_value("nobody").run()
-    assert not at.exception and any("No shopper nobody" in w.value for w in at.warning)
+    at.text_input(key="shopper_search").set_value("nobody").run()
+    assert not at.exception and any("No user id contains “nobody”" in w.value for w in at.warning)
 
 
 def test_a_baseline_model_gets_occlusion_only(shop) -> None:

@@ -91,11 +91,11 @@ def test_a_stale_user_in_the_link_falls_back_to_the_default(open_page) -> None:
 
 def test_search_narrows_the_picker(open_page) -> None:
     at = open_page()
-    at.text_input(key="profile_search").set_value("U0001").run()
+    at.text_input(key="shopper_search").set_value("U0001").run()
     picker = at.selectbox(key="user")
     assert picker.options and all("U0001" in option for option in picker.options)
     assert picker.value.startswith("U0001") and at.query_params["user"] == picker.value
-    at.text_input(key="profile_search").set_value("zzz").run()
+    at.text_input(key="shopper_search").set_value("zzz").run()
     assert any("No user id contains" in w.value for w in at.warning)
 
 

@@ -52,7 +52,7 @@ def _table(at: AppTest, key: str):
 
 def test_the_shoppers_list_opens_from_a_link(app: AppTest, shop: tuple[Path, str]) -> None:
     assert app.title[0].value == "Recommend"
-    assert app.text_input(key="_user_input").value == "u04"
+    assert app.selectbox(key="user").value == "u04"
     shown = _table(app, "original_table")
     assert len(shown) == 10 and list(shown["rank"]) == list(range(1, 11))
     # u04's last event is P10: its chain successor P11 comes first, with its reason.
@@ -100,8 +100,9 @@ def test_scenarios_are_saved_and_compared(app: AppTest) -> None:
 
 
 def test_an_unknown_shopper_gets_a_labelled_cold_start(app: AppTest) -> None:
-    app.text_input(key="_user_input").set_value("somebody-new").run()
+    app.text_input(key="shopper_search").set_value("somebody-new").run()
     assert not app.exception, app.exception
+    assert app.selectbox(key="user").value == "somebody-new"
     assert any("Cold start" in str(w.value) for w in app.warning)
     assert app.query_params["user"] == "somebody-new"
 

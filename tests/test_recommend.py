@@ -8,15 +8,21 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
 from seqrec_core.cli.main import main
 from seqrec_core.errors import ConfigError, InputError
+from seqrec_core.kg.graph import build_graph
+from seqrec_core.kg.paths import explain_paths
+from seqrec_core.recommend.graph_reasons import graph_connections
 from seqrec_core.recommend.item_table import Filters
 from seqrec_core.recommend.recommender import (
     FALLBACK_CATEGORIES,
     FALLBACK_POPULAR,
     Event,
+    Recommendation,
+    RecommendationList,
     RunRecommender,
 )
 from seqrec_core.recommend.segments import SegmentRule, preview_segment, segment_users
@@ -153,3 +159,56 @@ def test_segment_users_and_preview(shop: tuple[Workspace, str], engine: RunRecom
         assert not seen & {engine.table.items.tokens[i - 1] for i in row}
     assert 0 < preview.coverage <= 1 and 0 < preview.distinct_share <= 1
     assert preview.most_recommended["lists"].sum() <= 3 * len(kitchen)
+
+
+def _listed(user: str | None, items: list[str], fallback: str | None = None):
+    """A recommendation list as the engine returns it, for the items given (no model)."""
+    recs = tuple(Recommendation(r, item, 1.0 / r, "") for r, item in enumerate(items, start=1))
+    return RecommendationList(user, (), recs, fallback=fallback)
+
+
+def test_graph_connections_say_how_each_item_links_to_the_shopper() -> None:
+    """One function gives the Recommend page and the review report their KG column."""
+    catalog = pd.DataFrame(
+        {
+            "item_id": ["t1", "t2", "t3", "t4"],
+            "title": ["Trail Tent", "Camp Stove", "Espresso Cup", "Head Torch"],
+            "category": [
+                "Outdoor > Camping",
+                "Outdoor > Camping",
+                "Home > Kitchen",
+                "Outdoor > Lights",
+            ],
+            "brand": ["Nordpeak", "Flame", "Bellaria", "Lumen"],
+        }
+    )
+    events = pd.DataFrame(
+        {
+            "user_id": ["s1", "s2"],
+            "item_id": ["t1", "t3"],
+            "event_type": ["purchase", "view"],
+            "timestamp": pd.to_datetime(["2024-05-01 10:00", "2024-05-01 11:00"]),
+        }
+    )
+    kg = build_graph(events, catalog)
+    shown = _listed("s1", ["t2", "t4", "t3", "t1", "t404"])
+    assert graph_connections(kg, shown) == [
+        "Also in Camping, like the Trail Tent they bought.",
+        "From the same department (Outdoor) as the Trail Tent they bought.",
+        None,  # a kitchen cup: nothing links it to a tent
+        "They already bought it (1 event).",
+        None,  # not in the graph
+    ]
+    assert explain_paths(kg, "s1", "t2", k=1)[0].nodes == (
+        "user:s1",
+        "item:t1",
+        "cat:Outdoor > Camping",
+        "item:t2",
+    )
+    # No shopper, a shopper the graph does not know, or a popularity fallback: no "why".
+    for listed in (
+        _listed(None, ["t2"]),
+        _listed("ghost", ["t2"]),
+        _listed("s1", ["t2"], fallback=FALLBACK_POPULAR),
+    ):
+        assert graph_connections(kg, listed) == [None]

@@ -23,7 +23,7 @@ from seqrec_core.figures import explanation as fx
 from seqrec_core.figures import faithfulness as ff
 from seqrec_core.figures.training import training_curves_figure
 from seqrec_core.kg.graph import KnowledgeGraph
-from seqrec_core.kg.paths import explain_paths
+from seqrec_core.recommend.graph_reasons import graph_connections
 from seqrec_core.recommend.recommender import RunRecommender
 from seqrec_core.runs import registry
 from seqrec_core.runs.run_table import TABLE_METRICS, run_table
@@ -154,23 +154,18 @@ def model_card(workspace: Workspace, loaded: LoadedRun) -> str:
 
 def _recommendations(engine: RunRecommender, kg: KnowledgeGraph, user: str, history: tuple) -> str:
     listed = engine.recommend(history, k=10, user=user)
-    rows = []
-    for item in listed.items:
-        try:
-            paths = explain_paths(kg, user, item.item_id, k=1)
-        except InputError:
-            paths = []
-        rows.append(
-            {
-                "rank": item.rank,
-                "item": item.fields.get("title", item.item_id),
-                "category": item.fields.get("category"),
-                "brand": item.fields.get("brand"),
-                "score": item.score,
-                "because": item.reason,
-                "knowledge-graph path": paths[0].sentence if paths else None,
-            }
-        )
+    rows = [
+        {
+            "rank": item.rank,
+            "item": item.fields.get("title", item.item_id),
+            "category": item.fields.get("category"),
+            "brand": item.fields.get("brand"),
+            "score": item.score,
+            "because": item.reason,
+            "knowledge-graph path": connection,
+        }
+        for item, connection in zip(listed.items, graph_connections(kg, listed), strict=True)
+    ]
     note = f"<p class='warn'>Cold start: {esc(listed.fallback)}</p>" if listed.fallback else ""
     return note + table(pd.DataFrame(rows), digits=3)
 

@@ -1,8 +1,29 @@
 """Streamlit helpers shared by the pages: the only part of seqrec_core that imports streamlit.
 
-`state` holds the session-state keys (ids only), `sidebar` draws the shared sidebar,
-`loaders` the cached loaders, `feedback` the error display, `uploads` the upload temp
-files, and `data_views` the validation report and profile blocks of the Data page.
+Shared by every page:
+
+- `state`: the session-state keys (ids only) and their mirroring in the URL.
+- `sidebar`: the sidebar app.py draws: workspace and dataset picker.
+- `navigation`: the pages as `st.Page` objects, and links between them.
+- `loaders`: cached loaders (workspace, previews, dataset profiles, rejected rows).
+- `feedback`: expected errors shown as an error box, never a traceback.
+- `serve`: starts the Streamlit server on app.py.
+
+Pickers shared by the model pages:
+
+- `model_pickers`: the trained-run picker and the cached run loaders.
+- `shopper_picker`: the one shopper picker (search by id) of Explain, Profile, Recommend.
+
+One page each:
+
+- Data: `data_form` (sample, upload, column mapping, ingest form), `uploads` (the upload
+  temp files) and `data_views` (validation report and dataset profile).
+- Train: `train_views` (training form, live progress, run history).
+- Explain: `explain_views` (loaders, shopper orders, settings form), `explain_sections`
+  (the blocks it draws) and `review_views` (the review report).
+- Profile: `profile_views` (the cached graph, cards, charts, ego graph).
+- Recommend: `recommend_views` (filters, lists, segment preview) and `whatif_views` (the
+  what-if editor).
 """
 
 from seqrec_core.ui import data_views, feedback, loaders, navigation, state, uploads

@@ -1,5 +1,5 @@
-"""Inputs of the Explain page: cached run and explanation loaders, the run, user and target
-pickers, and the explanation settings form.
+"""Inputs of the Explain page: cached run and explanation loaders, the orders its shopper
+picker offers (`shopper_picker`), the target picker and the explanation settings form.
 
 Session state holds ids only: the run (`state.RUN`) and the user (`state.USER`), both
 mirrored in the URL, and the target item id. The loaded run is an `st.cache_resource`
@@ -18,19 +18,10 @@ from seqrec_core.explain.explanation import Explanation, explain_user, first_rec
 from seqrec_core.explain.options import ExplainOptions
 from seqrec_core.figures.explanation import item_names
 from seqrec_core.runs.trained_run import LoadedRun
-from seqrec_core.ui import model_pickers, state
-from seqrec_core.ui.feedback import plain
+from seqrec_core.ui import model_pickers
+from seqrec_core.ui.shopper_picker import Rankings
 
 TARGET = "explain_target"  # str: the target item id ("" = the first recommendation)
-_MODE = "explain_find"
-_TYPED = "explain_user_id"
-LISTED = 50  # users per list
-MODES = {
-    "id": "By id",
-    "confident": "Most confident",
-    "unsure": "Least confident",
-    "surprising": "Surprising",
-}
 
 
 def load(root: str, run_id: str) -> LoadedRun:
@@ -79,51 +70,30 @@ def load_audit(
     return audit(loaded.model, data, sample_users(data, users, seed=seed), options=settings)
 
 
-def _listing(cases: pd.DataFrame, mode: str) -> list[str]:
-    if mode == "unsure":
-        frame = cases.sort_values("confidence", kind="stable")
-    elif mode == "surprising":
-        frame = cases.sort_values(["surprise", "confidence"], ascending=False, kind="stable")
-    else:
-        frame = cases
-    return frame["user_id"].head(LISTED).tolist()
+CASES_HELP = (
+    "Confidence: the first recommendation's softmax probability. Surprise: share of the "
+    "shopper's events outside its category."
+)
 
 
-def pick_user(loaded: LoadedRun, cases: pd.DataFrame, names: dict[str, str]) -> str | None:
-    """A shopper: typed by id, or from a list of confident / unsure / surprising cases."""
-    data = loaded.prepared.data
-    current = st.session_state.get(state.USER) or st.query_params.get(state.USER)
-    if current not in data.users:
-        current = cases["user_id"].iloc[0] if len(cases) else None
-    mode = st.radio(
-        "Find a shopper", list(MODES), format_func=MODES.get, horizontal=True, key=_MODE
-    )
-    if mode == "id":
-        if _TYPED not in st.session_state:
-            st.session_state[_TYPED] = current or ""
-        user = st.text_input("Shopper id", key=_TYPED, help="As in the events file.").strip()
-        if user not in data.users:
-            st.warning(f"No shopper {plain(user)!s} in this dataset.", icon=":material/search_off:")
-            return None
-    else:
-        listed = _listing(cases, mode)
-        row = cases.set_index("user_id")
-        user = st.selectbox(
-            "Shopper",
-            listed,
-            key=f"explain_list_{mode}",
-            format_func=lambda u: (
-                f"{u} · {row.loc[u, 'events']} events → "
-                f"{names.get(row.loc[u, 'top_item'], row.loc[u, 'top_item'])} "
-                f"(p = {row.loc[u, 'confidence']:.2f}, surprise {row.loc[u, 'surprise']:.0%})"
-            ),
-            help="Confidence: the first recommendation's softmax probability. Surprise: share "
-            "of the shopper's events outside its category.",
-        )
-        st.session_state[_TYPED] = user
-    st.session_state[state.USER] = user
-    state.mirror_in_url(state.USER, user)
-    return user
+def case_rankings(cases: pd.DataFrame, names: dict[str, str]) -> Rankings:
+    """The shopper picker's orders on this page: most confident first (the default), least
+    confident, surprising; each shopper shown with their first recommendation."""
+    by_surprise = cases.sort_values(["surprise", "confidence"], ascending=False, kind="stable")
+    orders = {
+        "Most confident": cases["user_id"].tolist(),  # `user_cases` sorts by confidence
+        "Least confident": cases.sort_values("confidence", kind="stable")["user_id"].tolist(),
+        "Surprising": by_surprise["user_id"].tolist(),
+    }
+    row = cases.set_index("user_id")
+
+    def detail(user: str) -> str | None:
+        if user not in row.index:
+            return None  # not among the scored shoppers
+        top, confidence, surprise = row.loc[user, ["top_item", "confidence", "surprise"]]
+        return f"→ {names.get(top, top)} (p = {confidence:.2f}, surprise {surprise:.0%})"
+
+    return Rankings(orders, detail, CASES_HELP)
 
 
 def settings_form(

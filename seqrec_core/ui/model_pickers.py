@@ -1,7 +1,8 @@
-"""Pickers shared by the model pages: a trained run and a shopper, both kept in the URL.
+"""The run picker of the model pages (kept in the URL) and the cached run loaders.
 
-Session state holds the run id and the user id (strings); the loaded model lives in
-`st.cache_resource` (read-only, shared across sessions, at most two runs at a time).
+Session state holds the run id (a string); the loaded model and the run's shoppers (for
+`shopper_picker`) live in `st.cache_resource` (read-only, shared across sessions, at most
+two runs at a time).
 """
 
 from __future__ import annotations
@@ -13,16 +14,19 @@ from seqrec_core.runs import registry
 from seqrec_core.runs.trained_run import load_run
 from seqrec_core.store import Workspace
 from seqrec_core.ui import state
-from seqrec_core.ui.feedback import plain
-
-_USER_INPUT = "_user_input"  # the text box (session state of the widget)
-_SUGGESTION = "_user_suggestion"
+from seqrec_core.ui.shopper_picker import Shoppers, shoppers_of_data
 
 
 @st.cache_resource(max_entries=2, show_spinner="Loading the model and its data…")
 def load_engine(root: str, run_id: str) -> RunRecommender:
     """A run's model with its data and aligned catalog (treated as read-only)."""
     return RunRecommender.from_run(load_run(Workspace.open(root), run_id))
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def load_shoppers(root: str, run_id: str) -> Shoppers:
+    """The shoppers of a run's data, most active first, for `shopper_picker.pick_shopper`."""
+    return shoppers_of_data(load_engine(root, run_id).loaded.prepared.data)
 
 
 def pick_run(workspace: Workspace, dataset: str) -> str | None:
@@ -57,40 +61,3 @@ def require_run(workspace: Workspace, dataset: str) -> str:
     if run_id is None:
         st.stop()
     return str(run_id)
-
-
-def pick_user(engine: RunRecommender, suggestions: int = 200) -> str:
-    """A shopper id: typed (any id, known or not) or picked from the most active ones."""
-    data = engine.loaded.prepared.data
-    lengths = data.sequences.lengths
-    order = lengths.argsort()[::-1][:suggestions]
-    active = [data.users.tokens[i] for i in order]
-    if _USER_INPUT not in st.session_state:
-        start = st.session_state.get(state.USER) or st.query_params.get(state.USER) or active[0]
-        st.session_state[_USER_INPUT] = start
-
-    def take_suggestion() -> None:
-        if st.session_state[_SUGGESTION]:
-            st.session_state[_USER_INPUT] = st.session_state[_SUGGESTION]
-
-    cols = st.columns([2, 3])
-    typed = cols[0].text_input(
-        "Shopper id",
-        key=_USER_INPUT,
-        help="Any id from the log; an unknown id gets the cold-start list.",
-    )
-    cols[1].selectbox(
-        "…or pick one of the most active shoppers",
-        [None, *active],
-        format_func=lambda u: (
-            "—" if u is None else f"{u} ({lengths[data.users.index(u) - 1]} events)"
-        ),
-        key=_SUGGESTION,
-        on_change=take_suggestion,
-    )
-    user = (typed or "").strip()
-    st.session_state[state.USER] = user
-    state.mirror_in_url(state.USER, user or None)
-    if user and user not in data.users:
-        st.caption(f"{plain(user)} is not in this dataset: showing the cold-start list.")
-    return user

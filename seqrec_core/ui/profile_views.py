@@ -1,9 +1,8 @@
-"""Blocks of the Profile page: the cached graph, the user picker, cards, charts, ego graph.
+"""Blocks of the Profile page: the cached graph and its shoppers, cards, charts, ego graph.
 
-The knowledge graph of a dataset is built once per server process and shared read-only
-(`st.cache_resource`, keyed by the dataset's file paths, which change when a dataset is
-replaced). The selected user lives in session state under `state.USER` and in the URL as
-`?user=ID`, like the dataset.
+The knowledge graph of a dataset, and the shoppers the picker (`shopper_picker`) offers
+from it, are built once per server process and shared read-only (`st.cache_resource`,
+keyed by the dataset's file paths, which change when a dataset is replaced).
 """
 
 from __future__ import annotations
@@ -16,11 +15,10 @@ from seqrec_core.kg.ego_graph import ego_network
 from seqrec_core.kg.graph import KnowledgeGraph, build_graph
 from seqrec_core.kg.shopper_profile import UserProfile
 from seqrec_core.store import Workspace
-from seqrec_core.ui import navigation, state
+from seqrec_core.ui import navigation
 from seqrec_core.ui.feedback import plain
+from seqrec_core.ui.shopper_picker import Shoppers, shoppers_of_graph
 
-MAX_OPTIONS = 200  # users offered in the picker (most active first, or matching the search)
-SEARCH = "profile_search"
 EGO_SIZE = "profile_ego_size"
 _CHART_CONFIG = {"displaylogo": False}
 
@@ -33,11 +31,25 @@ def load_graph(events_path: str, items_path: str | None) -> KnowledgeGraph:
     return build_graph(events, items)
 
 
+@st.cache_resource(max_entries=2, show_spinner=False)
+def load_shoppers(events_path: str, items_path: str | None) -> Shoppers:
+    """The shoppers of one dataset's graph, most active first (shared; read-only)."""
+    return shoppers_of_graph(load_graph(events_path, items_path))
+
+
+def _files(workspace: Workspace, dataset: str) -> tuple[str, str | None]:
+    info = workspace.get_dataset(dataset)
+    return str(info.events_path), str(info.items_path) if info.items_path is not None else None
+
+
 def graph_for(workspace: Workspace, dataset: str) -> KnowledgeGraph:
     """The cached knowledge graph of a dataset of the workspace."""
-    info = workspace.get_dataset(dataset)
-    items = str(info.items_path) if info.items_path is not None else None
-    return load_graph(str(info.events_path), items)
+    return load_graph(*_files(workspace, dataset))
+
+
+def shoppers_for(workspace: Workspace, dataset: str) -> Shoppers:
+    """The cached shoppers of a dataset of the workspace, for `shopper_picker`."""
+    return load_shoppers(*_files(workspace, dataset))
 
 
 def missing_note(kg: KnowledgeGraph) -> None:
@@ -50,33 +62,6 @@ def missing_note(kg: KnowledgeGraph) -> None:
             "with the log to see them.",
             icon=":material/info:",
         )
-
-
-def pick_user(kg: KnowledgeGraph) -> str | None:
-    """Search box and user picker (most active first); the choice is mirrored in the URL."""
-    left, right = st.columns([1, 2])
-    query = left.text_input("Search user id", key=SEARCH, placeholder="part of an id")
-    options = kg.find_users(query, limit=MAX_OPTIONS)
-    linked = st.session_state.get(state.USER) or st.query_params.get(state.USER)
-    if not query.strip() and linked in kg.user_rows and linked not in options:
-        options.insert(0, linked)  # a link to a less active user still opens it
-    if not options:
-        right.warning(
-            f"No user id contains “{plain(query.strip())}”.", icon=":material/search_off:"
-        )
-        return None
-    choice = state.initial_choice(state.USER, options)
-    st.session_state[state.USER] = choice
-    sizes = {u: kg.user_rows[u][1] - kg.user_rows[u][0] for u in options}
-    user = right.selectbox(
-        "Shopper",
-        options,
-        key=state.USER,
-        format_func=lambda u: f"{u} · {sizes[u]} events",
-        help="Most active shoppers first; type in the search box to find others.",
-    )
-    state.mirror_in_url(state.USER, user)
-    return user
 
 
 def _top(frame: pd.DataFrame, column: str) -> str:

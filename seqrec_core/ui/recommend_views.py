@@ -12,10 +12,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from seqrec_core.errors import InputError
 from seqrec_core.figures.recommend import most_recommended_figure, recommendation_figure
-from seqrec_core.kg.graph import KnowledgeGraph
-from seqrec_core.kg.paths import explain_paths
 from seqrec_core.recommend.item_table import Filters
 from seqrec_core.recommend.recommender import (
     FALLBACK_CATEGORIES,
@@ -87,21 +84,6 @@ def list_frame(result: RecommendationList) -> pd.DataFrame:
         ],
         columns=["rank", "item", "category", "brand", "price", "score", "because", "item_id"],
     )
-
-
-def kg_connections(kg: KnowledgeGraph, result: RecommendationList) -> list[str | None]:
-    """Per item, the strongest knowledge-graph path from the shopper to it, in words
-    (None for an unknown shopper or when the graph links nothing)."""
-    if result.user is None or result.fallback:
-        return [None] * len(result.items)
-    out: list[str | None] = []
-    for item in result.items:
-        try:
-            paths = explain_paths(kg, result.user, item.item_id, k=1)
-        except InputError:  # the shopper or the item is not in the graph
-            paths = []
-        out.append(paths[0].sentence if paths else None)
-    return out
 
 
 def show_list(

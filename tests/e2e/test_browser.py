@@ -134,4 +134,5 @@ def test_explain_then_profile_then_link_to_recommend(page: Page, app_url: str) -
     page.get_by_role("link", name="What this shopper would be shown").click()
     expect(page.get_by_role("heading", name="Recommend")).to_be_visible(timeout=TRAIN_MS)
     expect(page).to_have_url(re.compile(r"/recommend\?.*user=U00017"))
-    expect(page.get_by_role("textbox", name="Shopper id")).to_have_value("U00017")
+    shopper = page.get_by_role("combobox", name="Shopper", exact=True)
+    expect(shopper).to_have_value(re.compile(r"^U00017 · "))
