@@ -126,10 +126,3 @@ def test_model_names_match_the_registry() -> None:
 def test_every_lazy_model_name_resolves() -> None:
     for name in models.__all__:
         assert getattr(models, name) is not None, name
-
-
-def test_report_audit_default_matches_the_report() -> None:
-    """`report --audit`'s default, read torch-free by the parser, is the report's own."""
-    from seqrec_core.report import defaults, review_report
-
-    assert defaults.AUDIT_USERS == review_report.AUDIT_USERS

@@ -28,6 +28,7 @@ from seqrec_core.explain.options import ExplainOptions
 from seqrec_core.kg.graph import build_graph
 from seqrec_core.recommend.recommender import RunRecommender
 from seqrec_core.report import sections
+from seqrec_core.report.defaults import AUDIT_USERS
 from seqrec_core.runs import registry as runs
 from seqrec_core.runs.registry import write_json_atomic
 from seqrec_core.runs.trained_run import load_run
@@ -35,7 +36,7 @@ from seqrec_core.store import Workspace, validate_name
 
 Progress = Callable[[float, str], None]
 DEFAULT_USERS = 3
-AUDIT_USERS = 20
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS reviews (

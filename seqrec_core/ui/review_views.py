@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from seqrec_core.report.review_report import AUDIT_USERS, build_report, list_reports
+from seqrec_core.report.defaults import AUDIT_USERS
+from seqrec_core.report.review_report import build_report, list_reports
 from seqrec_core.store import Workspace
 from seqrec_core.ui.feedback import plain, user_errors
 
