@@ -2,6 +2,7 @@
 
 - `config`: the training config, progress events and the training result.
 - `loop`: the epoch loop (early stopping, time budget, cancel, resume, progress).
+- `session`: what a session's steps share; its set-up (optimizer, schedule, EMA, resume).
 - `state`: the resumable state saved after every epoch.
 - `devices`: device choice (cuda, mps, cpu), mixed precision, seeding.
 - `device_names`: the device names a request may give, free of torch.

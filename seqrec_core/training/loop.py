@@ -9,7 +9,9 @@ its share of the batches (`seqrec_core.training.distributed`). Count-based basel
 
 With `out_dir`, the best weights go to `out_dir/best` (a checkpoint) and, after every
 epoch, the whole loop state to `out_dir/last` (`seqrec_core.training.state`), from which
-`resume=True` continues.
+`resume=True` continues. `train` reads as its steps: set-up (`training.session`), then per
+epoch the optimizer steps, validation with the keep-the-best and plateau decisions, and
+the checkpoint, then the result.
 """
 
 from __future__ import annotations
@@ -17,56 +19,30 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
-from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 
 from seqrec_core.data.sequences import NextItemDataset, Split, collate, length_grouped_batches
 from seqrec_core.data.vocab import Vocab
 from seqrec_core.models.base import Recommender
-from seqrec_core.models.checkpoint import save_checkpoint
 from seqrec_core.training import distributed
 from seqrec_core.training import state as train_state
 from seqrec_core.training.config import EpochRecord, ProgressEvent, TrainConfig, TrainResult
-from seqrec_core.training.devices import (
-    autocast_for,
-    enable_fast_math,
-    resolve_device,
-    seed_everything,
+from seqrec_core.training.devices import autocast_for
+from seqrec_core.training.session import (
+    SessionContext,
+    TrainingSession,
+    open_session,
+    start_training,
 )
-from seqrec_core.training.evaluation import DEFAULT_KS, evaluate, training_popularity
-from seqrec_core.training.state import LoopState
 
 VALID_METRIC = "NDCG@10"
 
 __all__ = ["EpochRecord", "ProgressEvent", "TrainConfig", "TrainResult", "train"]
-
-
-def _epoch_batches(
-    dataset: NextItemDataset, config: TrainConfig, rng: np.random.Generator
-) -> list[np.ndarray]:
-    if config.group_by_length:
-        batches = length_grouped_batches(dataset.lengths, config.batch_size, rng)
-    else:
-        order = rng.permutation(len(dataset))
-        batches = [
-            order[i : i + config.batch_size] for i in range(0, len(order), config.batch_size)
-        ]
-    return distributed.shard(batches)
-
-
-def _fit_baseline(
-    model: Recommender, split: Split, validate: Callable[[], dict[str, float]], save: Callable
-) -> tuple[dict[str, float], float]:
-    start = time.perf_counter()
-    model.fit(torch.from_numpy(split.train.offsets), torch.from_numpy(split.train.items))
-    metrics = validate()
-    save(0, metrics)
-    return metrics, time.perf_counter() - start
 
 
 def train(
@@ -99,163 +75,212 @@ def train(
     Raises:
         RunError: `resume` without a saved state in `out_dir/last`.
     """
-    seed_everything(config.seed)
-    device = resolve_device(config.device)
-    model.to(device)
-    main = distributed.is_main()
-    emit = callback if (callback is not None and main) else (lambda event: None)
-    stop_requested = should_stop or (lambda: False)
-    popularity = training_popularity(split, model.config.num_items)
-    start = time.perf_counter()
-
-    def scored() -> Recommender:
-        """The weights that are validated and kept: the average, when there is one."""
-        return ema.module if ema is not None else model  # type: ignore[return-value]
-
-    def validate() -> dict[str, float]:
-        metrics = None
-        if main:
-            metrics = evaluate(
-                scored(),
-                split.valid,
-                ks=DEFAULT_KS,
-                exclude_history=config.exclude_history,
-                item_popularity=popularity,
-                batch_size=config.eval_batch_size,
-                device=device,
-            ).metrics
-        return distributed.broadcast(metrics)
-
-    def save_best(epoch: int, metrics: dict[str, float]) -> None:
-        if out_dir is not None and main:
-            extra = {"epoch": epoch, "valid_metrics": metrics, "train_config": config.to_dict()}
-            save_checkpoint(Path(out_dir) / "best", scored(), vocabs, extra=extra)
-
-    ema = None
+    context = open_session(
+        model,
+        split,
+        config,
+        out_dir=out_dir,
+        vocabs=vocabs,
+        callback=callback,
+        should_stop=should_stop,
+    )
     if not model.trainable:
-        metrics, elapsed = _fit_baseline(model, split, validate, save_best)
-        emit(ProgressEvent("done", 0, 0, math.nan, 0.0, 0.0, elapsed, metrics))
-        record = EpochRecord(0, math.nan, 0.0, elapsed, elapsed, metrics)
-        return TrainResult(model.eval(), device.type, 0, metrics, "fit", elapsed, [record])
-
-    enable_fast_math(device)
-    world = distributed.rank_and_size()[1]
-    net = (
-        DistributedDataParallel(
-            model,
-            device_ids=[device.index] if device.type == "cuda" else None,
-            forward_sync_buffers=False,  # buffers (feature tables) never change
-        )
-        if world > 1
-        else model
-    )
-    dataset = NextItemDataset(split.train, model.config.max_len)
-    rng = np.random.default_rng(config.seed)
-    optimizer = torch.optim.AdamW(
-        model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
-    )
-    ema = train_state.averaged_model(model, config)
-    loop = LoopState()
-    if resume:
-        loop = train_state.restore(Path(out_dir or "."), model, optimizer, rng, ema)
-    scheduler = train_state.plateau_scheduler(optimizer, config, loop.scheduler)
-    best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    if resume and loop.best_epoch >= 0:
-        best_state = train_state.load_best(Path(out_dir or "."), model, best_state)
-    budget_s = config.max_minutes * 60 if config.max_minutes is not None else math.inf
-    history = [EpochRecord(**record) for record in loop.history]
-    start -= loop.elapsed_s  # elapsed time counts earlier sessions of the same run
+        return _fit_baseline(context)
+    session = start_training(context, resume=resume)
     stopped_by = "epochs"
-    for epoch in range(loop.next_epoch, config.epochs):
-        batches = _epoch_batches(dataset, config, rng)
-        loader = DataLoader(dataset, batch_sampler=batches, collate_fn=collate)
-        net.train()
-        epoch_start, total_loss, seen, steps = time.perf_counter(), 0.0, 0, 0
-        for batch in loader:
-            batch = {key: value.to(device, non_blocking=True) for key, value in batch.items()}
-            with autocast_for(device):
-                loss = net(batch)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if config.grad_clip > 0:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-            optimizer.step()
-            if ema is not None:
-                ema.update_parameters(model)
-            loop.step, steps = loop.step + 1, steps + 1
-            total_loss += loss.item()
-            seen += len(batch["input_ids"]) * world
-            elapsed = time.perf_counter() - start
-            speed = seen / max(time.perf_counter() - epoch_start, 1e-9)
-            if loop.step % config.log_every == 0:
-                left = (len(batches) - steps) + (config.epochs - epoch - 1) * len(batches)
-                eta = min(left * config.batch_size * world / speed, max(budget_s - elapsed, 0))
-                emit(
-                    ProgressEvent("step", epoch, loop.step, total_loss / steps, speed, eta, elapsed)
-                )
-            cancel, over = stop_requested(), elapsed > budget_s
-            if distributed.any_rank(cancel or over, device):
-                stopped_by = "cancelled" if distributed.any_rank(cancel, device) else "time budget"
-                break
-        if stopped_by == "cancelled":
+    for epoch in range(session.loop.next_epoch, config.epochs):
+        progress = _train_epoch(session, epoch)
+        if progress.interrupted == "cancelled":
+            stopped_by = "cancelled"
             break  # no validation of a partial epoch: the user wants the job gone
-        train_s = time.perf_counter() - epoch_start
-        eval_start = time.perf_counter()
-        metrics = validate()
-        eval_s = time.perf_counter() - eval_start
-        elapsed = time.perf_counter() - start
-        mean_loss = total_loss / max(steps, 1)
-        history.append(EpochRecord(epoch, mean_loss, train_s, eval_s, elapsed, metrics))
-        if metrics[VALID_METRIC] > loop.best_metric:
-            loop.best_metric, loop.best_epoch, loop.best_metrics = (
-                metrics[VALID_METRIC],
-                epoch,
-                metrics,
-            )
-            loop.waited = 0
-            best_state = {k: v.detach().clone() for k, v in scored().state_dict().items()}
-            save_best(epoch, metrics)
-        else:
-            loop.waited += 1
-        if scheduler is not None:
-            scheduler.step(metrics[VALID_METRIC])
-            loop.scheduler = scheduler.state_dict()
-        emit(
-            ProgressEvent(
-                "epoch",
-                epoch,
-                loop.step,
-                mean_loss,
-                seen / max(train_s, 1e-9),
-                None,
-                elapsed,
-                metrics,
-                optimizer.param_groups[0]["lr"],
-            )
+        record = _validate_epoch(session, epoch, progress)
+        _save_last(session, record)
+        reason = _stop_reason(session, progress)
+        if reason is not None:
+            stopped_by = reason
+            break
+    return _finish(session, stopped_by)
+
+
+def _fit_baseline(context: SessionContext) -> TrainResult:
+    """Fit a count baseline on the training sequences, validate it and keep it as the best.
+
+    Returns:
+        A one-epoch result (epoch 0, loss NaN) stopped by "fit".
+    """
+    model, split = context.model, context.split
+    start = time.perf_counter()
+    model.fit(torch.from_numpy(split.train.offsets), torch.from_numpy(split.train.items))
+    metrics = context.validate(model)
+    context.save_best(model, 0, metrics)
+    elapsed = time.perf_counter() - start
+    context.emit(ProgressEvent("done", 0, 0, math.nan, 0.0, 0.0, elapsed, metrics))
+    record = EpochRecord(0, math.nan, 0.0, elapsed, elapsed, metrics)
+    return TrainResult(model.eval(), context.device.type, 0, metrics, "fit", elapsed, [record])
+
+
+@dataclass
+class EpochProgress:
+    """How far one epoch's optimizer steps got."""
+
+    started: float  # `time.perf_counter()` at the epoch's start
+    total_loss: float = 0.0  # summed over the epoch's steps
+    seen: int = 0  # training sequences, all ranks together
+    steps: int = 0
+    train_s: float = 0.0  # seconds of optimizer steps, set when the epoch ends
+    interrupted: str | None = None  # "cancelled" or "time budget" when it ended early
+
+
+def _epoch_batches(
+    dataset: NextItemDataset, config: TrainConfig, rng: np.random.Generator
+) -> list[np.ndarray]:
+    """This rank's share of the epoch's batches (index arrays), by length or shuffled."""
+    if config.group_by_length:
+        batches = length_grouped_batches(dataset.lengths, config.batch_size, rng)
+    else:
+        order = rng.permutation(len(dataset))
+        batches = [
+            order[i : i + config.batch_size] for i in range(0, len(order), config.batch_size)
+        ]
+    return distributed.shard(batches)
+
+
+def _train_epoch(session: TrainingSession, epoch: int) -> EpochProgress:
+    """One epoch of optimizer steps, reporting every `log_every` steps.
+
+    Ends early, on every rank together, when any rank is cancelled or over the budget.
+    """
+    config, device = session.context.config, session.context.device
+    batches = _epoch_batches(session.dataset, config, session.rng)
+    loader = DataLoader(session.dataset, batch_sampler=batches, collate_fn=collate)
+    session.net.train()
+    progress = EpochProgress(started=time.perf_counter())
+    for batch in loader:
+        batch = {key: value.to(device, non_blocking=True) for key, value in batch.items()}
+        loss = _optimizer_step(session, batch)
+        session.loop.step, progress.steps = session.loop.step + 1, progress.steps + 1
+        progress.total_loss += loss.item()
+        progress.seen += len(batch["input_ids"]) * session.world
+        elapsed = time.perf_counter() - session.start
+        if session.loop.step % config.log_every == 0:
+            _report_step(session, epoch, progress, len(batches), elapsed)
+        progress.interrupted = _interruption(session, elapsed)
+        if progress.interrupted is not None:
+            break
+    progress.train_s = time.perf_counter() - progress.started
+    return progress
+
+
+def _optimizer_step(session: TrainingSession, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Forward, backward, clip, step and average the weights on one batch; the () loss."""
+    config, model = session.context.config, session.context.model
+    with autocast_for(session.context.device):
+        loss = session.net(batch)
+    session.optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if config.grad_clip > 0:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+    session.optimizer.step()
+    if session.ema is not None:
+        session.ema.update_parameters(model)
+    return loss
+
+
+def _report_step(
+    session: TrainingSession, epoch: int, progress: EpochProgress, batches: int, elapsed: float
+) -> None:
+    """Emit a "step" event: mean loss so far, speed, and the time to the cap or budget."""
+    config = session.context.config
+    speed = progress.seen / max(time.perf_counter() - progress.started, 1e-9)
+    left = (batches - progress.steps) + (config.epochs - epoch - 1) * batches
+    eta = min(left * config.batch_size * session.world / speed, max(session.budget_s - elapsed, 0))
+    mean_loss = progress.total_loss / progress.steps
+    session.context.emit(
+        ProgressEvent("step", epoch, session.loop.step, mean_loss, speed, eta, elapsed)
+    )
+
+
+def _interruption(session: TrainingSession, elapsed: float) -> str | None:
+    """ "cancelled", "time budget" or None, agreed by every rank (any rank's reason counts)."""
+    cancel, over = session.context.should_stop(), elapsed > session.budget_s
+    if not distributed.any_rank(cancel or over, session.context.device):
+        return None
+    return "cancelled" if distributed.any_rank(cancel, session.context.device) else "time budget"
+
+
+def _validate_epoch(session: TrainingSession, epoch: int, progress: EpochProgress) -> EpochRecord:
+    """Validate the epoch's weights, keep them if best, decay the rate on a plateau, report.
+
+    Returns:
+        The epoch's record, also appended to `session.history`.
+    """
+    context, loop = session.context, session.loop
+    eval_start = time.perf_counter()
+    metrics = context.validate(session.scored())
+    eval_s = time.perf_counter() - eval_start
+    elapsed = time.perf_counter() - session.start
+    mean_loss = progress.total_loss / max(progress.steps, 1)
+    record = EpochRecord(epoch, mean_loss, progress.train_s, eval_s, elapsed, metrics)
+    session.history.append(record)
+    if metrics[VALID_METRIC] > loop.best_metric:
+        loop.best_metric, loop.best_epoch, loop.best_metrics = metrics[VALID_METRIC], epoch, metrics
+        loop.waited = 0
+        session.best_state = {
+            k: v.detach().clone() for k, v in session.scored().state_dict().items()
+        }
+        context.save_best(session.scored(), epoch, metrics)
+    else:
+        loop.waited += 1
+    if session.scheduler is not None:
+        session.scheduler.step(metrics[VALID_METRIC])
+        loop.scheduler = session.scheduler.state_dict()
+    speed = progress.seen / max(progress.train_s, 1e-9)
+    learning_rate = session.optimizer.param_groups[0]["lr"]
+    context.emit(
+        ProgressEvent(
+            "epoch", epoch, loop.step, mean_loss, speed, None, elapsed, metrics, learning_rate
         )
-        loop.next_epoch, loop.elapsed_s = epoch + 1, elapsed
-        loop.history = [asdict(r) for r in history]
-        if out_dir is not None and main:
-            train_state.save_last(Path(out_dir), model, optimizer, loop, rng, ema)
-        if stopped_by == "time budget":
-            break
-        if loop.waited >= config.patience:
-            stopped_by = "early stopping"
-            break
-    model.load_state_dict(best_state)
-    seconds = time.perf_counter() - start
-    emit(
+    )
+    return record
+
+
+def _save_last(session: TrainingSession, record: EpochRecord) -> None:
+    """Advance the loop state past `record`'s epoch and save it to `out_dir/last` (rank 0)."""
+    loop, context = session.loop, session.context
+    loop.next_epoch, loop.elapsed_s = record.epoch + 1, record.elapsed_s
+    loop.history = [asdict(r) for r in session.history]
+    if context.out_dir is not None and context.main:
+        train_state.save_last(
+            context.out_dir, context.model, session.optimizer, loop, session.rng, session.ema
+        )
+
+
+def _stop_reason(session: TrainingSession, progress: EpochProgress) -> str | None:
+    """Why training ends after a validated epoch ("time budget", "early stopping") or None."""
+    if progress.interrupted == "time budget":
+        return "time budget"
+    if session.loop.waited >= session.context.config.patience:
+        return "early stopping"
+    return None
+
+
+def _finish(session: TrainingSession, stopped_by: str) -> TrainResult:
+    """Put the best weights back, emit "done" and return the result."""
+    context, loop = session.context, session.loop
+    context.model.load_state_dict(session.best_state)
+    seconds = time.perf_counter() - session.start
+    context.emit(
         ProgressEvent(
             "done", loop.best_epoch, loop.step, math.nan, 0.0, 0.0, seconds, loop.best_metrics
         )
     )
     return TrainResult(
-        model.eval(),
-        device.type,
+        context.model.eval(),
+        context.device.type,
         loop.best_epoch,
         loop.best_metrics,
         stopped_by,
         seconds,
-        history,
-        world,
+        session.history,
+        session.world,
     )
