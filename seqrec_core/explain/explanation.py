@@ -31,15 +31,17 @@ from seqrec_core.explain import attributions as attr
 from seqrec_core.explain.attention import AttentionSummary, summarize_attention
 from seqrec_core.explain.counterfactual import Counterfactual, minimal_counterfactual
 from seqrec_core.explain.faithfulness import DeletionCurves, agreement, deletion_curves
+from seqrec_core.explain.groups import event_groups, group_frame
 from seqrec_core.explain.inputs import (
-    TOP_K,
+    ExplanationInputs,
     History,
+    explanation_inputs,
     first_recommendations,
     model_window,
-    ranking,
     supported_methods,
     user_history,
 )
+from seqrec_core.explain.model_protocols import AttentionModel, EmbeddingScoringModel
 from seqrec_core.explain.options import METHODS, ExplainOptions
 from seqrec_core.explain.rescoring import optimistic_one_based_ranks
 from seqrec_core.models import Recommender
@@ -107,30 +109,6 @@ class Explanation:
         return frame
 
 
-def _groups(history: History, catalog: pd.DataFrame | None) -> dict[str, torch.Tensor]:
-    """`"category: Electronics"` / `"brand: Lumora"` → (L,) bool events of that group.
-
-    Categories are top-level (`Electronics`) and full paths (`subcategory`) when deeper.
-    """
-    if catalog is None or catalog.empty or "item_id" not in catalog.columns:
-        return {}
-    info = catalog.drop_duplicates("item_id")
-    rows = info.set_index(info["item_id"].astype(str)).reindex(list(history.item_ids))
-    groups: dict[str, torch.Tensor] = {}
-    for kind, column in (("category", "category"), ("subcategory", "category"), ("brand", "brand")):
-        if column not in rows.columns:
-            continue
-        values = rows[column].astype("string").str.strip()
-        if kind == "category":
-            values = values.str.split(">").str[0].str.strip()
-        for value in values.dropna().unique():
-            if not value or (kind == "subcategory" and ">" not in value):
-                continue  # a one-level path is already a category group
-            members = (values == value).to_numpy(dtype=bool, na_value=False)
-            groups[f"{kind}: {value}"] = torch.tensor(members)
-    return groups
-
-
 def explain_user(
     model: Recommender,
     data: SequenceData,
@@ -153,6 +131,61 @@ def explain_user(
     """
     options = options or ExplainOptions()
     supported = supported_methods(model)
+    requested = _requested_methods(model, supported, options)
+    inputs = explanation_inputs(
+        model, data, user_id, target=options.target, exclude_seen=options.exclude_seen
+    )
+    ids, types, target = inputs.ids, inputs.types, inputs.target
+
+    # Each requested method; `_requested_methods` checked that the model has what it needs.
+    attention = ig = occl = None
+    if "attention" in requested and isinstance(model, AttentionModel):
+        attention = summarize_attention(model.attention_maps, ids, types)
+    if "ig" in requested and isinstance(model, EmbeddingScoringModel):
+        ig = _integrated_gradients(model, data, inputs, options)
+    if "occlusion" in requested:
+        occl = attr.occlusion(model.score_items, ids, types, target)
+
+    # The checks: group ablation, deletion curves, the smallest counterfactual.
+    groups = event_groups(inputs.history, catalog)
+    effects = attr.group_ablation(model.score_items, ids, types, groups, target, inputs.excluded)
+    methods = method_attributions(ig, occl, attention)
+    curves = _deletion_curves(model, inputs, methods, options)
+    counterfactual, found = _counterfactual(model, data, inputs, methods, options)
+
+    full, excluded = inputs.scores, inputs.excluded
+    return Explanation(
+        history=inputs.history,
+        model_name=model.name,
+        target=target,
+        target_item=data.items.decode([target])[0],
+        target_score=float(full[0, target]),
+        target_rank=int(optimistic_one_based_ranks(full, torch.tensor(target), excluded)[0]),
+        top=inputs.top,
+        attention=attention,
+        ig=ig,
+        occlusion=occl,
+        groups=group_frame(effects, data),
+        curves=curves,
+        counterfactual=counterfactual,
+        counterfactual_items=found,
+        notes=tuple(_note(model, m) for m in METHODS if m not in supported),
+    )
+
+
+def _requested_methods(
+    model: Recommender, supported: tuple[str, ...], options: ExplainOptions
+) -> tuple[str, ...]:
+    """The methods to run: those asked for, or every one the model supports.
+
+    Args:
+        model: the model explained (named in the error).
+        supported: `supported_methods(model)`.
+        options: the request.
+
+    Raises:
+        InputError: a requested method the model does not support.
+    """
     requested = supported if options.methods is None else options.methods
     unsupported = [m for m in requested if m not in supported]
     if unsupported:
@@ -160,82 +193,88 @@ def explain_user(
             f"{model.name} does not support {', '.join(unsupported)}",
             hint=f"use {' or '.join(supported)} for this model",
         )
-    history = user_history(data, user_id, model_window(model))
-    ids = torch.from_numpy(history.input_ids)
-    types = torch.from_numpy(history.event_type_ids)
-    full, excluded, ranked = ranking(model, ids, types, options.exclude_seen, TOP_K)
-    top = [(data.items.decode([i])[0], float(full[0, i])) for i in ranked.tolist()]
-    target = int(ranked[0]) if options.target is None else _item_index(data, options.target)
-    notes = [_note(model, m) for m in METHODS if m not in supported]
+    return requested
 
-    attention = ig = occl = None
-    if "attention" in requested:
-        attention = summarize_attention(model.attention_maps, ids, types)
-    if "ig" in requested:
-        batch = {
-            "input_ids": ids[None],
-            "attention_mask": torch.ones_like(ids)[None],
-            "event_type_ids": types[None],
-        }
-        baselines = None
-        if options.baseline == "mean":
-            baselines = attr.mean_baselines(
-                model.input_embeddings, data.items.num_tokens, data.event_types.num_tokens
-            )
-        ig = attr.integrated_gradients(
-            model.scores_from_embeddings,
-            model.input_embeddings,
-            batch,
-            torch.tensor([target]),
-            baselines=baselines,
-            n_steps=options.n_steps,
-        )
-    if "occlusion" in requested:
-        occl = attr.occlusion(model.score_items, ids, types, target)
 
-    effects = attr.group_ablation(
-        model.score_items, ids, types, _groups(history, catalog), target, excluded
-    )
-    methods = method_attributions(ig, occl, attention)
-    curves = None
-    if options.faithfulness and methods:
-        curves = deletion_curves(
-            model.score_items,
-            ids,
-            types,
-            target,
-            excluded,
-            methods,
-            random_orders=options.random_orders,
-            seed=options.seed,
+def _integrated_gradients(
+    model: EmbeddingScoringModel,
+    data: SequenceData,
+    inputs: ExplanationInputs,
+    options: ExplainOptions,
+) -> attr.IGResult:
+    """Integrated Gradients of the target's score over the window's input vectors.
+
+    The baseline is padding (zero vectors) or, with `options.baseline == "mean"`, the
+    mean item and event-type embedding.
+    """
+    batch = {
+        "input_ids": inputs.ids[None],
+        "attention_mask": torch.ones_like(inputs.ids)[None],
+        "event_type_ids": inputs.types[None],
+    }
+    baselines = None
+    if options.baseline == "mean":
+        baselines = attr.mean_baselines(
+            model.input_embeddings, data.items.num_tokens, data.event_types.num_tokens
         )
-    counterfactual, found = None, ()
-    if options.counterfactual:
-        first = int(ranked[0])
-        guide = methods.get("ig") if first == target else None
-        if guide is None:
-            guide = attr.occlusion(model.score_items, ids, types, first).attributions
-        counterfactual = minimal_counterfactual(model.score_items, ids, types, excluded, guide)
-        if counterfactual is not None:
-            removed = [history.item_ids[p] for p in counterfactual.removed]
-            found = (*removed, data.items.decode([counterfactual.new_top])[0])
-    return Explanation(
-        history=history,
-        model_name=model.name,
-        target=target,
-        target_item=data.items.decode([target])[0],
-        target_score=float(full[0, target]),
-        target_rank=int(optimistic_one_based_ranks(full, torch.tensor(target), excluded)[0]),
-        top=top,
-        attention=attention,
-        ig=ig,
-        occlusion=occl,
-        groups=_group_frame(effects, data),
-        curves=curves,
-        counterfactual=counterfactual,
-        counterfactual_items=found,
-        notes=tuple(notes),
+    return attr.integrated_gradients(
+        model.scores_from_embeddings,
+        model.input_embeddings,
+        batch,
+        torch.tensor([inputs.target]),
+        baselines=baselines,
+        n_steps=options.n_steps,
     )
+
+
+def _deletion_curves(
+    model: Recommender,
+    inputs: ExplanationInputs,
+    methods: dict[str, np.ndarray],
+    options: ExplainOptions,
+) -> DeletionCurves | None:
+    """Deletion curves of every method's order against random orders (None: not asked)."""
+    if not (options.faithfulness and methods):
+        return None
+    return deletion_curves(
+        model.score_items,
+        inputs.ids,
+        inputs.types,
+        inputs.target,
+        inputs.excluded,
+        methods,
+        random_orders=options.random_orders,
+        seed=options.seed,
+    )
+
+
+def _counterfactual(
+    model: Recommender,
+    data: SequenceData,
+    inputs: ExplanationInputs,
+    methods: dict[str, np.ndarray],
+    options: ExplainOptions,
+) -> tuple[Counterfactual | None, tuple[str, ...]]:
+    """The smallest set of past events whose removal changes the first recommendation.
+
+    The search is guided by IG when it explains that first item, else by its occlusion.
+
+    Returns:
+        The counterfactual (None: not asked or none found) and, when found, the removed
+        item ids followed by the new first item's id.
+    """
+    if not options.counterfactual:
+        return None, ()
+    ids, types = inputs.ids, inputs.types
+    first = int(inputs.ranked[0])
+    guide = methods.get("ig") if first == inputs.target else None
+    if guide is None:
+        guide = attr.occlusion(model.score_items, ids, types, first).attributions
+    counterfactual = minimal_counterfactual(model.score_items, ids, types, inputs.excluded, guide)
+    if counterfactual is None:
+        return None, ()
+    removed = [inputs.history.item_ids[p] for p in counterfactual.removed]
+    return counterfactual, (*removed, data.items.decode([counterfactual.new_top])[0])
 
 
 def method_attributions(
@@ -254,29 +293,8 @@ def method_attributions(
     return out
 
 
-def _group_frame(effects: attr.GroupEffects, data: SequenceData) -> pd.DataFrame:
-    labels = effects.labels
-    return pd.DataFrame(
-        {
-            "kind": [label.split(": ", 1)[0] for label in labels],
-            "group": [label.split(": ", 1)[1] for label in labels],
-            "events": effects.events,
-            "attribution": effects.attributions,
-            "rank": effects.ranks,
-            "top_item": data.items.decode(effects.top_items) if labels else [],
-        }
-    )
-
-
-def _item_index(data: SequenceData, item_id: str) -> int:
-    if item_id not in data.items:
-        raise InputError(
-            f"unknown target item {item_id!r}", hint="pick an item id of the run's catalog"
-        )
-    return data.items.index(item_id)
-
-
 def _note(model: Recommender, method: str) -> str:
+    """Why `model` has no `method` explanation, in words for the page."""
     if method == "ig":
         return f"{model.name} has no gradients: Integrated Gradients needs a neural model."
     return f"{model.name} has no attention to show."

@@ -3,8 +3,9 @@
 A model reads only the newest events of a user (its *window*: `max_len`, or
 `max_len - 1` for BERT4Rec, whose [MASK] takes a slot); older events cannot change a
 score. `user_history` cuts that window out of a run's sequences, `supported_methods`
-says which explainers a model has, and `first_recommendations` ranks the catalog for it
-(history items excluded by default, as in evaluation).
+says which explainers a model has, `first_recommendations` ranks the catalog for it
+(history items excluded by default, as in evaluation), and `explanation_inputs` gathers
+what every explainer of one request reads: the window, the ranking and the target.
 """
 
 from __future__ import annotations
@@ -16,6 +17,11 @@ import torch
 
 from seqrec_core.data.sequences import SequenceData
 from seqrec_core.errors import InputError
+from seqrec_core.explain.model_protocols import (
+    AttentionModel,
+    EmbeddingScoringModel,
+    WindowedModel,
+)
 from seqrec_core.explain.options import METHODS
 from seqrec_core.explain.rescoring import excluded_items, score_variants, top_items
 from seqrec_core.models import Recommender
@@ -45,15 +51,25 @@ class History:
 
 
 def model_window(model: Recommender) -> int:
-    """How many of the newest events the model reads when it scores."""
-    return int(getattr(model, "history_window", model.config.max_len))
+    """How many of the newest events the model reads when it scores.
+
+    Returns:
+        The model's `history_window` (a `WindowedModel`), else `config.max_len`.
+    """
+    if isinstance(model, WindowedModel):
+        return int(model.history_window)
+    return int(model.config.max_len)
 
 
 def supported_methods(model: Recommender) -> tuple[str, ...]:
-    """The explainers `model` supports, in `METHODS` order."""
+    """The explainers `model` supports, in `METHODS` order.
+
+    Attention needs an `AttentionModel`; Integrated Gradients a trainable
+    `EmbeddingScoringModel` (baselines have no gradients); occlusion only scores.
+    """
     has = {
-        "attention": hasattr(model, "attention_maps"),
-        "ig": model.trainable and hasattr(model, "scores_from_embeddings"),
+        "attention": isinstance(model, AttentionModel),
+        "ig": model.trainable and isinstance(model, EmbeddingScoringModel),
         "occlusion": True,
     }
     return tuple(m for m in METHODS if has[m])
@@ -114,3 +130,54 @@ def first_recommendations(
     ids, types = torch.from_numpy(history.input_ids), torch.from_numpy(history.event_type_ids)
     full, _, ranked = ranking(model, ids, types, exclude_seen, k)
     return [(data.items.decode([i])[0], float(full[0, i])) for i in ranked.tolist()]
+
+
+@dataclass(frozen=True)
+class ExplanationInputs:
+    """One user's window as the explainers read it, the model's ranking and the target."""
+
+    history: History
+    ids: torch.Tensor  # (L,) item indices of the window, oldest first
+    types: torch.Tensor  # (L,) their event-type indices
+    scores: torch.Tensor  # (1, V) the model's scores after the window
+    excluded: torch.Tensor  # (V,) bool: items left out of rankings
+    ranked: torch.Tensor  # (k ≤ TOP_K,) the best item indices, best first
+    top: list[tuple[str, float]]  # the same as (item id, score)
+    target: int  # the item index explained
+
+
+def explanation_inputs(
+    model: Recommender,
+    data: SequenceData,
+    user_id: str,
+    *,
+    target: str | None = None,
+    exclude_seen: bool = True,
+) -> ExplanationInputs:
+    """The user's window, the model's ranking of it and the target item.
+
+    Args:
+        model: the model explained.
+        data: the run's sequences and vocabularies.
+        user_id: the external user id.
+        target: the external item id to explain; None: the first recommendation.
+        exclude_seen: rank without the items already in the window.
+
+    Raises:
+        InputError: unknown user or target item, or a user without events.
+    """
+    history = user_history(data, user_id, model_window(model))
+    ids = torch.from_numpy(history.input_ids)
+    types = torch.from_numpy(history.event_type_ids)
+    full, excluded, ranked = ranking(model, ids, types, exclude_seen, TOP_K)
+    top = [(data.items.decode([i])[0], float(full[0, i])) for i in ranked.tolist()]
+    index = int(ranked[0]) if target is None else _item_index(data, target)
+    return ExplanationInputs(history, ids, types, full, excluded, ranked, top, index)
+
+
+def _item_index(data: SequenceData, item_id: str) -> int:
+    if item_id not in data.items:
+        raise InputError(
+            f"unknown target item {item_id!r}", hint="pick an item id of the run's catalog"
+        )
+    return data.items.index(item_id)
