@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from seqrec_core.errors import InputError, WorkspaceError
+from seqrec_core.ingest import dataset_files
 from seqrec_core.ingest.pipeline import ingest
 from seqrec_core.store import Workspace
 from tests.helpers import write_text as _write
@@ -166,7 +166,7 @@ def test_crash_mid_ingest_leaves_no_half_dataset(
     def explode(*args: object, **kwargs: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(sys.modules["seqrec_core.ingest.pipeline"], "_write_rejected", explode)
+    monkeypatch.setattr(dataset_files, "write_rejected", explode)
     with pytest.raises(OSError, match="disk full"):
         ingest(other, ws, "broken")
     with pytest.raises(OSError, match="disk full"):

@@ -14,7 +14,9 @@ The modules in the order an upload passes through them:
 - `column_casts`: DuckDB SQL that turns raw columns into typed canonical values.
 - `row_validation`: give every row its fate (accepted, or rejected for one reason).
 - `quality`: the data-quality vocabulary (reasons, warnings) and `ValidationReport`.
+- `dataset_files`: the dataset's events, rejected rows and catalog, written as Parquet.
 - `validation_report`: assemble an ingest's `ValidationReport` from its DuckDB tables.
 - `catalog_split`: catalog fields split off the log, merged with a catalog file.
 - `pseudonymize`: user ids replaced by a keyed hash before anything is stored.
+- `sample`: the bundled sample shop, ingested into a workspace on first use.
 """

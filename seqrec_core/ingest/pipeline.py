@@ -13,18 +13,21 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import pandas as pd
-import pyarrow as pa
 
 from seqrec_core.errors import InputError
-from seqrec_core.ingest import catalog_split, column_casts, open_upload, validation_report
+from seqrec_core.ingest import (
+    catalog_split,
+    dataset_files,
+    open_upload,
+    validation_report,
+)
 from seqrec_core.ingest import column_mapping as mapping
 from seqrec_core.ingest import pseudonymize as privacy
-from seqrec_core.ingest.quality import REJECT_HINTS, REJECT_REASONS, ValidationReport
+from seqrec_core.ingest.quality import ValidationReport
 from seqrec_core.ingest.raw_files import path_size
 from seqrec_core.ingest.readers import RawTable, read_table
-from seqrec_core.ingest.row_validation import Classified, classify, rejected_select
+from seqrec_core.ingest.row_validation import classify
 from seqrec_core.store import (
     DatasetInfo,
     Workspace,
@@ -117,42 +120,23 @@ def ingest(
     validate_name(name)
     path = Path(path)
     display = display_name or path.name
-    limit = open_upload.max_upload_bytes()
-    for given, shown in ((path, display), (items_path, items_display_name or "catalog file")):
-        if given is None:
-            continue
-        if not Path(given).exists():
-            raise InputError("file not found", file=shown, hint="check the path and try again")
-        # Checked before the raw file is archived: an oversized file never reaches the disk.
-        open_upload.check_size(path_size(Path(given)), limit, shown)
+    _check_sources([(path, display), (items_path, items_display_name or "catalog file")])
     report_progress(0.02, f"Archiving {display}")
-    source_sha = workspace.archive_upload(path, display)
-    items_sha = None
-    if items_path is not None:
-        items_sha = workspace.archive_upload(Path(items_path), items_display_name or "items")
-    fingerprint = _fingerprint(source_sha, items_sha, column_mapping, pseudonymize)
+    source_sha, fingerprint = _archive_sources(
+        workspace, path, display, items_path, items_display_name, column_mapping, pseudonymize
+    )
     existing = workspace.find_dataset(name)
     if existing is not None and existing.fingerprint == fingerprint:
         return IngestResult(existing, existing.report, reused=True)
     earlier = [d.name for d in workspace.datasets_from_source(source_sha) if d.name != name]
 
-    report_progress(0.08, f"Reading {display}")
-    raw = read_table(path, display_name=display)
-    if raw.table.num_rows == 0 and not raw.malformed:
-        raise InputError(
-            "the file has a header but no data rows",
-            file=display,
-            hint="export the log again with its rows",
-        )
-    report_progress(0.35, "Mapping columns")
-    columns = mapping.auto_mapping(raw.table, raw.has_header)
-    if column_mapping:
-        columns = mapping.apply_overrides(columns, column_mapping)
-    mapping.check_mapping(columns, raw.table, display)
+    raw, columns = _read_and_map(path, display, column_mapping, report_progress)
 
+    # Everything is written to a staging folder and published by registering it: a
+    # failure anywhere discards the folder, so no half-written dataset is ever visible.
     staging = workspace.new_staging_folder()
     try:
-        report = _ingest_into(
+        report = _validate_and_write(
             raw,
             columns,
             staging,
@@ -181,7 +165,73 @@ def ingest(
     return IngestResult(dataset, report, reused=False)
 
 
-def _ingest_into(
+def _check_sources(sources: list[tuple[Path | None, str]]) -> None:
+    """Each given file (path, shown name) exists and is within the upload size limit.
+
+    Raises:
+        InputError: a file is missing or too large.
+    """
+    limit = open_upload.max_upload_bytes()
+    for given, shown in sources:
+        if given is None:
+            continue
+        if not Path(given).exists():
+            raise InputError("file not found", file=shown, hint="check the path and try again")
+        # Checked before the raw file is archived: an oversized file never reaches the disk.
+        open_upload.check_size(path_size(Path(given)), limit, shown)
+
+
+def _archive_sources(
+    workspace: Workspace,
+    path: Path,
+    display: str,
+    items_path: Path | None,
+    items_display_name: str | None,
+    column_mapping: Mapping[str, str | None] | None,
+    pseudonymize: bool,
+) -> tuple[str, str]:
+    """Archive the raw files: the event file's SHA-256 and the ingest's fingerprint.
+
+    The fingerprint identifies an ingest: same bytes and same options give the same dataset.
+    """
+    source_sha = workspace.archive_upload(path, display)
+    items_sha = None
+    if items_path is not None:
+        items_sha = workspace.archive_upload(Path(items_path), items_display_name or "items")
+    options = {
+        "source": source_sha,
+        "items": items_sha,
+        "mapping": dict(sorted((column_mapping or {}).items())),
+        "pseudonymize": pseudonymize,
+    }
+    return source_sha, hashlib.sha256(json.dumps(options, sort_keys=True).encode()).hexdigest()
+
+
+def _read_and_map(
+    path: Path, display: str, overrides: Mapping[str, str | None] | None, progress: Progress
+) -> tuple[RawTable, mapping.ColumnMapping]:
+    """The event file's rows and their column mapping (automatic plus overrides), checked.
+
+    Raises:
+        InputError: unreadable, a header without data rows, or a bad or missing mapping.
+    """
+    progress(0.08, f"Reading {display}")
+    raw = read_table(path, display_name=display)
+    if raw.table.num_rows == 0 and not raw.malformed:
+        raise InputError(
+            "the file has a header but no data rows",
+            file=display,
+            hint="export the log again with its rows",
+        )
+    progress(0.35, "Mapping columns")
+    columns = mapping.auto_mapping(raw.table, raw.has_header)
+    if overrides:
+        columns = mapping.apply_overrides(columns, overrides)
+    mapping.check_mapping(columns, raw.table, display)
+    return raw, columns
+
+
+def _validate_and_write(
     raw: RawTable,
     columns: mapping.ColumnMapping,
     staging: Path,
@@ -191,6 +241,11 @@ def _ingest_into(
     pseudonymize: bool,
     progress: Progress,
 ) -> ValidationReport:
+    """Classify the rows, build the catalog, write events, items, rejects and the report.
+
+    Raises:
+        InputError: no row could be accepted (the files are written, then discarded).
+    """
     con = scratch_connection()
     try:
         progress(0.45, "Validating rows")
@@ -205,10 +260,12 @@ def _ingest_into(
         else:
             outcome = catalog_split.use_inline_only(con)
         progress(0.7, "Writing events")
-        _write_events(con, classified, staging / "events.parquet")
+        dataset_files.write_events(con, classified, staging / "events.parquet")
         if outcome.items and len(outcome.columns) > 1:
-            _copy(con, "SELECT * FROM items ORDER BY item_id", staging / "items.parquet")
-        _write_rejected(con, classified, columns, raw, pseudonymize, staging / "rejected.parquet")
+            dataset_files.write_items(con, staging / "items.parquet")
+        dataset_files.write_rejected(
+            con, classified, columns, raw, pseudonymize, staging / "rejected.parquet"
+        )
         progress(0.85, "Summarising")
         report = validation_report.build(con, raw, columns, classified, outcome)
         (staging / "report.json").write_text(json.dumps(report.to_dict(), indent=1))
@@ -222,81 +279,3 @@ def _ingest_into(
         return report
     finally:
         con.close()
-
-
-def _write_events(con: duckdb.DuckDBPyConnection, classified: Classified, target: Path) -> None:
-    event_fields = [f for f in classified.fields if f not in catalog_split.INLINE_ONLY_FIELDS]
-    columns = ["user_id", "item_id", "timestamp", "event_type"]
-    columns += [f for f in event_fields if f not in columns]
-    if "event_type_raw" in validation_report.classified_columns(con):
-        columns.insert(4, "event_type_raw")
-    columns += validation_report.unparseable_number_columns(con, classified)
-    select = [*columns, "_line AS line"]
-    select += [
-        f"{internal} AS {column_casts.quote(name)}" for name, internal in classified.extras.items()
-    ]
-    source = "classified JOIN src USING (_line)" if classified.extras else "classified"
-    _copy(
-        con,
-        f"SELECT {', '.join(select)} FROM {source} WHERE _reason IS NULL "
-        "ORDER BY user_id, timestamp, _line",
-        target,
-    )
-
-
-def _write_rejected(
-    con: duckdb.DuckDBPyConnection,
-    classified: Classified,
-    columns: mapping.ColumnMapping,
-    raw: RawTable,
-    pseudonymized: bool,
-    target: Path,
-) -> None:
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE rejected AS SELECT "
-        f"{rejected_select(classified, columns, pseudonymized)}, CAST(NULL AS VARCHAR) AS detail, "
-        "CAST(NULL AS VARCHAR) AS raw_text FROM classified c JOIN src s USING (_line) "
-        "WHERE c._reason IS NOT NULL"
-    )
-    if raw.malformed:
-        malformed = pa.table(
-            {
-                "line": pa.array([m.line for m in raw.malformed], pa.int64()),
-                "reason": ["malformed_row"] * len(raw.malformed),
-                "detail": [m.message for m in raw.malformed],
-                "raw_text": [m.text for m in raw.malformed],
-            }
-        )
-        con.register("malformed", malformed)
-        con.execute("INSERT INTO rejected BY NAME SELECT * FROM malformed")
-    messages = ", ".join(
-        f"('{r}', '{REJECT_REASONS[r]} — {REJECT_HINTS[r]}')" for r in REJECT_REASONS
-    )
-    _copy(
-        con,
-        "SELECT r.line, r.reason, r.problem_column, r.problem_value, "
-        "concat_ws('; ', r.detail, m.message) AS message, "
-        "r.* EXCLUDE (line, reason, problem_column, problem_value, detail) FROM rejected r "
-        f"LEFT JOIN (VALUES {messages}) m(reason, message) USING (reason) ORDER BY r.line",
-        target,
-    )
-
-
-def _copy(con: duckdb.DuckDBPyConnection, query: str, target: Path) -> None:
-    con.execute(f"COPY ({query}) TO '{target.as_posix()}' (FORMAT parquet, COMPRESSION zstd)")
-
-
-def _fingerprint(
-    source_sha: str,
-    items_sha: str | None,
-    column_mapping: Mapping[str, str | None] | None,
-    pseudonymize: bool,
-) -> str:
-    """Identifies an ingest: same bytes and same options give the same dataset."""
-    options = {
-        "source": source_sha,
-        "items": items_sha,
-        "mapping": dict(sorted((column_mapping or {}).items())),
-        "pseudonymize": pseudonymize,
-    }
-    return hashlib.sha256(json.dumps(options, sort_keys=True).encode()).hexdigest()
