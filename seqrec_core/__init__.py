@@ -30,6 +30,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
+from seqrec_core import ingest  # the package, callable as the ingest function
 from seqrec_core.errors import (
     ConfigError,
     InputError,
@@ -37,7 +38,7 @@ from seqrec_core.errors import (
     SeqRecError,
     WorkspaceError,
 )
-from seqrec_core.ingest.pipeline import IngestResult, SourcePreview, ingest, preview_source
+from seqrec_core.ingest.pipeline import IngestResult, SourcePreview, preview_source
 from seqrec_core.ingest.quality import ValidationReport
 from seqrec_core.store import DatasetInfo, Workspace, default_workspace_path
 

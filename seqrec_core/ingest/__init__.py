@@ -20,3 +20,26 @@ The modules in the order an upload passes through them:
 - `pseudonymize`: user ids replaced by a keyed hash before anything is stored.
 - `sample`: the bundled sample shop, ingested into a workspace on first use.
 """
+
+from __future__ import annotations
+
+import sys
+import types
+from typing import Any
+
+
+class _CallablePackage(types.ModuleType):
+    """`seqrec_core.ingest` is this package and, called, the `pipeline.ingest` function.
+
+    The package root has always offered `seqrec_core.ingest(path, workspace, name)`; a
+    plain re-export would hide this subpackage behind the function (then
+    `import seqrec_core.ingest.pipeline as p` fails), so the package itself is callable.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from seqrec_core.ingest.pipeline import ingest
+
+        return ingest(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallablePackage
