@@ -5,7 +5,7 @@
 Reads `events.csv.gz`, `items.csv`, `rules.json` and `user_truth.csv.gz` with pandas,
 prints one line per measurement (measured strength, baseline, required strength) and
 exits 1 if any rule is weaker than documented in README.md. The functions are imported
-by tests/test_sample_data.py, which asserts on the numbers themselves.
+by tests/data/test_sample_data.py, which asserts on the numbers themselves.
 """
 
 from __future__ import annotations

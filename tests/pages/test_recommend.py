@@ -1,0 +1,116 @@
+"""The Recommend page through AppTest: list, what-if edits with a rank diff, cold start,
+scenarios and the segment preview, on the handmade chain shop (tests/chain_shop.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from seqrec_core.recommend.recommender import Event, RunRecommender
+from seqrec_core.runs.trained_run import load_run
+from seqrec_core.store import Workspace
+from tests.support.chain_shop import chain_shop
+from tests.support.helpers import open_page
+
+PAGE = "pages/recommend.py"
+
+pytestmark = pytest.mark.usefixtures("apptest_runs_app_py_every_time")
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    ws, run_id = chain_shop(tmp_path_factory.mktemp("page-recommend"))
+    return ws.root, run_id
+
+
+@pytest.fixture
+def app(shop: tuple[Path, str], monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    root, run_id = shop
+    monkeypatch.setenv("SEQREC_WORKSPACE", str(root))
+    return open_page(PAGE, {"run": run_id, "user": "u04"})
+
+
+# AppTest does not report a dataframe's key: tables are told apart by their columns.
+_COLUMNS = {
+    "original_table": "because",
+    "edited_table": "because",
+    "whatif_history": "edited",
+    "whatif_diff_table": "change",
+}
+
+
+def _tables(at: AppTest, key: str) -> list:
+    return [d.value for d in at.dataframe if _COLUMNS[key] in d.value.columns]
+
+
+def _table(at: AppTest, key: str):
+    found = _tables(at, key)
+    return found[1] if key == "edited_table" else found[0]
+
+
+def test_the_shoppers_list_opens_from_a_link(app: AppTest, shop: tuple[Path, str]) -> None:
+    assert app.title[0].value == "Recommend"
+    assert app.selectbox(key="user").value == "u04"
+    shown = _table(app, "original_table")
+    assert len(shown) == 10 and list(shown["rank"]) == list(range(1, 11))
+    # u04's last event is P10: its chain successor P11 comes first, with its reason.
+    assert shown.iloc[0]["item_id"] == "P11"
+    assert shown.iloc[0]["because"] == "because they viewed Thing 10"
+    # u04 walks the Hiking chain; the graph says why P11 fits them.
+    assert (
+        shown.iloc[0]["connection (knowledge graph)"]
+        == "Also in Hiking, like the Thing 16 they bought."
+    )
+    assert app.query_params["run"] == shop[1]
+
+
+def test_a_what_if_edit_rescores_and_shows_the_diff(app: AppTest, shop: tuple[Path, str]) -> None:
+    app.selectbox(key="whatif_add_item").set_value("P20").run()
+    app.button(key="whatif_add").click().run()
+    assert not app.exception, app.exception
+    history = _table(app, "whatif_history")
+    assert list(history["item_id"])[-1] == "P20" and history.iloc[-1]["edited"] == "✎"
+    edited = _table(app, "edited_table")
+    root, run_id = shop
+    engine = RunRecommender.from_run(load_run(Workspace.open(root), run_id))
+    stored = engine.user_history("u04")
+    expected = engine.recommend((*stored, Event("P20", "purchase")), k=10)
+    assert list(edited["item_id"]) == [r.item_id for r in expected.items]  # page == core
+    assert edited.iloc[0]["item_id"] == "P21"
+    diff = _table(app, "whatif_diff_table")
+    assert set(diff["change"]) <= {"new", "up", "down", "same", "dropped"}
+    moved = diff[diff["item"] == "Thing 21"].iloc[0]
+    assert moved["rank after"] == 1 and moved["change"] in {"new", "up"}
+
+    app.button(key="whatif_remove").click().run()  # the newest (added) event goes again
+    assert list(_table(app, "whatif_history")["item_id"])[-1] == "P10"
+    app.button(key="whatif_reset").click().run()
+    assert len(_tables(app, "edited_table")) == 1  # only the original list again
+
+
+def test_scenarios_are_saved_and_compared(app: AppTest) -> None:
+    app.button(key="whatif_up").click().run()  # move the newest event one step earlier
+    app.text_input(key="whatif_name").set_value("swapped").run()
+    app.button(key="whatif_save").click().run()
+    assert not app.exception, app.exception
+    assert app.multiselect(key="whatif_compare").value == ["swapped"]
+    assert any("swapped" in str(m.value) for m in app.markdown)
+
+
+def test_an_unknown_shopper_gets_a_labelled_cold_start(app: AppTest) -> None:
+    app.text_input(key="shopper_search").set_value("somebody-new").run()
+    assert not app.exception, app.exception
+    assert app.selectbox(key="user").value == "somebody-new"
+    assert any("Cold start" in str(w.value) for w in app.warning)
+    assert app.query_params["user"] == "somebody-new"
+
+
+def test_segment_preview(app: AppTest) -> None:
+    form_button = next(b for b in app.button if "Preview this segment" in str(b.label))
+    form_button.click().run()
+    assert not app.exception, app.exception
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Shoppers"] != "0"
+    assert metrics["Catalog coverage"].endswith("%")
