@@ -1,6 +1,7 @@
 """The command line, `python -m seqrec_core COMMAND ...` (a contract: see DESIGN.md).
 
 - `main`: the parser and `main`; the command groups' parsers, built from torch-free names.
+- `common`: the flags every command has (`--workspace`, `--json`) and progress on stderr.
 - `data`: `ingest`, `datasets`.
 - `training`: `train`, `evaluate`.
 - `runs`: `runs`, `cancel`.

@@ -7,24 +7,21 @@ they answer at once; `ingest --json` prints the validation report's figures.
 from __future__ import annotations
 
 import argparse
-import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from seqrec_core import schema
+from seqrec_core.cli.common import add_common, stderr_progress
 from seqrec_core.errors import SeqRecError
 from seqrec_core.ingest.pipeline import ingest
 from seqrec_core.store import Workspace
 
-AddCommon = Callable[[argparse.ArgumentParser], None]
 
-
-def add_commands(commands: Any, common: AddCommon) -> None:
+def add_commands(commands: Any) -> None:
     """Register the dataset commands on the CLI's subparsers."""
     ingest_cmd = commands.add_parser("ingest", help="ingest a behaviour log into a workspace")
     ingest_cmd.add_argument("path", type=Path, help="event file (CSV/TSV/xlsx/Parquet/JSONL/...)")
-    common(ingest_cmd)
+    add_common(ingest_cmd)
     ingest_cmd.add_argument("--name", required=True, help="dataset name")
     ingest_cmd.add_argument("--items", type=Path, help="optional catalog file")
     ingest_cmd.add_argument(
@@ -40,7 +37,7 @@ def add_commands(commands: Any, common: AddCommon) -> None:
     ingest_cmd.set_defaults(handler=_ingest)
 
     list_cmd = commands.add_parser("datasets", help="list the datasets of a workspace")
-    common(list_cmd)
+    add_common(list_cmd)
     list_cmd.set_defaults(handler=_datasets)
 
 
@@ -55,7 +52,7 @@ def _ingest(args: argparse.Namespace) -> dict[str, Any]:
         column_mapping=overrides or None,
         pseudonymize=args.pseudonymize,
         replace=args.replace,
-        progress=_stderr_progress,
+        progress=stderr_progress,
     )
     report = result.report
     return {
@@ -103,7 +100,3 @@ def _parse_map(item: str) -> tuple[str, str | None]:
     if not sep or not column:
         raise SeqRecError(f"--map {item!r}: write COLUMN=FIELD, e.g. --map visitorid=user_id")
     return column, field.strip() or None
-
-
-def _stderr_progress(fraction: float, message: str) -> None:
-    print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from seqrec_core.cli.common import add_common, stderr_progress
 from seqrec_core.errors import ConfigError
 from seqrec_core.explain.options import (
     BASELINES,
@@ -34,13 +33,11 @@ from seqrec_core.store import Workspace
 if TYPE_CHECKING:
     from seqrec_core.explain.explanation import Explanation
 
-AddCommon = Callable[[argparse.ArgumentParser], None]
 
-
-def add_commands(commands: Any, common: AddCommon) -> None:
+def add_commands(commands: Any) -> None:
     """Register `explain` on the CLI's subparsers."""
     cmd = commands.add_parser("explain", help="explain a recommendation, or audit the explainers")
-    common(cmd)
+    add_common(cmd)
     cmd.add_argument("--run", required=True, help="run id with a saved model (see `runs`)")
     cmd.add_argument("--user", help="user id as in the events file")
     cmd.add_argument("--target", help="item id to explain (default: the first recommendation)")
@@ -75,7 +72,7 @@ def _explain(args: argparse.Namespace) -> dict[str, Any]:
     if args.audit is not None:
         options = ExplainOptions(methods=supported_methods(model), **base)
         users = sample_users(prepared.data, args.audit, seed=args.seed)
-        result = audit(model, prepared.data, users, options=options, progress=_progress)
+        result = audit(model, prepared.data, users, options=options, progress=stderr_progress)
         answer = {"run": args.run, "model": model.name, "seed": args.seed, **result.summary()}
         answer["per_user"] = result.per_user.to_dict(orient="records")
         return clean_json(answer)
@@ -89,10 +86,6 @@ def _explain(args: argparse.Namespace) -> dict[str, Any]:
     if args.counterfactual:
         answer.setdefault("counterfactual", None)  # searched, none exists
     return clean_json({"run": args.run, **answer})
-
-
-def _progress(fraction: float, message: str) -> None:
-    print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
 
 
 def _titles(catalog: pd.DataFrame) -> dict[str, str]:

@@ -11,7 +11,6 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, NoReturn
 
 # Each group's `add_commands` is light (torch-free names only); its handlers import the
@@ -19,7 +18,6 @@ from typing import Any, NoReturn
 from seqrec_core.cli import data, explain, profile, recommend, runs, training
 from seqrec_core.cli import report as cli_report
 from seqrec_core.errors import SeqRecError
-from seqrec_core.store import default_workspace_path
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -63,24 +61,14 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m seqrec_core", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     # This order is the order `--help` lists the commands in.
-    data.add_commands(commands, _common)  # ingest, datasets
-    training.add_commands(commands, _common)  # train, evaluate
-    runs.add_commands(commands, _common)  # runs, cancel
-    profile.add_commands(commands, _common)
-    recommend.add_commands(commands, _common)
-    cli_report.add_commands(commands, _common)
-    explain.add_commands(commands, _common)
+    data.add_commands(commands)  # ingest, datasets
+    training.add_commands(commands)  # train, evaluate
+    runs.add_commands(commands)  # runs, cancel
+    profile.add_commands(commands)
+    recommend.add_commands(commands)
+    cli_report.add_commands(commands)
+    explain.add_commands(commands)
     return parser
-
-
-def _common(command: argparse.ArgumentParser) -> None:
-    command.add_argument(
-        "--workspace",
-        type=Path,
-        default=None,
-        help=f"default: {default_workspace_path()}",
-    )
-    command.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def _print_human(answer: dict[str, Any]) -> None:

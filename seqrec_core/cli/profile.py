@@ -8,20 +8,18 @@ user or dataset is an error (`{"error": ...}`, exit 1).
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from typing import Any
 
+from seqrec_core.cli.common import add_common
 from seqrec_core.store import Workspace
 
-AddCommon = Callable[[argparse.ArgumentParser], None]
 
-
-def add_commands(commands: Any, common: AddCommon) -> None:
+def add_commands(commands: Any) -> None:
     """Register the knowledge-graph commands on the CLI's subparsers."""
     profile_cmd = commands.add_parser(
         "profile", help="the KG-enriched profile of one user (affinities, funnel, interests)"
     )
-    common(profile_cmd)
+    add_common(profile_cmd)
     profile_cmd.add_argument("--dataset", required=True, help="dataset name (see `datasets`)")
     profile_cmd.add_argument("--user", required=True, help="user id as in the events file")
     profile_cmd.add_argument(

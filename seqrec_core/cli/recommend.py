@@ -7,18 +7,16 @@ unknown user without it gets the cold-start fallback, labelled in the answer.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from typing import Any
 
+from seqrec_core.cli.common import add_common
 from seqrec_core.store import Workspace
 
-AddCommon = Callable[[argparse.ArgumentParser], None]
 
-
-def add_commands(commands: Any, common: AddCommon) -> None:
+def add_commands(commands: Any) -> None:
     """Register `recommend` on the CLI's subparsers."""
     cmd = commands.add_parser("recommend", help="top-K recommendations for a user")
-    common(cmd)
+    add_common(cmd)
     cmd.add_argument("--run", required=True, help="trained run (see `runs`)")
     cmd.add_argument("--user", required=True, help="user id as in the uploaded file")
     cmd.add_argument("--k", type=int, default=10, help="list length (default 10)")

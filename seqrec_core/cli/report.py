@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from seqrec_core.cli.common import add_common
 from seqrec_core.errors import InputError
 from seqrec_core.report.defaults import AUDIT_USERS
 from seqrec_core.store import Workspace
 
-AddCommon = Callable[[argparse.ArgumentParser], None]
 
-
-def add_commands(commands: Any, common: AddCommon) -> None:
+def add_commands(commands: Any) -> None:
     """Register `report` on the CLI's subparsers."""
     cmd = commands.add_parser("report", help="explainability review report (self-contained HTML)")
-    common(cmd)
+    add_common(cmd)
     cmd.add_argument("--run", required=True, help="trained run (see `runs`)")
     cmd.add_argument("--users", help="U1,U2,...: shoppers to explain (default: 3 telling cases)")
     cmd.add_argument("--out", type=Path, required=True, help="where to write FILE.html")

@@ -6,25 +6,23 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from seqrec_core.cli.common import add_common
 from seqrec_core.runs import registry
 from seqrec_core.store import Workspace
 
-AddCommon = Callable[[argparse.ArgumentParser], None]
 
-
-def add_commands(commands: Any, common: AddCommon) -> None:
+def add_commands(commands: Any) -> None:
     """Register the run-listing commands on the CLI's subparsers."""
     runs_cmd = commands.add_parser("runs", help="list the training runs of a workspace")
-    common(runs_cmd)
+    add_common(runs_cmd)
     runs_cmd.add_argument("--dataset", help="only runs of this dataset")
     runs_cmd.set_defaults(handler=_runs)
 
     cancel_cmd = commands.add_parser("cancel", help="stop a queued or running run")
-    common(cancel_cmd)
+    add_common(cancel_cmd)
     cancel_cmd.add_argument("--run", required=True)
     cancel_cmd.set_defaults(handler=_cancel)
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
 
+from seqrec_core.cli.common import add_common
 from seqrec_core.data.split_names import EVAL_SPLITS, SPLITS
 from seqrec_core.errors import ConfigError
 from seqrec_core.models.names import MODEL_NAMES
@@ -22,14 +22,13 @@ from seqrec_core.store import Workspace
 from seqrec_core.training.config import TrainConfig
 from seqrec_core.training.device_names import DEVICES
 
-AddCommon = Callable[[argparse.ArgumentParser], None]
 _TRAIN_FIELDS = {f.name for f in fields(TrainConfig)}
 
 
-def add_commands(commands: Any, common: AddCommon) -> None:
+def add_commands(commands: Any) -> None:
     """Register the model commands on the CLI's subparsers."""
     train_cmd = commands.add_parser("train", help="train a model on a dataset (a run)")
-    common(train_cmd)
+    add_common(train_cmd)
     train_cmd.add_argument("--dataset", help="dataset name (see `datasets`)")
     train_cmd.add_argument("--model", choices=list(MODEL_NAMES), help="model to train")
     train_cmd.add_argument("--epochs", type=int, help="at most this many epochs (default 200)")
@@ -51,7 +50,7 @@ def add_commands(commands: Any, common: AddCommon) -> None:
     train_cmd.set_defaults(handler=_train)
 
     eval_cmd = commands.add_parser("evaluate", help="full-ranking metrics of a trained run")
-    common(eval_cmd)
+    add_common(eval_cmd)
     eval_cmd.add_argument("--run", required=True, help="run id (see `runs`)")
     eval_cmd.add_argument("--split", choices=EVAL_SPLITS, default="test")
     eval_cmd.add_argument("--k", default="5,10,20", help="cut-offs, e.g. 5,10,20")
