@@ -13,6 +13,7 @@ The modules in the order an upload passes through them:
 - `column_mapping`: which source column feeds which canonical field.
 - `column_casts`: DuckDB SQL that turns raw columns into typed canonical values.
 - `row_validation`: give every row its fate (accepted, or rejected for one reason).
+- `lookalike_ids`: flag ids that look alike but differ (Unicode form, invisible characters).
 - `quality`: the data-quality vocabulary (reasons, warnings) and `ValidationReport`.
 - `dataset_files`: the dataset's events, rejected rows and catalog, written as Parquet.
 - `validation_report`: assemble an ingest's `ValidationReport` from its DuckDB tables.

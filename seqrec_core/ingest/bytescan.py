@@ -3,8 +3,9 @@
 pyarrow reads delimited text fast but, on several threads, cannot say on which line a row
 or a bad record starts. These numpy scans can, in a few passes over the bytes: how many
 lines there are, whether any quoted field spans lines, and where every record starts
-(`record_spans`) when quoting follows RFC 4180. Large inputs are scanned in 1 MiB pieces so
-temporaries stay small.
+(`record_spans`) when quoting follows RFC 4180, and how deeply each JSON Lines record nests
+(`first_too_deep_line`, so that no JSON parser recurses without bound). Large inputs are
+scanned in 1 MiB pieces so temporaries stay small.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ TextBytes: TypeAlias = bytes | mmap.mmap
 
 QUOTE: Final = b'"'
 _CHUNK: Final = 1 << 20
+_NEWLINE: Final = ord("\n")
+_BACKSLASH: Final = ord("\\")
+_OPEN_ARRAY, _OPEN_OBJECT, _CLOSE_ARRAY, _CLOSE_OBJECT = b"[{]}"
 
 
 @dataclass(frozen=True)
@@ -169,3 +173,67 @@ def _regular_quotes(data: TextBytes, quotes: np.ndarray, delimiter: str) -> bool
     closes_field = (closing == len(array) - 1) | np.isin(after, field_edge)
     closes_field[:-1] |= closing[:-1] + 1 == opening[1:]
     return bool(opens_field.all() and closes_field.all())
+
+
+def first_too_deep_line(data: TextBytes, limit: int) -> int | None:
+    """The first line (1-based) of a JSON Lines text that nests deeper than `limit`, or None.
+
+    Depth counts `[` and `{` minus `]` and `}` outside strings, from the start of each line:
+    a JSON Lines string cannot span lines, and a quote after an odd run of backslashes does
+    not end one. Parsers reject a stray closing bracket before it could hide an opening one,
+    so the count never misses a depth a parser would reach. Pieces end at line breaks.
+    """
+    array = np.frombuffer(data, dtype=np.uint8)
+    line, start = 1, 0
+    while start < len(array):
+        cut = data.find(b"\n", start + _CHUNK)
+        stop = len(array) if cut < 0 else cut + 1
+        piece = array[start:stop]
+        hit = _first_too_deep(piece, limit)
+        if hit is not None:
+            return line + int(np.count_nonzero(piece[:hit] == _NEWLINE))
+        line += int(np.count_nonzero(piece == _NEWLINE))
+        start = stop
+    return None
+
+
+def _first_too_deep(piece: np.ndarray, limit: int) -> int | None:
+    """Offset of the first bracket in `piece` that opens level `limit + 1` of its line."""
+    is_open = (piece == _OPEN_ARRAY) | (piece == _OPEN_OBJECT)
+    opens = np.flatnonzero(is_open)
+    if len(opens) <= limit:
+        return None
+    breaks = np.flatnonzero(piece == _NEWLINE)
+    starts = np.concatenate(([0], breaks + 1, [len(piece)]))
+    if np.diff(np.searchsorted(opens, starts)).max() <= limit:
+        return None  # no line holds enough brackets to go that deep, in strings or not
+    brackets = np.flatnonzero(is_open | (piece == _CLOSE_ARRAY) | (piece == _CLOSE_OBJECT))
+    line_of = np.searchsorted(breaks, brackets)  # index of each bracket's line in `piece`
+    quotes = np.flatnonzero(piece == QUOTE[0])
+    quotes = quotes[~_escaped(piece, quotes)]
+    before = np.searchsorted(quotes, brackets) - np.searchsorted(quotes, starts[line_of])
+    outside = before % 2 == 0
+    brackets, line_of = brackets[outside], line_of[outside]
+    if not len(brackets):
+        return None
+    step = np.where(is_open[brackets], 1, -1)
+    depth = np.cumsum(step)
+    first_on_line = np.concatenate(([True], line_of[1:] != line_of[:-1]))
+    before_line = (depth - step)[first_on_line]  # running depth where each line starts
+    depth -= before_line[np.cumsum(first_on_line) - 1]
+    over = np.flatnonzero(depth > limit)
+    return int(brackets[over[0]]) if len(over) else None
+
+
+def _escaped(piece: np.ndarray, quotes: np.ndarray) -> np.ndarray:
+    """Whether each quote follows an odd run of backslashes (`\\"` is escaped, `\\\\"` not)."""
+    escaped = np.zeros(len(quotes), dtype=bool)
+    after = np.flatnonzero((quotes > 0) & (piece[quotes - 1] == _BACKSLASH))
+    if not len(after):
+        return escaped
+    slashes = np.flatnonzero(piece == _BACKSLASH)
+    run_begins = np.concatenate(([True], np.diff(slashes) != 1))
+    run_start = slashes[np.maximum.accumulate(np.where(run_begins, np.arange(len(slashes)), 0))]
+    last = np.searchsorted(slashes, quotes[after]) - 1  # the backslash just before each quote
+    escaped[after] = (slashes[last] - run_start[last]) % 2 == 0
+    return escaped

@@ -15,6 +15,7 @@ from seqrec_core import schema
 from seqrec_core.errors import InputError
 from seqrec_core.ingest import column_casts
 from seqrec_core.ingest.column_mapping import auto_mapping
+from seqrec_core.ingest.quality import short_list
 from seqrec_core.ingest.readers import RawTable
 
 _INLINE_FIELDS = ("title", "category", "category_id", "brand", "attributes", "price")
@@ -60,7 +61,7 @@ def merge_catalog_file(
         raise InputError(
             "the catalog file has no item id column",
             file=raw.source_name,
-            hint=f"name one of its columns item_id (found: {', '.join(raw.table.column_names)})",
+            hint=f"name one of its columns item_id (found: {short_list(raw.table.column_names)})",
         )
     names = {col: f"_k{i}" for i, col in enumerate(raw.table.column_names)}
     con.register("catalog_src", raw.table.rename_columns(list(names.values())))

@@ -7,7 +7,7 @@ DuckDB's vectorised speed on millions of rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 import pyarrow as pa
@@ -15,6 +15,10 @@ import pyarrow as pa
 # Strings a spreadsheet makes of long numeric ids: 2.10381E+18 no longer identifies anything.
 SCIENTIFIC_ID_PATTERN = r"-?[0-9](\.[0-9]+)?[eE][+-]?[0-9]+"
 _EPOCH_STRING_PATTERN = r"-?[0-9]+(\.[0-9]+)?"
+# A time of day followed by a zone: Z, UTC, GMT or an offset (+01:00, -0500, +01).
+_ZONE_PATTERN = (
+    r"(?i).*[0-9]:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?\s*(z|utc|gmt|[+-][0-9]{2}(:?[0-9]{2})?)"
+)
 
 # Common exact ISO 8601 layouts, parsed by strptime (several times faster than the
 # general ISO cast, which stays as the fallback for rows that do not match).
@@ -87,6 +91,7 @@ class TimeParse:
 
     expression: str
     label: str
+    naive: bool = False  # the times carry no zone (nor are epochs), so UTC was assumed
 
 
 def timestamp(
@@ -95,14 +100,15 @@ def timestamp(
     """Choose how to read a timestamp column, judging text columns on a sample.
 
     Returns an expression of type TIMESTAMP (UTC, no zone) that is NULL where a value
-    does not parse.
+    does not parse, and whether the values were zone-less times taken as UTC: native
+    timestamps without a zone, dates, and text of which no sampled value names a zone.
     """
     if pa.types.is_timestamp(arrow_type):
         if arrow_type.tz is not None:
             return TimeParse(f"timezone('UTC', {column})", "native timestamp with zone")
-        return TimeParse(f"CAST({column} AS TIMESTAMP)", "native timestamp")
+        return TimeParse(f"CAST({column} AS TIMESTAMP)", "native timestamp", naive=True)
     if pa.types.is_date(arrow_type):
-        return TimeParse(f"CAST({column} AS TIMESTAMP)", "native date")
+        return TimeParse(f"CAST({column} AS TIMESTAMP)", "native date", naive=True)
     if pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type):
         unit = _epoch_unit(con, relation, f"CAST({column} AS DOUBLE)")
         return _epoch(f"CAST({column} AS DOUBLE)", unit)
@@ -119,7 +125,9 @@ def timestamp(
     counts_sql.append(f"count({iso.replace(raw, 'v')})")
     counts_sql += [f"count(try_strptime(v, '{fmt}'))" for fmt in _TEXT_FORMATS]
     counts_sql.append(f"count(*) FILTER (WHERE regexp_full_match(v, '{_EPOCH_STRING_PATTERN}'))")
-    *counts, numeric = con.execute(f"SELECT {', '.join(counts_sql)} FROM {sample}").fetchall()[0]
+    counts_sql.append(f"count(*) FILTER (WHERE regexp_full_match(v, '{_ZONE_PATTERN}'))")
+    query = f"SELECT {', '.join(counts_sql)} FROM {sample}"
+    *counts, numeric, zoned = con.execute(query).fetchall()[0]
     # The most values parsed wins; among equals, the earlier (more specific) candidate.
     best = max(range(len(candidates)), key=lambda i: (counts[i], -i))
     # Digits only: epoch numbers, unless a compact date layout (20240131) reads as many.
@@ -130,7 +138,7 @@ def timestamp(
             f"THEN CAST({raw} AS DOUBLE) END"
         )
         return _epoch(value, _epoch_unit(con, relation, value))
-    return candidates[best]
+    return replace(candidates[best], naive=not zoned)
 
 
 def _epoch_unit(con: duckdb.DuckDBPyConnection, relation: str, value: str) -> float:

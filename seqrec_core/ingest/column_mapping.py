@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from seqrec_core import schema
 from seqrec_core.errors import InputError
+from seqrec_core.ingest.quality import MAX_LISTED, short_list
 
 ColumnMapping = dict[str, str | None]
 
@@ -65,7 +66,7 @@ def apply_overrides(mapping: ColumnMapping, overrides: Mapping[str, str | None])
         if column not in result:
             raise InputError(
                 f"cannot map unknown column {column!r}",
-                hint=f"the columns are: {', '.join(result)}",
+                hint=f"the columns are: {short_list(list(result))}",
             )
         if field:
             for other, other_field in result.items():
@@ -105,7 +106,11 @@ def check_mapping(mapping: ColumnMapping, table: pa.Table, source_name: str) -> 
 
 
 def _suggestion(mapping: ColumnMapping, table: pa.Table, missing: Sequence[str]) -> str:
-    found = ", ".join(f"{name!r} (e.g. {_first_value(table, name)!r})" for name in mapping)
+    names = list(mapping)
+    found = short_list(
+        [f"{name!r} (e.g. {_first_value(table, name)!r})" for name in names[:MAX_LISTED]]
+        + names[MAX_LISTED:]  # only counted: the values of columns not shown are not read
+    )
     free = [name for name, field in mapping.items() if field is None]
     example = f"--map {free[0]}={missing[0]}" if free else f"--map COLUMN={missing[0]}"
     return (

@@ -26,10 +26,14 @@ from seqrec_core import schema
 from seqrec_core.errors import InputError
 from seqrec_core.ingest import bytescan
 from seqrec_core.ingest.bytescan import TextBytes
+from seqrec_core.ingest.quality import short_list
 from seqrec_core.ingest.sniff import QUOTE, TextLayout
 
 _DAT_STANDINS: Final = (b"\x1f", b"\x1e", b"\x1d", b"\x1c")  # one-byte stand-ins for "::"
 TEXT_LIMIT: Final = 500
+# An event log or catalog has a few dozen columns; thousands mean a pivoted or transposed
+# export, which no mapping can use and whose SQL would grow with every column.
+MAX_COLUMNS: Final = 1000
 
 
 @dataclass(frozen=True)
@@ -227,6 +231,24 @@ def first_rows(parsed: Parsed, rows: int) -> Parsed:
     )
 
 
+def check_width(width: int, name: str, *, header: bool) -> None:
+    """Refuse a table of more than `MAX_COLUMNS` columns with a message that says so.
+
+    Raises:
+        InputError: `width` is over `MAX_COLUMNS`.
+    """
+    if width <= MAX_COLUMNS:
+        return
+    what = "the header names" if header else "the rows have"
+    raise InputError(
+        f"{what} {width:,} columns, more than the {MAX_COLUMNS:,} a table may have",
+        file=name,
+        line=1 if header else None,
+        hint="export only the columns the log needs (user, item, time, event type and a "
+        "few more), one row per event",
+    )
+
+
 def column_names(
     header: Sequence[str | None] | None, width: int, fmt: str
 ) -> tuple[list[str], tuple[str, ...]]:
@@ -234,20 +256,28 @@ def column_names(
     if header is None:
         return [f"column_{i}" for i in range(1, width + 1)], ()
     names: list[str] = []
-    warnings: list[str] = []
+    taken: set[str] = set()
+    blanks: list[str] = []
+    repeats: list[str] = []
     for index, cell in enumerate(header, 1):
         name = (cell or "").strip()
         if fmt == "atomic":
             name = schema.strip_atomic_suffix(name)
         if not name:
             name = f"column_{index}"
-            warnings.append(f"column {index} has no name in the header; it is called {name}")
+            blanks.append(name)
         base, repeat = name, 2
-        while name in names:
+        while name in taken:
             name, repeat = f"{base}_{repeat}", repeat + 1
         if name != base:
-            warnings.append(f"the column name {base!r} occurs twice; the second is called {name!r}")
+            repeats.append(f"{base!r} as {name!r}")
         names.append(name)
+        taken.add(name)
+    warnings = []
+    if blanks:
+        warnings.append(f"{len(blanks):,} header cell(s) are empty; named {short_list(blanks)}")
+    if repeats:
+        warnings.append(f"repeated column names were made unique: {short_list(repeats)}")
     return names, tuple(warnings)
 
 

@@ -4,6 +4,11 @@ Each returns a `delimited_rows.Parsed`: the table, the line (sheet row, or row i
 Parquet) of every row, and the records that could not be read. Parquet and JSON Lines keep
 their own column types, except that nested JSON values become JSON strings and JSON date
 strings stay strings; Excel cells become the strings a person would type.
+
+Two guards run before a parser sees the bytes: JSON records nesting deeper than
+`MAX_JSON_DEPTH` are refused (pyarrow's reader crashes the process on very deep ones, Python's
+raises RecursionError), and a workbook whose parts inflate past the upload limit is refused
+from its zip directory before openpyxl starts reading it.
 """
 
 from __future__ import annotations
@@ -24,12 +29,22 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from seqrec_core.errors import InputError
 from seqrec_core.ingest import sniff
-from seqrec_core.ingest.bytescan import TextBytes, record_spans
-from seqrec_core.ingest.delimited_rows import TEXT_LIMIT, MalformedRow, Parsed, column_names
-from seqrec_core.ingest.open_upload import BROKEN, damaged
+from seqrec_core.ingest.bytescan import TextBytes, first_too_deep_line, record_spans
+from seqrec_core.ingest.delimited_rows import (
+    TEXT_LIMIT,
+    MalformedRow,
+    Parsed,
+    check_width,
+    column_names,
+)
+from seqrec_core.ingest.open_upload import BROKEN, check_workbook_size, damaged
+from seqrec_core.ingest.quality import short_list
 
 _EXACT_FLOAT: Final = 2**53  # Excel keeps numbers as doubles: integers above this are rounded
 _JSON_KINDS: Final = {list: "an array", str: "a string", bool: "true/false", type(None): "null"}
+# Deeper records are refused before parsing: real exports nest a few levels, while a record
+# nesting thousands of levels crashes pyarrow's reader (and the server process with it).
+MAX_JSON_DEPTH: Final = 64
 
 
 def read_parquet(source: str | pa.BufferReader, name: str, sample_rows: int | None) -> Parsed:
@@ -77,8 +92,32 @@ def read_parquet_folder(folder: Path, name: str, sample_rows: int | None) -> Par
     return Parsed(table, np.arange(1, table.num_rows + 1, dtype=np.int64))
 
 
-def read_jsonl(body: TextBytes) -> Parsed:
-    """JSON Lines (UTF-8): pyarrow when every line is an object of stable types, else Python."""
+def read_jsonl(body: TextBytes, name: str) -> Parsed:
+    """JSON Lines (UTF-8): pyarrow when every line is an object of stable types, else Python.
+
+    Raises:
+        InputError: a record nests deeper than `MAX_JSON_DEPTH`, checked before parsing.
+    """
+    line = first_too_deep_line(body, MAX_JSON_DEPTH)
+    if line is not None:
+        raise _too_deep(name, line)
+    try:
+        return _read_jsonl(body, name)
+    except RecursionError as exc:  # belt and braces: the scan should have refused it
+        raise _too_deep(name, None) from exc
+
+
+def _too_deep(name: str, line: int | None) -> InputError:
+    return InputError(
+        f"the record nests arrays or objects more than {MAX_JSON_DEPTH} levels deep",
+        file=name,
+        line=line,
+        hint="flatten the record (one key per value, nested parts as JSON text) "
+        "or export the table as CSV",
+    )
+
+
+def _read_jsonl(body: TextBytes, name: str) -> Parsed:
     try:
         table = pajson.read_json(pa.BufferReader(body))
         stamps = [field.name for field in table.schema if pa.types.is_timestamp(field.type)]
@@ -90,10 +129,10 @@ def read_jsonl(body: TextBytes) -> Parsed:
             order = table.column_names
             table = pajson.read_json(pa.BufferReader(body), parse_options=options).select(order)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return _read_jsonl_with_python(body)
+        return _read_jsonl_with_python(body, name)
     spans = record_spans(body, ",", quoting=False)  # JSON strings cannot hold a raw newline
     if spans is None or len(spans.lines) != table.num_rows:
-        return _read_jsonl_with_python(body)
+        return _read_jsonl_with_python(body, name)
     for index, field in enumerate(table.schema):
         if pa.types.is_nested(field.type):
             values = [_json_text(value) for value in table.column(index).to_pylist()]
@@ -101,7 +140,7 @@ def read_jsonl(body: TextBytes) -> Parsed:
     return Parsed(table, spans.lines)
 
 
-def _read_jsonl_with_python(body: TextBytes) -> Parsed:
+def _read_jsonl_with_python(body: TextBytes, name: str) -> Parsed:
     """Line by line, so that a bad line becomes a MalformedRow instead of failing the file."""
     records: list[dict[str, Any]] = []
     lines: list[int] = []
@@ -111,6 +150,8 @@ def _read_jsonl_with_python(body: TextBytes) -> Parsed:
             continue
         try:
             value = json.loads(raw)
+        except RecursionError as exc:
+            raise _too_deep(name, number) from exc
         except ValueError as exc:
             problem = f"not valid JSON: {exc}"
         else:
@@ -123,6 +164,7 @@ def _read_jsonl_with_python(body: TextBytes) -> Parsed:
         text = raw.decode("utf-8", errors="replace").strip()[:TEXT_LIMIT]
         malformed.append(MalformedRow(number, text, problem))
     keys = list(dict.fromkeys(key for record in records for key in record))
+    check_width(len(keys), name, header=True)  # before building a column per key
     table = pa.table({key: _json_column([r.get(key) for r in records]) for key in keys})
     kept = np.asarray(lines if keys else [], dtype=np.int64)
     return Parsed(table, kept, tuple(malformed))
@@ -143,8 +185,19 @@ def _json_text(value: Any) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
 
 
-def read_xlsx(source: IO[bytes], name: str, sample_rows: int | None) -> Parsed:
-    """The first non-empty sheet of an .xlsx workbook, every cell as text."""
+def read_xlsx(source: IO[bytes], name: str, sample_rows: int | None, limit: int) -> Parsed:
+    """The first non-empty sheet of an .xlsx workbook, every cell as text.
+
+    Args:
+        source: the workbook, a seekable binary file.
+        name: the file's display name, for messages.
+        sample_rows: read only about this many rows (a preview), or None for all.
+        limit: the most bytes the workbook's parts may inflate to (the upload limit).
+
+    Raises:
+        InputError: the workbook is damaged, inflates past `limit`, or holds no data.
+    """
+    check_workbook_size(source, name, limit)
     try:
         book = openpyxl.load_workbook(source, read_only=True, data_only=True)
     except (*BROKEN, InvalidFileException, KeyError, ValueError, ParseError) as exc:
@@ -166,7 +219,7 @@ def read_xlsx(source: IO[bytes], name: str, sample_rows: int | None) -> Parsed:
     warnings: list[str] = []
     if len(titles) > 1:
         warnings.append(
-            f"the workbook has {len(titles)} sheets ({', '.join(titles)}); "
+            f"the workbook has {len(titles)} sheets ({short_list(titles)}); "
             f"only {sheet.title!r} was read"
         )
     # A table placed further right starts with empty columns; they are not columns of it.
@@ -174,6 +227,7 @@ def read_xlsx(source: IO[bytes], name: str, sample_rows: int | None) -> Parsed:
     rows = [(number, cells[skip:]) for number, cells in rows]
     has_header = sniff.detect_header([cells for _, cells in rows[:200]])
     width = len(rows[0][1]) if has_header else max(len(cells) for _, cells in rows)
+    check_width(width, name, header=has_header)
     header = rows.pop(0)[1] if has_header else None
     names, name_warnings = column_names(header, width, "xlsx")
     columns: list[list[str]] = [[] for _ in range(width)]

@@ -4,8 +4,9 @@ file inside a zip archive.
 Every opener is a `Reader`, a function that returns up to n bytes from the start of the
 (decompressed) content, so a preview can read a prefix and a full read the whole. Sizes are
 checked before anything is inflated (zip bombs declare their size) and again while
-inflating (gzip does not declare it reliably). Zip members are read in memory only, so
-their names never become paths.
+inflating (gzip does not declare it reliably, so its bytes are counted as they come out).
+An .xlsx workbook is a zip too: `check_workbook_size` bounds what openpyxl will inflate.
+Zip members are read in memory only, so their names never become paths.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Final
+from typing import IO, Final
 
 from seqrec_core.errors import ConfigError, InputError
+from seqrec_core.ingest.quality import short_list
 
 DEFAULT_MAX_BYTES: Final = 1 << 30
 MAX_BYTES_ENV: Final = "SEQREC_MAX_UPLOAD_MB"
@@ -86,7 +88,11 @@ def map_file(path: Path) -> mmap.mmap:
 
 
 def gzip_reader(path: Path, name: str) -> Reader:
-    """Read the inflated content of a gzip file."""
+    """Read the inflated content of a gzip file.
+
+    At most `size` bytes are inflated, whatever the members' trailers claim (a gzip trailer
+    states the size modulo 4 GiB, and only once its member has been inflated).
+    """
 
     def read(size: int) -> bytes:
         try:
@@ -122,6 +128,35 @@ def holds_workbook(data: bytes) -> bool:
         return False
 
 
+def check_workbook_size(source: IO[bytes], name: str, limit: int) -> None:
+    """Refuse an .xlsx workbook whose parts inflate past `limit` bytes, judged from its zip
+    directory before any part is inflated; `source` is left at its start.
+
+    openpyxl inflates a sheet's XML and the shared strings as it reads them, so a 12 MB
+    workbook can expand to gigabytes and read for hours. zipfile never inflates a part past
+    the size the directory declares, so the declared sizes bound that work.
+    """
+    try:
+        with zipfile.ZipFile(source) as archive:
+            parts = archive.infolist()
+    except BROKEN as exc:
+        raise damaged(name, "Excel workbook", "open it in Excel, save it again") from exc
+    finally:
+        source.seek(0)
+    total = sum(part.file_size for part in parts)
+    if total <= limit:
+        return
+    largest = max(parts, key=lambda part: part.file_size)
+    raise InputError(
+        f"the workbook inflates to {total / 2**20:,.1f} MB when opened ({largest.filename} "
+        f"alone is {largest.file_size / 2**20:,.1f} MB), over the limit of "
+        f"{limit / 2**20:,.1f} MB",
+        file=name,
+        hint="save the sheet as CSV (compressed as .csv.gz) or Parquet and upload that, "
+        f"or raise {MAX_BYTES_ENV}",
+    )
+
+
 def zip_member(archive: zipfile.ZipFile, name: str, limit: int) -> tuple[Reader, str]:
     """A reader of the archive's one data file, and that file's extension."""
     members = [
@@ -132,10 +167,9 @@ def zip_member(archive: zipfile.ZipFile, name: str, limit: int) -> tuple[Reader,
         and not Path(info.filename).name.startswith(_ZIP_JUNK_NAMES)
     ]
     if len(members) != 1:
-        listed = ", ".join(m.filename for m in members[:10]) or "no file"
-        more = f" and {len(members) - 10} more" if len(members) > 10 else ""
+        listed = short_list([m.filename for m in members]) or "no file"
         raise InputError(
-            f"the zip archive must hold exactly one data file; it holds {listed}{more}",
+            f"the zip archive must hold exactly one data file; it holds {listed}",
             file=name,
             hint="put one table in the zip, or upload the file itself",
         )

@@ -19,6 +19,7 @@ from seqrec_core.errors import InputError
 from seqrec_core.ingest import (
     catalog_split,
     dataset_files,
+    lookalike_ids,
     open_upload,
     validation_report,
 )
@@ -250,6 +251,8 @@ def _validate_and_write(
     try:
         progress(0.45, "Validating rows")
         classified = classify(con, raw.table, raw.line_numbers, columns)
+        # Looked for before pseudonyms replace the user ids, which then look nothing alike.
+        id_flags = lookalike_ids.lookalike_flags(con, show_user_examples=not pseudonymize)
         if pseudonymize:
             privacy.pseudonymize_users(con, workspace.pseudonym_key())
         progress(0.6, "Building the item catalog")
@@ -267,7 +270,7 @@ def _validate_and_write(
             con, classified, columns, raw, pseudonymize, staging / "rejected.parquet"
         )
         progress(0.85, "Summarising")
-        report = validation_report.build(con, raw, columns, classified, outcome)
+        report = validation_report.build(con, raw, columns, classified, outcome, id_flags)
         (staging / "report.json").write_text(json.dumps(report.to_dict(), indent=1))
         if report.rows_accepted == 0:
             raise InputError(

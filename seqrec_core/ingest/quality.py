@@ -3,10 +3,12 @@
 Every row read from a source is either accepted or rejected for exactly one reason;
 `rows_read == rows_accepted + rows_rejected` always holds. Warnings flag rows that were
 kept but deserve a look (an absurdly active user, an unknown event word, ...).
+`short_list` is how every ingest message names many things (columns, sheets, files).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Final
 
@@ -36,6 +38,13 @@ REJECT_HINTS: Final[dict[str, str]] = {
 }
 
 MAX_EXAMPLES: Final = 5
+MAX_LISTED: Final = 20  # names a message lists before "… and N more"
+
+
+def short_list(names: Sequence[str], limit: int = MAX_LISTED) -> str:
+    """`a, b, c`, or the first `limit` names then `… and 19,980 more` (messages stay short)."""
+    shown = ", ".join(names[:limit])
+    return f"{shown} … and {len(names) - limit:,} more" if len(names) > limit else shown
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ __all__ = [
 ]
 
 _SNIFF_BYTES: Final = 1 << 16
+_SNIFF_MAX: Final = 1 << 24  # a sample grows past 64 KiB to hold the first two lines whole
 
 
 @dataclass(frozen=True)
@@ -109,10 +110,11 @@ def read_table(
             if not open_upload.is_workbook(archive):
                 read, extension = open_upload.zip_member(archive, name, limit)
                 data, complete = open_upload.load(read, name, limit, sample_rows)
-                return _read_content(data, complete, name, extension, sample_rows, "zip")
+                return _read_content(data, complete, name, extension, sample_rows, "zip", limit)
         # A file object, not the path: openpyxl refuses paths without an Excel extension.
         with path.open("rb") as handle:
-            return _raw(excel_parquet_jsonl.read_xlsx(handle, name, sample_rows), name, "xlsx")
+            parsed = excel_parquet_jsonl.read_xlsx(handle, name, sample_rows, limit)
+            return _raw(parsed, name, "xlsx")
     if kind == "ole2":
         raise _old_excel(name)
     if kind == "gzip":
@@ -120,13 +122,13 @@ def read_table(
         data, complete = open_upload.load(
             open_upload.gzip_reader(path, name), name, limit, sample_rows
         )
-        return _read_content(data, complete, name, inner, sample_rows, "gzip")
+        return _read_content(data, complete, name, inner, sample_rows, "gzip", limit)
     if sample_rows is not None:
         data, complete = open_upload.load(open_upload.file_reader(path), name, limit, sample_rows)
-        return _read_content(data, complete, name, suffixes[-1], sample_rows, None)
+        return _read_content(data, complete, name, suffixes[-1], sample_rows, None, limit)
     mapped = open_upload.map_file(path)
     try:
-        return _read_content(mapped, True, name, suffixes[-1], None, None)
+        return _read_content(mapped, True, name, suffixes[-1], None, None, limit)
     finally:
         # Everything read was copied out; if a view still exists, the map closes with it.
         with contextlib.suppress(BufferError):
@@ -152,10 +154,12 @@ def _read_content(
     extension: str,
     sample_rows: int | None,
     compression: str | None,
+    limit: int,
 ) -> RawTable:
     """Read decompressed content: a text table, or Parquet/xlsx that came inside an archive.
 
-    `complete` is False when `data` is only a prefix (a preview of a big file).
+    `complete` is False when `data` is only a prefix (a preview of a big file); `limit` is
+    the upload limit, which also bounds what a workbook inside an archive may inflate to.
     """
     if _is_blank(data):
         raise InputError("the file is empty", file=name, hint="export the table again")
@@ -164,7 +168,7 @@ def _read_content(
         parsed = excel_parquet_jsonl.read_parquet(pa.BufferReader(bytes(data)), name, sample_rows)
         return _raw(parsed, name, "parquet", compression=compression)
     if kind == "zip" and open_upload.holds_workbook(bytes(data)):
-        parsed = excel_parquet_jsonl.read_xlsx(io.BytesIO(bytes(data)), name, sample_rows)
+        parsed = excel_parquet_jsonl.read_xlsx(io.BytesIO(bytes(data)), name, sample_rows, limit)
         return _raw(parsed, name, "xlsx", compression=compression)
     if kind == "ole2":
         raise _old_excel(name)
@@ -174,8 +178,12 @@ def _read_content(
     body = _to_utf8(data, encoding, complete, name)
     if encoding == "utf-16" and sniff.looks_binary(body[:_SNIFF_BYTES]):
         raise _not_text(name)
-    sample = body[:_SNIFF_BYTES].decode("utf-8", errors="ignore")
-    layout = sniff.sniff_layout(sample, extension, complete=complete and len(body) <= _SNIFF_BYTES)
+    head = body[: _sniff_end(body)]
+    layout = sniff.sniff_layout(
+        head.decode("utf-8", errors="ignore"),
+        extension,
+        complete=complete and len(head) == len(body),
+    )
     if layout.format == "json":
         raise InputError(
             "the file is one JSON array, not JSON Lines",
@@ -184,9 +192,10 @@ def _read_content(
         )
     if layout.format == "jsonl":
         parsed = excel_parquet_jsonl.read_jsonl(
-            body if complete else body[: body.rfind(b"\n") + 1] or body
+            body if complete else body[: body.rfind(b"\n") + 1] or body, name
         )
     else:
+        delimited_rows.check_width(layout.width, name, header=layout.has_header)
         parsed = delimited_rows.split_delimited(body, layout, complete=complete, name=name)
     if sample_rows is not None:
         parsed = delimited_rows.first_rows(parsed, sample_rows)
@@ -201,6 +210,16 @@ def _read_content(
         encoding=encoding,
         delimiter=layout.delimiter,
     )
+
+
+def _sniff_end(body: TextBytes) -> int:
+    """Where the sniffed sample ends: 64 KiB, or further so that a long header line and the
+    line after it are whole (a cut header would be taken for a narrower table)."""
+    first = body.find(b"\n", 0, _SNIFF_MAX)
+    if first < _SNIFF_BYTES:  # a short first line, or none that ends within reach
+        return _SNIFF_BYTES
+    second = body.find(b"\n", first + 1, _SNIFF_MAX)
+    return second + 1 if second >= 0 else _SNIFF_MAX
 
 
 def _is_blank(data: TextBytes) -> bool:
@@ -235,6 +254,7 @@ def _raw(
     encoding: str | None = None,
     delimiter: str | None = None,
 ) -> RawTable:
+    delimited_rows.check_width(parsed.table.num_columns, name, header=parsed.has_header)
     return RawTable(
         table=parsed.table,
         line_numbers=np.asarray(parsed.lines, dtype=np.int64),

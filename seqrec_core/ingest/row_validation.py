@@ -35,6 +35,7 @@ class Classified:
     raw_columns: dict[str, str]  # original column name -> internal raw column in `src`
     timestamp_format: str
     default_event_type: str | None  # used when the source has no event column
+    naive_timestamps: bool = False  # the times carry no zone and were read as UTC
 
 
 def classify(
@@ -92,6 +93,7 @@ def classify(
         raw_columns=internal,
         timestamp_format=parse.label,
         default_event_type=None if schema.EVENT_TYPE in by_field else default_type,
+        naive_timestamps=parse.naive,
     )
 
 

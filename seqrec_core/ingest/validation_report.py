@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 import duckdb
 
@@ -33,8 +34,12 @@ def build(
     mapping: ColumnMapping,
     classified: Classified,
     catalog: CatalogOutcome,
+    id_flags: Sequence[Flag] = (),
 ) -> ValidationReport:
-    """The full report of one ingest."""
+    """The full report of one ingest.
+
+    `id_flags` are the `lookalike_ids` warnings, found before user ids were pseudonymised.
+    """
     by_reason = dict(
         con.execute(
             "SELECT _reason, count(*) FROM classified WHERE _reason IS NOT NULL GROUP BY 1"
@@ -60,7 +65,11 @@ def build(
         rows_rejected=rows_rejected,
         rejected_by_reason=ordered,
         examples=_examples(con),
-        warnings=_warnings(con, raw, classified, catalog, items),
+        warnings=[
+            *_warnings(con, raw, classified, catalog, items),
+            *id_flags,
+            *_time_zone_note(mapping, classified),
+        ],
         column_mapping={col: f for col, f in mapping.items() if f},
         events_by_type={k: int(v) for k, v in by_type.items()},
         unknown_event_types=_unknown_event_types(con),
@@ -190,6 +199,21 @@ def _warnings(
             )
         )
     return flags
+
+
+def _time_zone_note(mapping: ColumnMapping, classified: Classified) -> list[Flag]:
+    """A note when the times carry no zone: they were read as UTC, which may be wrong."""
+    if not classified.naive_timestamps:
+        return []
+    column = next(col for col, field in mapping.items() if field == "timestamp")
+    return [
+        Flag(
+            "naive_timestamps",
+            f"the times in column {column!r} carry no time zone and were read as UTC; if "
+            "they are local times, export them with their offset (e.g. "
+            "2024-01-01T10:00:00+01:00) or in UTC, then upload the file again",
+        )
+    ]
 
 
 def _heavy_users(con: duckdb.DuckDBPyConnection) -> list[Flag]:

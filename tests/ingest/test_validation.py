@@ -261,3 +261,46 @@ def test_oversized_file_is_refused_before_it_is_archived(
     ):
         ingest(src, ws, "big")
     assert not any((ws.root / "uploads").iterdir())
+
+
+def test_times_without_a_zone_get_a_note(ws: Workspace, tmp_path: Path) -> None:
+    """Regression: times without a zone were taken as UTC without a word in the report."""
+    src = _write(
+        tmp_path / "n.csv", "user,item,when\nu1,i1,2024-01-01 10:00:00\nu1,i2,2024-01-02 09:30:00\n"
+    )
+    report = ingest(src, ws, "naive").report
+    (note,) = [w for w in report.warnings if w.code == "naive_timestamps"]
+    assert "column 'when' carry no time zone and were read as UTC" in note.message
+    assert "2024-01-01T10:00:00+01:00" in note.message
+
+
+@pytest.mark.parametrize(
+    "times",
+    [
+        ("2024-01-01T10:00:00Z", "2024-01-01T11:00:00Z"),
+        ("2024-01-01 10:00:00+01:00", "2024-01-01 11:00:00-0500"),
+        ("1700000000", "1700000100"),
+    ],
+)
+def test_times_with_a_zone_or_epochs_get_no_note(
+    ws: Workspace, tmp_path: Path, times: tuple[str, str]
+) -> None:
+    body = "".join(f"u1,i{i},{t}\n" for i, t in enumerate(times))
+    report = ingest(
+        _write(tmp_path / "z.csv", "user_id,item_id,timestamp\n" + body), ws, "z"
+    ).report
+    assert report.rows_accepted == 2
+    assert "naive_timestamps" not in {w.code for w in report.warnings}
+
+
+def test_native_timestamps_without_a_zone_get_a_note(ws: Workspace, tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {"user_id": ["u1"], "item_id": ["i1"], "timestamp": pd.to_datetime(["2024-01-01 10:00"])}
+    )
+    frame.to_parquet(tmp_path / "n.parquet")
+    aware = frame.assign(timestamp=frame.timestamp.dt.tz_localize("Europe/Paris"))
+    aware.to_parquet(tmp_path / "a.parquet")
+    naive = ingest(tmp_path / "n.parquet", ws, "n").report
+    zoned = ingest(tmp_path / "a.parquet", ws, "a").report
+    assert "naive_timestamps" in {w.code for w in naive.warnings}
+    assert "naive_timestamps" not in {w.code for w in zoned.warnings}
