@@ -3,26 +3,38 @@
 Layout of a workspace folder::
 
     workspace.duckdb            registry (datasets, uploads; later runs and reviews)
+    workspace.lock              held (flock) by whoever has the registry open
     uploads/<sha256>/<name>     every raw upload, byte for byte
     datasets/<folder>/          events.parquet, items.parquet, rejected.parquet, report.json
     secret/pseudonym.key        key of the keyed hash used to pseudonymise user ids
 
 A dataset becomes visible only when its registry row is committed, after all of its
-files are complete on disk, so a crash mid-ingest never leaves half a dataset. Connections
-to the registry are short-lived, because the app and worker processes share the file.
+files are complete on disk, so a crash mid-ingest never leaves half a dataset; the name
+check and the row's insert share one transaction, so of two ingests racing for one name
+exactly one wins. What an interrupted ingest leaves (`.staging-*` folders, `.partial`
+copies) is deleted once nobody has written to it for an hour (`STALE_SECONDS`), when a
+workspace opens and after a failed ingest. Connections to the registry are short-lived,
+because the app's sessions and the worker processes share the file. One connection at a
+time, across threads and processes, holds `workspace.lock`: DuckDB lets one process write
+a file, and threads of one process that attach and detach it at once collide. Waiting for
+the lock, and for DuckDB itself when someone else has the file open, retries with a
+bounded backoff for up to 30 s.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
+import random
 import re
 import secrets
 import shutil
+import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,8 +49,25 @@ from seqrec_core.ingest.raw_files import path_size, safe_filename, sha256_path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-_LOCK_RETRY_SECONDS = 30.0
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # used with fullmatch
+# How long `connect` keeps retrying while the registry is busy, and its backoff steps.
+_BUSY_RETRY_SECONDS = 30.0
+_BACKOFF_FIRST_SECONDS, _BACKOFF_MAX_SECONDS = 0.01, 0.2
+# DuckDB errors that mean "another connection holds the file": another process's lock,
+# or (in one process) a database being attached or detached by another thread.
+_BUSY_ERRORS = (
+    duckdb.ResourceInUseException,
+    duckdb.ConnectionException,
+    duckdb.TransactionException,
+)
+_BUSY_WORDS = ("lock", "already attached", "file handle conflict")
+# Per thread: the lock files it holds, so that a nested `connect` does not wait on itself;
+# per process: one thread lock per lock file, so that threads queue without polling.
+_HELD = threading.local()
+_THREAD_LOCKS: dict[Path, threading.Lock] = {}
+_THREAD_LOCKS_GUARD = threading.Lock()
+# Leftovers nobody has written to for this long belong to an interrupted ingest.
+STALE_SECONDS = 3600.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS datasets (
@@ -117,7 +146,7 @@ def default_workspace_path() -> Path:
 
 def validate_name(name: str, what: str = "dataset") -> str:
     """Return `name` if it is a safe identifier, else raise WorkspaceError with the rule."""
-    if not isinstance(name, str) or not _NAME_RE.match(name):
+    if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
         raise WorkspaceError(
             f"invalid {what} name {name!r}: use 1-64 letters, digits, '-', '_' or '.', "
             "starting with a letter or digit"
@@ -131,6 +160,7 @@ class Workspace:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.db_path = root / "workspace.duckdb"
+        self.lock_path = root / "workspace.lock"
 
     @classmethod
     def open(cls, root: Path | str | None = None) -> Workspace:
@@ -141,27 +171,38 @@ class Workspace:
         workspace = cls(path.resolve())
         with workspace.connect() as con:
             con.execute(_SCHEMA)
+        workspace.remove_stale_leftovers()
         return workspace
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A short-lived registry connection; waits while another process holds the lock."""
-        deadline = time.monotonic() + _LOCK_RETRY_SECONDS
+        """A short-lived registry connection, the only one open while it lasts; waits (up
+        to 30 s, with a growing pause between tries) while another thread or process has
+        the registry.
+
+        Raises:
+            WorkspaceError: the registry stayed busy, or cannot be opened at all.
+        """
+        deadline = time.monotonic() + _BUSY_RETRY_SECONDS
+        with _hold_lock_file(self.lock_path, deadline):
+            con = self._open_registry(deadline)
+            try:
+                con.execute(_DUCKDB_SETTINGS)
+                yield con
+            finally:
+                con.close()
+
+    def _open_registry(self, deadline: float) -> duckdb.DuckDBPyConnection:
+        """`duckdb.connect` to the registry, retried while DuckDB reports it busy."""
+        attempt = 0
         while True:
             try:
-                con = duckdb.connect(str(self.db_path))
-                break
-            except duckdb.IOException as exc:
-                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
-                    raise WorkspaceError(
-                        f"workspace registry {self.db_path} is busy or unreadable: {exc}"
-                    ) from exc
-                time.sleep(0.2)
-        try:
-            con.execute(_DUCKDB_SETTINGS)
-            yield con
-        finally:
-            con.close()
+                return duckdb.connect(str(self.db_path))
+            except duckdb.Error as exc:
+                if not _is_busy(exc) or time.monotonic() > deadline:
+                    raise _registry_busy(self.db_path, str(exc)) from exc
+            time.sleep(_backoff_seconds(attempt))
+            attempt += 1
 
     # -- datasets ---------------------------------------------------------------------
 
@@ -224,13 +265,13 @@ class Workspace:
         pseudonymized: bool,
         replace: bool = False,
     ) -> DatasetInfo:
-        """Publish a completely written staging folder as dataset `name` (atomically)."""
+        """Publish a completely written staging folder as dataset `name` (atomically).
+
+        Raises:
+            WorkspaceError: the name is invalid, or taken and `replace` is False (also when
+                another ingest publishes the same name at the same moment).
+        """
         validate_name(name)
-        previous = self.find_dataset(name)
-        if previous is not None and not replace:
-            raise WorkspaceError(
-                f"a dataset named {name!r} already exists; choose another name or replace it"
-            )
         final = staging.with_name(f"{safe_filename(name)}-{uuid.uuid4().hex[:8]}")
         _fsync_tree(staging)
         os.replace(staging, final)
@@ -249,21 +290,60 @@ class Workspace:
             "pseudonymized": pseudonymized,
             "report_json": json.dumps(report.to_dict()),
         }
-        with self.connect() as con:
-            con.execute("BEGIN TRANSACTION")
-            con.execute("DELETE FROM datasets WHERE name = ?", [name])
-            con.execute(
-                f"INSERT INTO datasets ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-                list(row.values()),
-            )
-            con.execute("COMMIT")
+        try:
+            previous = self._insert_dataset_row(row, replace=replace)
+        except BaseException:
+            shutil.rmtree(final, ignore_errors=True)
+            raise
         if previous is not None:
-            shutil.rmtree(previous.folder, ignore_errors=True)
+            shutil.rmtree(self.root / "datasets" / previous, ignore_errors=True)
         return self.get_dataset(name)
 
+    def _insert_dataset_row(self, row: dict[str, Any], *, replace: bool) -> str | None:
+        """Check the name and insert the row in one transaction; the replaced folder's name.
+
+        Connections are serialised (see `connect`), and the primary key on `name` would
+        still make the loser of a race fail rather than silently replace the winner.
+        """
+        name = row["name"]
+        with self.connect() as con:
+            try:
+                con.execute("BEGIN TRANSACTION")
+                found = con.execute("SELECT folder FROM datasets WHERE name = ?", [name]).fetchone()
+                if found is not None and not replace:
+                    raise _name_taken(name)
+                con.execute("DELETE FROM datasets WHERE name = ?", [name])
+                con.execute(
+                    f"INSERT INTO datasets ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                    list(row.values()),
+                )
+                con.execute("COMMIT")
+            except (duckdb.ConstraintException, duckdb.TransactionException) as exc:
+                raise WorkspaceError(
+                    f"another ingest published a dataset named {name!r} at the same moment; "
+                    "choose another name, or try again"
+                ) from exc
+        return found[0] if found is not None else None
+
     def discard_staging(self, staging: Path) -> None:
-        """Remove a staging folder after a failed ingest."""
+        """Remove a staging folder after a failed ingest (and stale ones of earlier ones)."""
         shutil.rmtree(staging, ignore_errors=True)
+        self.remove_stale_leftovers()
+
+    def remove_stale_leftovers(self) -> list[Path]:
+        """Delete the staging folders and partial upload copies of interrupted ingests.
+
+        Only leftovers nobody has written to for `STALE_SECONDS` go: an ingest still
+        running keeps writing into its folder.
+
+        Returns:
+            The removed paths.
+        """
+        leftovers = [
+            *(self.root / "datasets").glob(".staging-*"),
+            *(self.root / "uploads").glob("*/.*.partial"),
+        ]
+        return remove_stale(leftovers)
 
     # -- raw uploads ------------------------------------------------------------------
 
@@ -322,6 +402,114 @@ class Workspace:
             folder=self.root / "datasets" / row["folder"],
             report=ValidationReport.from_dict(json.loads(row["report_json"])),
         )
+
+
+def remove_stale(paths: Iterable[Path], max_age_seconds: float = STALE_SECONDS) -> list[Path]:
+    """Delete those files or folders of `paths` that nobody has written to for a while.
+
+    Args:
+        paths: candidate leftovers (files or folders).
+        max_age_seconds: how long since the newest write, in the entry or (for a folder)
+            anywhere inside it, before it counts as abandoned.
+
+    Returns:
+        The removed paths; one that vanished or could not be removed meanwhile is skipped.
+    """
+    cutoff = time.time() - max_age_seconds
+    removed = []
+    for path in paths:
+        try:
+            if _last_write(path) >= cutoff:
+                continue
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        except OSError:  # removed by another process meanwhile, or not ours to remove
+            continue
+        removed.append(path)
+    return removed
+
+
+def _last_write(path: Path) -> float:
+    """The newest modification time of a file, or of a folder and everything inside it."""
+    newest = path.lstat().st_mtime
+    if path.is_dir() and not path.is_symlink():
+        for inner in path.rglob("*"):
+            newest = max(newest, inner.lstat().st_mtime)
+    return newest
+
+
+@contextlib.contextmanager
+def _hold_lock_file(path: Path, deadline: float) -> Iterator[None]:
+    """Hold `path` exclusively until the block ends; re-entrant within a thread.
+
+    Threads of this process queue on a `threading.Lock` (woken as soon as it is free);
+    the thread that has it then polls an exclusive flock, which other processes hold.
+
+    Raises:
+        WorkspaceError: the lock was not free before `deadline` (`time.monotonic()`).
+    """
+    held: set[Path] = _HELD.__dict__.setdefault("paths", set())
+    if path in held:
+        yield
+        return
+    with _THREAD_LOCKS_GUARD:
+        in_process = _THREAD_LOCKS.setdefault(path, threading.Lock())
+    if not in_process.acquire(timeout=max(0.0, deadline - time.monotonic())):
+        raise _registry_busy(path, "another session of this app kept it")
+    try:
+        with path.open("a") as handle:
+            attempt = 0
+            while not _try_flock(handle.fileno()):
+                if time.monotonic() > deadline:
+                    raise _registry_busy(path, "another process kept it")
+                time.sleep(_backoff_seconds(attempt))
+                attempt += 1
+            held.add(path)
+            try:
+                yield
+            finally:
+                held.discard(path)
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    finally:
+        in_process.release()
+
+
+def _registry_busy(path: Path, detail: str) -> WorkspaceError:
+    return WorkspaceError(
+        f"the workspace registry {path} is busy or unreadable ({detail}); wait for other "
+        "ingests or training runs to finish, then try again"
+    )
+
+
+def _try_flock(fd: int) -> bool:
+    """Take an exclusive flock of `fd` without waiting; False when someone else holds it."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _is_busy(error: duckdb.Error) -> bool:
+    """Whether a DuckDB error means another connection holds the registry (worth a retry)."""
+    text = str(error).lower()
+    return isinstance(error, _BUSY_ERRORS) or any(word in text for word in _BUSY_WORDS)
+
+
+def _backoff_seconds(attempt: int) -> float:
+    """The pause before retry `attempt` (0-based): doubling from 10 ms up to 0.2 s, with
+    jitter so that waiting processes do not retry in lockstep."""
+    ceiling = min(_BACKOFF_MAX_SECONDS, _BACKOFF_FIRST_SECONDS * 2 ** min(attempt, 16))
+    return random.uniform(ceiling / 2, ceiling)
+
+
+def _name_taken(name: str) -> WorkspaceError:
+    return WorkspaceError(
+        f"a dataset named {name!r} already exists (the name is taken); choose another name, "
+        "or replace it"
+    )
 
 
 def _fsync_tree(folder: Path) -> None:

@@ -8,24 +8,34 @@ Layout: `model.safetensors` (weights and buffers), `config.json`
 (`{"format": 2, "model": name, "config": {...}, "extra": {...}}`), `vocab.json` (name →
 token list). A checkpoint of another layout `format`, or whose weights no longer fit the
 model, is refused with a `RunError` that says to retrain.
+
+The files are checked before any model is built, since a checkpoint may be truncated,
+corrupted or edited by hand: both JSON files' structure and types, each vocabulary's size
+against the config, and every weight's shape (read from the safetensors header alone)
+against a copy of the model built on the `meta` device, which allocates nothing. So a
+config that claims 10⁸ items fails with a message, not a 25 GB allocation. Every failure
+is a `RunError` that names the file, what is wrong and the fix (train the run again).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 from safetensors.torch import save as save_tensors
 
 from seqrec_core.data.vocab import Vocab
 from seqrec_core.errors import ConfigError, RunError
-from seqrec_core.models import MODELS, Recommender
+from seqrec_core.models import MODELS, ModelConfig, Recommender
 
 WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
@@ -33,12 +43,26 @@ VOCAB_FILE = "vocab.json"
 # Version of the checkpoint layout (weight names, config fields); bumped when a model's
 # parameters are renamed, so an old checkpoint is refused with a clear message.
 FORMAT = 2
+# How a config field's type reads in a message.
+_KINDS = {int: "a whole number", float: "a number", bool: "true or false", str: "a string"}
+# Vocabulary name → the config field that sizes its embedding table (padding excluded).
+_VOCAB_SIZES = {
+    "items": "num_items",
+    "event_types": "num_event_types",
+    "features": "num_feature_tokens",
+}
 
 
 def _outdated(folder: Path, detail: str) -> str:
     return (
         f"the model in {folder} was saved by another version of SeqRec Studio and does not "
         f"fit this one ({detail}); train the run again"
+    )
+
+
+def _damaged(path: Path, problem: str) -> RunError:
+    return RunError(
+        f"{path} {problem}: the checkpoint is damaged or was edited; train the run again"
     )
 
 
@@ -95,8 +119,11 @@ def save_checkpoint(
 def load_checkpoint(directory: str | Path, device: torch.device | str = "cpu") -> Checkpoint:
     """Rebuild a model saved by `save_checkpoint`, in eval mode on `device`.
 
+    Every file is checked before the model is built (see the module docstring).
+
     Raises:
-        RunError: the folder is not a complete checkpoint, or names an unknown model.
+        RunError: the folder is not a complete checkpoint, names an unknown model, was
+            saved by another version, or holds a damaged or hand-edited file.
     """
     folder = Path(directory)
     missing = [f for f in (WEIGHTS_FILE, CONFIG_FILE, VOCAB_FILE) if not (folder / f).is_file()]
@@ -105,29 +132,150 @@ def load_checkpoint(directory: str | Path, device: torch.device | str = "cpu") -
             f"{folder} is not a complete model checkpoint (missing {', '.join(missing)}); "
             "train the model again or pick another run"
         )
+    header = _read_header(folder)
+    config_class, model_class = MODELS[header["model"]]
+    config = _read_config(folder, config_class, header["config"])
+    vocabs = _read_vocabs(folder / VOCAB_FILE)
+    _check_vocab_sizes(folder / VOCAB_FILE, config, vocabs)
+    _check_weight_shapes(folder, model_class, config)
+    model = model_class(config)
     try:
-        header = json.loads((folder / CONFIG_FILE).read_text())
-    except json.JSONDecodeError as error:
-        raise RunError(
-            f"{folder / CONFIG_FILE} is not valid JSON ({error}); train again"
-        ) from error
-    if header.get("model") not in MODELS:
-        raise RunError(f"{folder / CONFIG_FILE}: unknown model {header.get('model')!r}")
+        model.load_tensors(_load_tensors(folder / WEIGHTS_FILE))
+    except (KeyError, RuntimeError, ValueError) as error:
+        # Weights that do not fit the model as this version builds it.
+        raise RunError(_outdated(folder, str(error).splitlines()[0][:300])) from error
+    model.to(device).eval()
+    return Checkpoint(model, vocabs, header["extra"])
+
+
+def _read_json(path: Path) -> Any:
+    """The parsed content of a JSON file; RunError naming the file if it is not JSON."""
+    try:
+        return json.loads(path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        raise _damaged(path, f"is not valid JSON ({str(error)[:200]})") from error
+
+
+def _read_header(folder: Path) -> dict[str, Any]:
+    """config.json, checked: a known model, this layout `format`, `config` and `extra`
+    objects (`extra` defaults to empty)."""
+    path = folder / CONFIG_FILE
+    header = _read_json(path)
+    if not isinstance(header, dict):
+        raise _damaged(path, f"holds a JSON {type(header).__name__}, not an object")
+    model = header.get("model")
+    if not isinstance(model, str) or model not in MODELS:
+        raise RunError(f"{path}: unknown model {model!r}; train the run again")
     if header.get("format", 1) != FORMAT:
         raise RunError(
             _outdated(folder, f"format {header.get('format', 1)}, this version reads {FORMAT}")
         )
-    config_class, model_class = MODELS[header["model"]]
+    header.setdefault("extra", {})
+    for key in ("config", "extra"):
+        if not isinstance(header.get(key), dict):
+            raise _damaged(path, f"has no {key!r} object")
+    return header
+
+
+def _read_config(
+    folder: Path, config_class: type[ModelConfig], values: dict[str, Any]
+) -> ModelConfig:
+    """The model config from config.json's `config`, each field of its declared type."""
+    path = folder / CONFIG_FILE
+    types = typing.get_type_hints(config_class)
+    for name, value in values.items():
+        if name in types and not _has_type(value, types[name]):
+            kind = _KINDS.get(types[name], str(types[name]))
+            raise _damaged(path, f"sets {name} to {repr(value)[:60]}, which is not {kind}")
     try:
-        model = model_class(config_class.from_dict(header["config"]))
-        model.load_tensors(load_file(folder / WEIGHTS_FILE))
-    except (ConfigError, KeyError, RuntimeError, ValueError) as error:
-        # Weights that do not fit the model as this version builds it.
-        raise RunError(_outdated(folder, str(error).splitlines()[0][:300])) from error
-    model.to(device).eval()
-    tokens = json.loads((folder / VOCAB_FILE).read_text())
-    vocabs = {name: Vocab.from_json(values) for name, values in tokens.items()}
-    return Checkpoint(model, vocabs, header.get("extra", {}))
+        return config_class.from_dict(values)
+    except TypeError as error:  # a required field is missing
+        raise _damaged(path, f"does not describe a {config_class.__name__}: {error}") from error
+    except ConfigError as error:  # an unknown field or a value out of range
+        raise RunError(
+            f"{path}: {error}; the model was saved by another version of SeqRec Studio or "
+            "edited: train the run again"
+        ) from error
+
+
+def _has_type(value: Any, expected: Any) -> bool:
+    """Whether a JSON value fits a config field's type (no bools for numbers, finite floats)."""
+    if expected is float:
+        return (
+            isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        )
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return not isinstance(expected, type) or isinstance(value, expected)
+
+
+def _read_vocabs(path: Path) -> dict[str, Vocab]:
+    """vocab.json: an object of vocabulary name → list of unique strings."""
+    tokens = _read_json(path)
+    if not isinstance(tokens, dict):
+        raise _damaged(path, f"holds a JSON {type(tokens).__name__}, not an object")
+    for name, values in tokens.items():
+        if not isinstance(values, list) or not all(isinstance(t, str) for t in values):
+            raise _damaged(path, f"vocabulary {name!r} is not a list of strings")
+    try:
+        return {name: Vocab.from_json(values) for name, values in tokens.items()}
+    except ValueError as error:  # repeated tokens
+        raise _damaged(path, f"has a vocabulary with repeated tokens ({error})") from error
+
+
+def _check_vocab_sizes(path: Path, config: ModelConfig, vocabs: dict[str, Vocab]) -> None:
+    """Each vocabulary fits its embedding table: the items exactly (an index is an item),
+    event types and side features at most (larger vocabularies would index past it)."""
+    for name, field in _VOCAB_SIZES.items():
+        size = getattr(config, field, 0)
+        if name not in vocabs or not size:
+            continue
+        tokens = vocabs[name].num_tokens
+        if tokens > size or (name == "items" and tokens != size):
+            raise _damaged(path, f"has {tokens:,} {name} but config.json's {field} is {size:,}")
+
+
+def _check_weight_shapes(folder: Path, model_class: type[Recommender], config: ModelConfig) -> None:
+    """The weights' names and shapes (from the safetensors header) are the model's.
+
+    The model is built on the `meta` device, so a config that asks for a huge model costs
+    nothing here. A dimension the fresh model leaves empty (0) depends on the training
+    data (the co-occurrence counts) and may have any size.
+    """
+    path = folder / WEIGHTS_FILE
+    saved = _saved_shapes(path)
+    with torch.device("meta"):
+        expected = {k: tuple(v.shape) for k, v in model_class(config).state_dict().items()}
+    if saved.keys() != expected.keys():
+        missing = sorted(expected.keys() - saved.keys())[:3]
+        unexpected = sorted(saved.keys() - expected.keys())[:3]
+        raise RunError(_outdated(folder, f"missing {missing}, unexpected {unexpected}"))
+    for name, shape in expected.items():
+        fits = len(shape) == len(saved[name]) and all(
+            want in (0, got) for want, got in zip(shape, saved[name], strict=True)
+        )
+        if not fits:
+            raise _damaged(
+                path, f"holds {name} of shape {saved[name]}, but config.json describes {shape}"
+            )
+
+
+def _saved_shapes(path: Path) -> dict[str, tuple[int, ...]]:
+    """Name → shape of every tensor in a safetensors file, from its header alone."""
+    try:
+        with safe_open(path, framework="pt") as weights:
+            names = weights.keys()  # the handle itself is not iterable
+            return {name: tuple(weights.get_slice(name).get_shape()) for name in names}
+    except SafetensorError as error:
+        raise _damaged(path, f"is not a complete safetensors file ({error})") from error
+
+
+def _load_tensors(path: Path) -> dict[str, torch.Tensor]:
+    """Every tensor of a safetensors file; RunError naming the file if it is damaged."""
+    try:
+        return load_file(path)
+    except SafetensorError as error:
+        raise _damaged(path, f"is not a complete safetensors file ({error})") from error
 
 
 # -- resumable training state ----------------------------------------------------------
@@ -192,9 +340,9 @@ def load_train_state(
     folder = Path(directory)
     if not (folder / STATE_FILE).is_file() or not (folder / OPTIMIZER_FILE).is_file():
         raise RunError(f"{folder} holds no resumable training state; start a new run instead")
-    model.load_tensors(load_file(folder / WEIGHTS_FILE))
-    saved = json.loads((folder / STATE_FILE).read_text())
-    tensors = load_file(folder / OPTIMIZER_FILE)
+    model.load_tensors(_load_tensors(folder / WEIGHTS_FILE))
+    saved = _read_json(folder / STATE_FILE)
+    tensors = _load_tensors(folder / OPTIMIZER_FILE)
     per_param: dict[int, dict[str, Any]] = {}
     for key, value in tensors.items():
         if key.startswith("x."):

@@ -5,7 +5,7 @@ They draw what `seqrec_core.explain.explanation` computed with the pure figure f
 `explanation` / `faithfulness`; every drawn figure is also collected in
 `Figures` so one click exports them all (standalone HTML). PNG export is plotly's own
 camera button on each chart (rendered in the browser, works offline); numbers export as
-CSV.
+CSV through `report.csv_export`, so no cell opens as a spreadsheet formula.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from seqrec_core.explain.options import DELTA_FLOOR, LARGE_DELTA, METHOD_NAMES, 
 from seqrec_core.explain.sentences import counterfactual_sentence
 from seqrec_core.figures import explanation as fx
 from seqrec_core.figures import faithfulness as ff
+from seqrec_core.report.csv_export import csv_bytes
 from seqrec_core.ui import explain_views
 from seqrec_core.ui.feedback import plain
 
@@ -221,7 +222,7 @@ def show_exports(expl: Explanation, events: pd.DataFrame, figs: Figures) -> None
     stem = figs.file_stem
     cols[0].download_button(
         "Events and attributions (CSV)",
-        events.to_csv(index=False).encode(),
+        csv_bytes(events),
         file_name=f"{stem}-events.csv",
         mime="text/csv",
         icon=":material/download:",
@@ -230,14 +231,14 @@ def show_exports(expl: Explanation, events: pd.DataFrame, figs: Figures) -> None
         checks = expl.curves.comprehensiveness()
         cols[1].download_button(
             "Deletion curves (CSV)",
-            expl.curves.frame().to_csv(index=False).encode(),
+            csv_bytes(expl.curves.frame()),
             file_name=f"{stem}-deletion.csv",
             mime="text/csv",
             icon=":material/download:",
         )
         cols[2].download_button(
             "Faithfulness checks (CSV)",
-            checks.to_csv(index=False).encode(),
+            csv_bytes(checks),
             file_name=f"{stem}-faithfulness.csv",
             mime="text/csv",
             icon=":material/download:",
@@ -271,7 +272,7 @@ def show_audit(root: str, run_id: str, options: ExplainOptions) -> None:
     st.json(summary, expanded=False)
     st.download_button(
         "Audit per shopper (CSV)",
-        result.per_user.to_csv(index=False).encode(),
+        csv_bytes(result.per_user),
         file_name=f"{run_id}-audit.csv",
         mime="text/csv",
         icon=":material/download:",

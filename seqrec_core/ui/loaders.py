@@ -16,7 +16,9 @@ import streamlit as st
 from seqrec_core.data.dataset_profile import DatasetProfile, profile_dataset
 from seqrec_core.ingest import sample
 from seqrec_core.ingest.pipeline import SourcePreview, preview_source
+from seqrec_core.report.csv_export import csv_bytes
 from seqrec_core.store import Workspace
+from seqrec_core.ui import uploads
 
 # One first-start sample ingest at a time per server process (sessions are threads).
 _SAMPLE_LOCK = threading.Lock()
@@ -24,7 +26,12 @@ _SAMPLE_LOCK = threading.Lock()
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def open_workspace(root: str) -> Workspace:
-    """The workspace at `root` (created if missing); shared read-only across sessions."""
+    """The workspace at `root` (created if missing); shared read-only across sessions.
+
+    Opening it also deletes what interrupted ingests left: stale staging folders (see
+    `Workspace.open`) and stale temp uploads.
+    """
+    uploads.remove_stale_uploads()
     return Workspace.open(root)
 
 
@@ -42,9 +49,9 @@ def load_preview(path: str, display_name: str) -> SourcePreview:
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def load_rejected_csv(rejected_path: str) -> bytes:
-    """All rejected rows of a dataset as UTF-8 CSV (line, reason, column, value, ...)."""
-    frame = pd.read_parquet(rejected_path)
-    return frame.to_csv(index=False).encode("utf-8")
+    """All rejected rows of a dataset as UTF-8 CSV (line, reason, column, value, ...); the
+    raw values are the user's own text, so formula-like cells are quoted (`csv_bytes`)."""
+    return csv_bytes(pd.read_parquet(rejected_path))
 
 
 def ensure_sample(workspace: Workspace) -> None:

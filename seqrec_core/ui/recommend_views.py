@@ -20,6 +20,7 @@ from seqrec_core.recommend.recommender import (
     RunRecommender,
 )
 from seqrec_core.recommend.segments import SegmentRule, preview_segment, segment_users
+from seqrec_core.report.csv_export import csv_bytes
 from seqrec_core.store import Workspace
 from seqrec_core.ui.feedback import plain, user_errors
 
@@ -117,7 +118,7 @@ def show_list(
     st.plotly_chart(recommendation_figure(result, title), key=f"{key}_chart")
     st.download_button(
         "Download this list (CSV)",
-        frame.to_csv(index=False).encode("utf-8"),
+        csv_bytes(frame),
         file_name=f"recommendations-{result.user or 'what-if'}.csv",
         mime="text/csv",
         key=f"{key}_csv",

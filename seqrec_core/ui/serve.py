@@ -6,6 +6,10 @@ as an old-style pages-folder app until some session has run the main script's
 `st.navigation`; until then a deep link such as `/train?dataset=...` runs that page file
 alone (no sidebar, no shared state). Our pages are `st.Page` objects of `st.navigation`,
 so the old mode is switched off before the server starts.
+
+The server's settings are in `.streamlit/config.toml` beside app.py, which Streamlit reads
+whatever the working directory; among them `client.showErrorDetails = "none"`, so a bug
+shows a generic message in the browser and its traceback (server paths) only in the log.
 """
 
 from __future__ import annotations

@@ -4,10 +4,16 @@ random id plus a sanitised extension, never the user's file name.
 The user's file name is only a display name (messages, the archive's record). The temp
 path is kept in session state (a string) per uploader, keyed by the upload's file id, so
 reruns do not write the bytes again.
+
+Temp files of sessions that ended (closed tabs, killed servers) would stay forever, so
+`remove_stale_uploads` deletes those nobody has used for an hour; every rerun that uses a
+file refreshes its time, and a file removed under an idle session is written again from
+the uploader's bytes on its next rerun.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -19,7 +25,7 @@ from typing import Protocol
 import streamlit as st
 
 from seqrec_core.ingest.raw_files import sha256_file
-from seqrec_core.store import Workspace
+from seqrec_core.store import Workspace, remove_stale
 
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "seqrec-uploads"
 # Suffixes that carry a compression layer; the suffix before them is kept as well.
@@ -77,10 +83,11 @@ def stash_upload(key: str, uploaded: UploadedFileLike | None) -> Path | None:
         if saved:
             discard_upload(key)
         return None
-    if saved and saved["file_id"] == uploaded.file_id and Path(saved["path"]).exists():
+    if saved and saved["file_id"] == uploaded.file_id and _touch(Path(saved["path"])):
         return Path(saved["path"])
     if saved:
         discard_upload(key)
+    remove_stale_uploads()
     path = write_upload(uploaded.getbuffer(), uploaded.name)
     st.session_state[slot] = {"file_id": uploaded.file_id, "path": str(path)}
     return path
@@ -95,6 +102,24 @@ def discard_upload(key: str) -> None:
             shutil.rmtree(path, ignore_errors=True)
         else:
             path.unlink(missing_ok=True)
+
+
+def _touch(path: Path) -> bool:
+    """Mark a temp upload as in use (so it is not stale); False if it is gone."""
+    try:
+        os.utime(path)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def remove_stale_uploads(folder: Path | None = None) -> list[Path]:
+    """Delete the temp uploads (and `.partial` writes) in `folder` (default `UPLOAD_DIR`)
+    that no session has used for an hour; returns the removed paths."""
+    folder = folder or UPLOAD_DIR
+    if not folder.is_dir():
+        return []
+    return remove_stale(folder.iterdir())
 
 
 def default_dataset_name(display_name: str) -> str:

@@ -1,0 +1,58 @@
+"""The Streamlit server settings shipped in `.streamlit/config.toml` (beside app.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+from streamlit.config import ShowErrorDetailsConfigOptions
+
+REPO = Path(__file__).resolve().parents[2]
+CONFIG = REPO / ".streamlit" / "config.toml"
+
+# Run in a fresh interpreter: the option is read once per process, and this test must not
+# change it for the page tests that share the pytest process.
+_PROBE = """
+import json, sys
+from streamlit import config
+from streamlit.testing.v1 import AppTest
+
+config._main_script_path = sys.argv[1]  # what `streamlit run app.py` sets
+at = AppTest.from_string('raise RuntimeError("boom in /srv/seqrec/secret/path.py")').run()
+shown = at.exception[0]
+print(json.dumps({
+    "option": config.get_option("client.showErrorDetails"),
+    "message": shown.message,
+    "stack_trace": list(shown.stack_trace),
+    "type": shown.proto.type,
+}))
+"""
+
+
+def test_error_details_are_hidden_from_the_browser() -> None:
+    settings = tomllib.loads(CONFIG.read_text())
+    assert settings["client"]["showErrorDetails"] == "none"
+    assert ShowErrorDetailsConfigOptions("none")  # a value streamlit 1.67 accepts
+
+
+def test_a_bug_shows_no_traceback_or_server_path(tmp_path: Path) -> None:
+    """Regression: `showErrorDetails` was left at "full", so an unexpected exception showed
+    its message and traceback, server paths included, in the browser."""
+    env = {**os.environ, "HOME": str(tmp_path)}  # no developer's own ~/.streamlit config
+    probe = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(REPO / "app.py")],
+        cwd=tmp_path,  # the settings beside app.py apply wherever the server starts
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    shown = json.loads(probe.stdout.strip().splitlines()[-1])
+    assert shown["option"] == "none"
+    assert shown["stack_trace"] == [] and shown["type"] == ""
+    assert "/srv/" not in shown["message"] and "boom" not in shown["message"]
