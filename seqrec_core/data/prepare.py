@@ -2,17 +2,22 @@
 
 Training, evaluation, recommendation and explanation all start here, so a model always
 sees its data indexed the same way: a trained run's saved vocabularies (`items`,
-`event_types`, `features`) are passed back in and reused, never rebuilt.
+`event_types`, `features`) are passed back in and reused, never rebuilt. With item text
+on, the item vocabulary also holds the catalog items that have text but no events (new
+products: a text-aware model scores them from their text); `cold_items` holds a share of
+the items out of training for cold-start evaluation (`cold_items` module).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from typing import Any
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 import torch
 
+from seqrec_core.data.cold_items import hold_out_items
 from seqrec_core.data.sequences import (
     SequenceData,
     Split,
@@ -24,7 +29,12 @@ from seqrec_core.data.split_names import SPLITS  # torch-free home, for the CLI 
 from seqrec_core.data.vocab import ItemFeatures, Vocab, item_feature_table
 from seqrec_core.errors import ConfigError
 from seqrec_core.models import MODELS, Recommender, build_model
+from seqrec_core.schema import ITEM_ID
 from seqrec_core.store import Workspace
+from seqrec_core.text.item_text import catalog_items_with_text
+
+if TYPE_CHECKING:  # annotations only
+    from seqrec_core.text.item_vectors import ItemTextVectors
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,12 @@ class Prepared:
     split: Split
     catalog: pd.DataFrame
     features: ItemFeatures | None  # None: the catalog has no category/brand/attributes
+    cold_items: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def trained_items(self) -> np.ndarray:
+        """(num_items + 1,) bool: items with at least one training event."""
+        counts = np.bincount(self.split.train.items, minlength=self.data.items.size)
+        return counts > 0
 
     def vocabs(self) -> dict[str, Vocab]:
         """The vocabularies a checkpoint must keep to index data the same way again."""
@@ -57,11 +73,22 @@ def make_split(data: SequenceData, kind: str) -> Split:
     raise ConfigError(f"split = {kind!r} is not one of {', '.join(SPLITS)}")
 
 
+def item_vocab(events: pd.DataFrame, catalog: pd.DataFrame, *, with_text_items: bool) -> Vocab:
+    """The items of the events, plus (`with_text_items`) the catalog items that have text."""
+    ids = events[ITEM_ID].astype("string")
+    if not with_text_items:
+        return Vocab.from_values(ids)
+    return Vocab.from_values([*ids, *catalog_items_with_text(catalog)])
+
+
 def prepare_frames(
     events: pd.DataFrame,
     catalog: pd.DataFrame,
     split: str = "leave_one_out",
     vocabs: dict[str, Vocab] | None = None,
+    *,
+    item_text: bool = False,
+    cold_items: float = 0.0,
 ) -> Prepared:
     """Sequences, split and features from canonical event and catalog frames.
 
@@ -71,17 +98,20 @@ def prepare_frames(
         split: the evaluation protocol.
         vocabs: a trained model's vocabularies to reuse (events with unknown items are an
             error then; see `SequenceData`).
+        item_text: include catalog items that have text but no events (new vocabularies
+            only: a saved vocabulary is reused as it is).
+        cold_items: share of the items held out of training (`cold_items.hold_out_items`).
     """
     vocabs = vocabs or {}
-    data = build_user_sequences(
-        events, items=vocabs.get("items"), event_types=vocabs.get("event_types")
-    )
+    items = vocabs.get("items") or item_vocab(events, catalog, with_text_items=item_text)
+    data = build_user_sequences(events, items=items, event_types=vocabs.get("event_types"))
     features = None
     if any(c in catalog.columns for c in ("category", "brand", "attributes")):
         features = item_feature_table(catalog, data.items, vocab=vocabs.get("features"))
         if not features.vocab.num_tokens:
             features = None
-    return Prepared(data, make_split(data, split), catalog, features)
+    data_split, cold = hold_out_items(make_split(data, split), cold_items)
+    return Prepared(data, data_split, catalog, features, cold)
 
 
 def prepare_dataset(
@@ -89,10 +119,20 @@ def prepare_dataset(
     dataset: str,
     split: str = "leave_one_out",
     vocabs: dict[str, Vocab] | None = None,
+    *,
+    item_text: bool = False,
+    cold_items: float = 0.0,
 ) -> Prepared:
     """`prepare_frames` on a dataset of the workspace."""
     events = workspace.read_events(dataset)
-    return prepare_frames(events, workspace.read_items(dataset), split, vocabs)
+    return prepare_frames(
+        events,
+        workspace.read_items(dataset),
+        split,
+        vocabs,
+        item_text=item_text,
+        cold_items=cold_items,
+    )
 
 
 def model_fields(name: str) -> set[str]:
@@ -100,14 +140,28 @@ def model_fields(name: str) -> set[str]:
     return {f.name for f in fields(MODELS[name][0])} if name in MODELS else set()
 
 
+DEFAULT_TEXT_INPUT = "text+id"  # with item text: what benchmarks/item_text.py found best
+
+
 def build_model_for(
-    name: str, data: SequenceData, features: ItemFeatures | None = None, **overrides: Any
+    name: str,
+    data: SequenceData,
+    features: ItemFeatures | None = None,
+    *,
+    text: ItemTextVectors | None = None,
+    trained_items: np.ndarray | None = None,
+    **overrides: Any,
 ) -> Recommender:
     """A model sized for `data` with our defaults and any config `overrides`.
 
-    Event-type embeddings are switched on when the log has more than one event type, and
-    side-feature embeddings when `features` (from the catalog) are given; an override
-    such as `use_side_features=False` wins.
+    Event-type embeddings are switched on when the log has more than one event type,
+    side-feature embeddings when `features` (from the catalog) are given, and item text
+    (`item_input = "text+id"`) when `text` vectors are given; an override such as
+    `use_side_features=False` or `item_input="id"` wins.
+
+    Args:
+        trained_items: (num_items + 1,) bool, items with training events (text models
+            give the others no id part and leave them out of the training softmax).
 
     Raises:
         ConfigError: unknown model, unknown field or a value out of range.
@@ -122,10 +176,18 @@ def build_model_for(
             num_feature_tokens=features.vocab.num_tokens,
             features_per_item=features.table.shape[1],
         )
+    if "item_input" in known and text is not None:
+        settings.update(item_input=DEFAULT_TEXT_INPUT, text_dim=text.dim)
     settings.update(overrides)
     model = build_model(name, **settings)
     if getattr(model.config, "use_side_features", False):
         if features is None:
             raise ConfigError(f"{name}.use_side_features needs a catalog with category/brand")
         model.set_item_features(torch.from_numpy(features.table))  # type: ignore[operator]
+    if getattr(model.config, "item_input", "id") != "id":
+        if text is None:
+            raise ConfigError(f"{name}.item_input = {model.config.item_input!r} needs item text")  # type: ignore[attr-defined]
+        model.set_item_text(torch.from_numpy(text.matrix), torch.from_numpy(text.has_text))  # type: ignore[operator]
+        if trained_items is not None:
+            model.set_trained_items(torch.from_numpy(trained_items))  # type: ignore[operator]
     return model

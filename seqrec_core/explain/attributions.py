@@ -40,7 +40,12 @@ EmbeddingLayer = Callable[[torch.Tensor, torch.Tensor | None], dict[str, torch.T
 # (inputs_embeds (B, L', H), attention_mask (B, L')) -> (B, V)
 EmbeddingForward = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 BASELINES = ("padding", "mean")
-PART_NAMES = {"item": "item", "features": "catalog features", "event_type": "event type"}
+PART_NAMES = {
+    "item": "item",
+    "text": "item text",
+    "features": "catalog features",
+    "event_type": "event type",
+}
 
 
 @dataclass(frozen=True)

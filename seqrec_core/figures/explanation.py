@@ -18,8 +18,18 @@ import plotly.graph_objects as go
 from seqrec_core.explain.options import METHOD_NAMES
 from seqrec_core.figures.style import BAR_COLOR, SECOND_COLOR, event_color, item_labels, style
 
-PART_COLORS = {"item": BAR_COLOR, "features": "#72B7B2", "event_type": SECOND_COLOR}
-PART_LABELS = {"item": "item", "features": "catalog features", "event_type": "event type"}
+PART_COLORS = {
+    "item": BAR_COLOR,
+    "text": "#B279A2",
+    "features": "#72B7B2",
+    "event_type": SECOND_COLOR,
+}
+PART_LABELS = {
+    "item": "item",
+    "text": "item text",
+    "features": "catalog features",
+    "event_type": "event type",
+}
 METHOD_COLORS = {
     "ig": BAR_COLOR,
     "occlusion": SECOND_COLOR,

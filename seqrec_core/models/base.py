@@ -23,8 +23,10 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
-from seqrec_core.checks import check_range
+from seqrec_core.checks import check_choice, check_range
 from seqrec_core.errors import ConfigError
+
+ITEM_INPUTS = ("id", "text+id", "text")  # see SideInputsConfig.item_input
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,11 @@ class SideInputsConfig(ModelConfig):
     use_side_features: bool = False
     num_feature_tokens: int = 0  # side-feature vocabulary size, padding excluded
     features_per_item: int = 1  # width of the item → feature-token table
+    # What an item's vector is made of: "id" (an id embedding only), "text+id" (its
+    # projected text vector plus an id embedding capped at `id_delta_norm`) or "text".
+    item_input: str = "id"
+    text_dim: int = 0  # width of the item text vectors (with a text `item_input`)
+    id_delta_norm: float = 0.5  # cap on the id part's length under "text+id"; 0: none
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -71,6 +78,9 @@ class SideInputsConfig(ModelConfig):
             "num_feature_tokens", self.num_feature_tokens, int(self.use_side_features), model=m
         )
         check_range("features_per_item", self.features_per_item, 1, 256, model=m)
+        check_choice("item_input", self.item_input, ITEM_INPUTS, model=m)
+        check_range("text_dim", self.text_dim, int(self.item_input != "id"), 65536, model=m)
+        check_range("id_delta_norm", self.id_delta_norm, 0.0, 1000.0, model=m)
 
 
 class Recommender(nn.Module):

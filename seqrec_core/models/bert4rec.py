@@ -100,15 +100,7 @@ class Bert4Rec(EmbeddingInputs, SwappableAttention, Recommender):
         self.config = config
         self.mask_token = config.num_items + 1
         hidden = config.hidden_size
-        self.embeddings = ItemEmbeddings(
-            config.num_items,
-            hidden,
-            extra_tokens=1,  # [MASK]
-            num_event_types=config.num_event_types if config.use_event_types else 0,
-            num_feature_tokens=config.num_feature_tokens if config.use_side_features else 0,
-            features_per_item=config.features_per_item,
-            init_std=config.initializer_range,
-        )
+        self.embeddings = ItemEmbeddings.for_config(config, hidden, extra_tokens=1)  # [MASK]
         self.backbone = BertModel(backbone_config(config), add_pooling_layer=False)
         # Fed `inputs_embeds` only: a frozen word table keeps DDP free of unused parameters.
         self.backbone.embeddings.word_embeddings.weight.requires_grad_(False)
@@ -195,7 +187,8 @@ class Bert4Rec(EmbeddingInputs, SwappableAttention, Recommender):
             types = types.masked_fill(masked, 0)
         hidden, _ = self.encode(ids.masked_fill(masked, self.mask_token), real, types)
         targets = ids[masked] - 1  # (T,) column of the target among the real items
-        return F.cross_entropy(self.item_logits(hidden[masked]), targets)  # logits (T, V - 1)
+        logits = self.mask_candidates(self.item_logits(hidden[masked]))  # (T, V - 1)
+        return F.cross_entropy(logits, targets)
 
     def _with_mask_token(
         self,

@@ -88,14 +88,7 @@ class GRU4Rec(EmbeddingInputs, Recommender):
     def __init__(self, config: GRU4RecConfig) -> None:
         super().__init__()
         self.config = config
-        self.embeddings = ItemEmbeddings(
-            config.num_items,
-            config.embedding_size,
-            num_event_types=config.num_event_types if config.use_event_types else 0,
-            num_feature_tokens=config.num_feature_tokens if config.use_side_features else 0,
-            features_per_item=config.features_per_item,
-            init_std=config.initializer_range,
-        )
+        self.embeddings = ItemEmbeddings.for_config(config, config.embedding_size)
         self.embedding_dropout = nn.Dropout(config.dropout)
         self.gru = nn.GRU(
             config.embedding_size, config.hidden_size, config.num_layers, batch_first=True
@@ -151,7 +144,7 @@ class GRU4Rec(EmbeddingInputs, Recommender):
         keep = labels != IGNORE_INDEX
         states, targets = hidden[keep], labels[keep]  # (T, E), (T,)
         # Column 0 is padding: score only real items and shift the targets by one.
-        logits = states @ self.item_representations()[1:].T  # (T, V - 1)
+        logits = self.mask_candidates(states @ self.item_representations()[1:].T)  # (T, V - 1)
         return F.cross_entropy(logits, targets - 1)
 
     def score_items(

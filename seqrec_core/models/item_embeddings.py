@@ -1,10 +1,22 @@
-"""The input side of a sequence recommender: item, side-feature and event-type vectors.
+"""The input side of a sequence recommender: item id, item text, side-feature and event vectors.
 
-An item's vector is its own embedding plus the mean embedding of its side-feature tokens
-(category-path levels, brand, attributes), the same representation SASRec uses; models
-tie their output layer to `table()`. Event-type embeddings are added per position.
-Rows past `num_items` (`extra_tokens`, e.g. BERT4Rec's [MASK]) have no side features.
-`parts` returns the three sources separately (for attributions); they sum to `forward`.
+An item's vector is the sum of up to three parts, and models tie their output layer to
+`table()`:
+
+- `item`: its own (id) embedding;
+- `text`: its pretrained text vector (from `seqrec_core.text`) through a learned linear
+  projection to the model width, when the model reads item text (`item_input`):
+  `"text+id"` adds an id embedding whose length is capped at `id_delta_norm` (the
+  bounded delta of "Let It Go", RecSys 2025: text carries the item, the id only corrects
+  it), `"text"` uses no id embedding for items that have text. Items without text keep a
+  full id embedding; items without training events (`trained` false: new products) get
+  no id part at all, so their vector comes from their text alone;
+- `features`: the mean embedding of its side-feature tokens (category-path levels,
+  brand, attributes), the representation SASRec uses.
+
+Event-type embeddings are added per position. Rows past `num_items` (`extra_tokens`,
+e.g. BERT4Rec's [MASK]) have neither text nor side features. `parts` returns the sources
+separately (for attributions); they sum to `forward`.
 """
 
 from __future__ import annotations
@@ -27,6 +39,9 @@ class ItemEmbeddings(nn.Module):
         num_feature_tokens: side-feature vocabulary size; 0: no side features.
         features_per_item: width of the item → feature-token table.
         init_std: std of the normal initialisation (padding rows stay zero).
+        item_input: "id", "text+id" or "text" (see the module docstring).
+        text_dim: width of the item text vectors (with a text `item_input`).
+        id_delta_norm: the longest id part of an item with text under "text+id"; 0: no cap.
     """
 
     def __init__(
@@ -39,9 +54,15 @@ class ItemEmbeddings(nn.Module):
         num_feature_tokens: int = 0,
         features_per_item: int = 1,
         init_std: float = 0.02,
+        item_input: str = "id",
+        text_dim: int = 0,
+        id_delta_norm: float = 0.0,
     ) -> None:
         super().__init__()
         self.extra_tokens = extra_tokens
+        self.num_items = num_items
+        self.item_input = item_input
+        self.id_delta_norm = id_delta_norm
         self.item = nn.Embedding(num_items + 1 + extra_tokens, dim, padding_idx=0)
         self.event_type = (
             nn.Embedding(num_event_types + 1, dim, padding_idx=0) if num_event_types else None
@@ -49,16 +70,38 @@ class ItemEmbeddings(nn.Module):
         self.feature = (
             nn.Embedding(num_feature_tokens + 1, dim, padding_idx=0) if num_feature_tokens else None
         )
-        self._cached: tuple[tuple[int, int, int], torch.Tensor] | None = None  # see _feature_table
+        self._cached: tuple[tuple[int, ...], torch.Tensor] | None = None  # see `table`
         # item index → its side-feature token indices, 0-padded; set with `set_item_features`.
         self.register_buffer(
             "item_features", torch.zeros(num_items + 1, features_per_item, dtype=torch.long)
         )
+        self.text_proj = nn.Linear(text_dim, dim) if item_input != "id" else None
+        if self.text_proj is not None:
+            # Set with `set_item_text` and `set_trained_items`; saved with the weights.
+            self.register_buffer("text_vectors", torch.zeros(num_items + 1, text_dim))
+            self.register_buffer("has_text", torch.zeros(num_items + 1, dtype=torch.bool))
+            self.register_buffer("trained", torch.ones(num_items + 1, dtype=torch.bool))
         for embedding in (self.item, self.event_type, self.feature):
             if embedding is not None:
                 nn.init.normal_(embedding.weight, std=init_std)
                 with torch.no_grad():
                     embedding.weight[0].zero_()
+
+    @classmethod
+    def for_config(cls, config: Any, dim: int, *, extra_tokens: int = 0) -> ItemEmbeddings:
+        """The input embeddings a model config (a `SideInputsConfig`) asks for."""
+        return cls(
+            config.num_items,
+            dim,
+            extra_tokens=extra_tokens,
+            num_event_types=config.num_event_types if config.use_event_types else 0,
+            num_feature_tokens=config.num_feature_tokens if config.use_side_features else 0,
+            features_per_item=config.features_per_item,
+            init_std=config.initializer_range,
+            item_input=config.item_input,
+            text_dim=config.text_dim,
+            id_delta_norm=config.id_delta_norm,
+        )
 
     def set_item_features(self, table: torch.Tensor) -> None:
         """Install the (num_items + 1, features_per_item) feature-token table."""
@@ -68,34 +111,103 @@ class ItemEmbeddings(nn.Module):
             )
         self.item_features.copy_(table)
 
-    def _feature_table(self) -> torch.Tensor | None:
-        """(num_items + 1 + extra_tokens, dim) each row's mean side-feature embedding.
+    @property
+    def reads_text(self) -> bool:
+        """True when item vectors include a projected text vector."""
+        return self.text_proj is not None
 
-        Scoring without gradients reuses the last table while neither the feature weights
-        nor the feature-token table changed (torch bumps a tensor's `_version` on every
-        in-place write: optimizer steps, `load_state_dict`, `set_item_features`).
+    def set_item_text(self, vectors: torch.Tensor, has_text: torch.Tensor) -> None:
+        """Install the (num_items + 1, text_dim) text vectors and the (num_items + 1,) mask."""
+        if not self.reads_text:
+            raise ValueError("this model reads no item text (item_input = 'id')")
+        if vectors.shape != self.text_vectors.shape or has_text.shape != self.has_text.shape:
+            raise ValueError(f"item text {tuple(vectors.shape)} ≠ {tuple(self.text_vectors.shape)}")
+        self.text_vectors.copy_(vectors)
+        self.has_text.copy_(has_text.bool())
+        self.has_text[0] = False  # padding
+
+    def set_trained_items(self, trained: torch.Tensor) -> None:
+        """Mark the (num_items + 1,) items that have training events (the rest are new)."""
+        if self.reads_text:
+            self.trained.copy_(trained.bool())
+
+    def candidate_mask(self) -> torch.Tensor | None:
+        """(num_items,) items a training softmax may score: those with training events.
+
+        None when the model reads no text: id-only models score the whole catalog in
+        training, as before. With text, new products are not known to exist in training,
+        exactly as in a shop where they are added later.
         """
+        return self.trained[1:] if self.reads_text else None
+
+    def _cache_key(self) -> tuple[int, ...]:
+        """Changes whenever a weight or buffer the table reads is written to.
+
+        (torch bumps a tensor's `_version` on every in-place write: optimizer steps,
+        `load_state_dict`, `set_item_features`, `set_item_text`.)
+        """
+        tensors = [*self.parameters(), *self.buffers()]
+        return tuple(x for t in tensors for x in (t._version, t.data_ptr()))
+
+    def _feature_table(self) -> torch.Tensor | None:
+        """(num_items + 1 + extra_tokens, dim) each row's mean side-feature embedding."""
         if self.feature is None:
             return None
-        reuse = not torch.is_grad_enabled()
-        key = (
-            self.feature.weight._version,
-            self.item_features._version,
-            self.feature.weight.data_ptr(),
-        )
-        if reuse and self._cached is not None and self._cached[0] == key:
-            return self._cached[1]
         tokens = self.feature(self.item_features)  # (V, F, D)
         count = (self.item_features > 0).sum(dim=1, keepdim=True).clamp(min=1)  # (V, 1)
         mean = tokens.sum(dim=1) / count  # (V, D)
-        table = F.pad(mean, (0, 0, 0, self.extra_tokens))  # extra rows: + 0
-        self._cached = (key, table) if reuse else None
-        return table
+        return F.pad(mean, (0, 0, 0, self.extra_tokens))  # extra rows: + 0
+
+    def _text_table(self) -> torch.Tensor | None:
+        """(num_items + 1 + extra_tokens, dim) each item's projected text vector (0: none)."""
+        if self.text_proj is None:
+            return None
+        projected = self.text_proj(self.text_vectors) * self.has_text.unsqueeze(1)
+        return F.pad(projected, (0, 0, 0, self.extra_tokens))
+
+    def _id_table(self) -> torch.Tensor:
+        """(num_items + 1 + extra_tokens, dim) the id part of each row (see module docstring)."""
+        weight = self.item.weight
+        if self.text_proj is None:
+            return weight
+        rows = self.num_items + 1
+        ids, extra = weight[:rows], weight[rows:]
+        with_text = self.has_text.unsqueeze(1)
+        if self.item_input == "text":
+            capped = torch.zeros_like(ids)
+        elif self.id_delta_norm > 0:
+            norms = ids.norm(dim=1, keepdim=True).clamp(min=1e-12)
+            capped = ids * (self.id_delta_norm / norms).clamp(max=1.0)
+        else:
+            capped = ids
+        part = torch.where(with_text, capped, ids) * self.trained.unsqueeze(1)
+        return torch.cat([part, extra])
+
+    def _parts_tables(self) -> dict[str, torch.Tensor]:
+        """The id, text and feature tables (those the model has), each (V', dim)."""
+        out = {"item": self._id_table()}
+        text = self._text_table()
+        if text is not None:
+            out["text"] = text
+        features = self._feature_table()
+        if features is not None:
+            out["features"] = features
+        return out
 
     def table(self) -> torch.Tensor:
-        """(num_items + 1 + extra_tokens, dim) the item vectors the output layer is tied to."""
-        features = self._feature_table()
-        return self.item.weight if features is None else self.item.weight + features
+        """(num_items + 1 + extra_tokens, dim) the item vectors the output layer is tied to.
+
+        Scoring without gradients reuses the last table while no weight or buffer changed.
+        """
+        if self.feature is None and self.text_proj is None:
+            return self.item.weight
+        reuse = not torch.is_grad_enabled()
+        key = self._cache_key() if reuse else ()
+        if reuse and self._cached is not None and self._cached[0] == key:
+            return self._cached[1]
+        table = sum(self._parts_tables().values())
+        self._cached = (key, table) if reuse else None
+        return table
 
     def parts(
         self, input_ids: torch.Tensor, event_type_ids: torch.Tensor | None = None
@@ -107,16 +219,17 @@ class ItemEmbeddings(nn.Module):
             event_type_ids: (B, L) event-type indices; required when the model uses them.
 
         Returns:
-            Each (B, L, dim): `item` (the item's own embedding), plus `features` (its mean
-            side-feature embedding) and `event_type` where configured.
+            Each (B, L, dim): `item` (the item's id part), plus `text` (its projected text
+            vector), `features` (its mean side-feature embedding) and `event_type` where
+            configured.
 
         Raises:
             ValueError: event types are configured and `event_type_ids` is None.
         """
-        out = {"item": self.item(input_ids)}
-        features = self._feature_table()
-        if features is not None:
-            out["features"] = F.embedding(input_ids, features)
+        if self.feature is None and self.text_proj is None:
+            out = {"item": self.item(input_ids)}
+        else:
+            out = {name: F.embedding(input_ids, t) for name, t in self._parts_tables().items()}
         if self.event_type is not None:
             if event_type_ids is None:
                 raise ValueError("this model uses event types: pass event_type_ids")
@@ -160,9 +273,22 @@ class EmbeddingInputs:
         """Install the (num_items + 1, features_per_item) feature-token table."""
         self.embeddings.set_item_features(table)
 
+    def set_item_text(self, vectors: torch.Tensor, has_text: torch.Tensor) -> None:
+        """Install the (num_items + 1, text_dim) item text vectors and which items have text."""
+        self.embeddings.set_item_text(vectors, has_text)
+
+    def set_trained_items(self, trained: torch.Tensor) -> None:
+        """Mark the (num_items + 1,) items with training events (only text models keep it)."""
+        self.embeddings.set_trained_items(trained)
+
     def item_representations(self) -> torch.Tensor:
-        """(V, H) the tied item vectors: item embedding (+ mean side-feature embedding)."""
+        """(V, H) the tied item vectors: id part (+ projected text) (+ mean side features)."""
         return self.embeddings.table()
+
+    def mask_candidates(self, logits: torch.Tensor) -> torch.Tensor:
+        """Training logits (T, num_items) with items unknown in training set to -inf."""
+        allowed = self.embeddings.candidate_mask()
+        return logits if allowed is None else logits.masked_fill(~allowed, float("-inf"))
 
     def input_embeddings(
         self, input_ids: torch.Tensor, event_type_ids: torch.Tensor | None = None
@@ -174,9 +300,10 @@ class EmbeddingInputs:
             event_type_ids: (B, L) event-type indices; required when the model uses them.
 
         Returns:
-            Each (B, L', H), L' = min(L, history_window): `item` (the item's own
-            embedding), plus `features` (its mean side-feature embedding) and
-            `event_type` where the model has them. Explanations attribute to each part.
+            Each (B, L', H), L' = min(L, history_window): `item` (the item's id part),
+            plus `text` (its projected text vector), `features` (its mean side-feature
+            embedding) and `event_type` where the model has them. Explanations attribute
+            to each part.
         """
         keep = self.history_window
         types = None if event_type_ids is None else event_type_ids[:, -keep:]

@@ -94,14 +94,7 @@ class SASRec(EmbeddingInputs, SwappableAttention, Recommender):
         super().__init__()
         self.config = config
         hidden = config.hidden_size
-        self.embeddings = ItemEmbeddings(
-            config.num_items,
-            hidden,
-            num_event_types=config.num_event_types if config.use_event_types else 0,
-            num_feature_tokens=config.num_feature_tokens if config.use_side_features else 0,
-            features_per_item=config.features_per_item,
-            init_std=config.initializer_range,
-        )
+        self.embeddings = ItemEmbeddings.for_config(config, hidden)
         hf_config = backbone_config(config)
         self.backbone = (
             BertModel(hf_config, add_pooling_layer=False)
@@ -164,7 +157,8 @@ class SASRec(EmbeddingInputs, SwappableAttention, Recommender):
         table = self.item_representations()
         if self.config.loss == "ce":
             # Column 0 is padding: score only real items and shift the targets by one.
-            return F.cross_entropy(states @ table[1:].T, targets - 1)  # logits (T, V - 1)
+            logits = self.mask_candidates(states @ table[1:].T)  # (T, V - 1)
+            return F.cross_entropy(logits, targets - 1)
         negatives = torch.randint(
             1, table.shape[0], (self.config.num_negatives,), device=states.device
         )

@@ -34,6 +34,10 @@ class ItemTable:
         title = self.title[index]
         return str(title) if title else self.items.tokens[index - 1]
 
+    def is_new(self, index: int) -> bool:
+        """True for an item without training events (a new product)."""
+        return bool(self.popularity[index] == 0)
+
     def fields(self, index: int) -> dict[str, object]:
         """JSON-ready catalog fields of one item (only those that are known)."""
         out: dict[str, object] = {}

@@ -49,15 +49,17 @@ class Recommendation:
     reason: str
     fields: dict[str, object] = field(default_factory=dict)  # title, category, brand, price
     because_index: int | None = None  # position in the history of the strongest event
+    new: bool = False  # never seen in training: scored from its text alone (text models)
 
     def to_dict(self) -> dict[str, object]:
-        """The CLI's `{item_id, score, rank}` plus catalog fields and the reason."""
+        """The CLI's `{item_id, score, rank}` plus catalog fields, the reason and `new`."""
         return {
             "item_id": self.item_id,
             "score": self.score,
             "rank": self.rank,
             **self.fields,
             "reason": self.reason,
+            "new": self.new,
         }
 
 
@@ -227,6 +229,7 @@ class RunRecommender:
                 reason=why[r][0],
                 fields=self.table.fields(int(i)),
                 because_index=why[r][1],
+                new=self.table.is_new(int(i)),
             )
             for r, i in enumerate(top)
         )

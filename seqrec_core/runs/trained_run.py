@@ -50,7 +50,11 @@ def load_run(workspace: Workspace, run_id: str, device: torch.device | str = "cp
         )
     checkpoint = load_checkpoint(info.best_dir, device)
     prepared = prepare_dataset(
-        workspace, info.dataset, info.request.get("split", "leave_one_out"), checkpoint.vocabs
+        workspace,
+        info.dataset,
+        info.request.get("split", "leave_one_out"),
+        checkpoint.vocabs,
+        cold_items=info.request.get("cold_items", 0.0),
     )
     return LoadedRun(info, checkpoint, prepared)
 

@@ -21,20 +21,31 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from seqrec_core.data.prepare import SPLITS, build_model_for, model_fields, prepare_dataset
+import numpy as np
+
+from seqrec_core.data.cold_items import pick_cold_items
+from seqrec_core.data.prepare import (
+    SPLITS,
+    Prepared,
+    build_model_for,
+    model_fields,
+    prepare_dataset,
+)
 from seqrec_core.errors import ConfigError, RunError, SeqRecError
 from seqrec_core.models import MODELS
 from seqrec_core.runs import registry as runs
 from seqrec_core.store import REPO_ROOT, Workspace
+from seqrec_core.text.item_vectors import ItemTextVectors, check_item_text, vectors_for_run
 from seqrec_core.training import distributed
 from seqrec_core.training.devices import describe_device, seed_everything
 from seqrec_core.training.evaluation import evaluate, training_popularity
 from seqrec_core.training.loop import ProgressEvent, TrainConfig, TrainResult, train
 
 ANSWER_FILE = "answer.json"
+DEFAULT_ITEM_TEXT = "auto"
 _MAX_ERROR = 600  # characters of a failure message kept in the registry
 # Config fields whose values come from the dataset (set by `build_model_for`).
-_DATA_SIZED = ("num_items", "num_event_types", "num_feature_tokens")
+_DATA_SIZED = ("num_items", "num_event_types", "num_feature_tokens", "text_dim")
 
 
 def make_request(
@@ -43,8 +54,15 @@ def make_request(
     split: str = "leave_one_out",
     model_settings: dict[str, Any] | None = None,
     train_settings: dict[str, Any] | None = None,
+    item_text: str = DEFAULT_ITEM_TEXT,
+    cold_items: float = 0.0,
 ) -> dict[str, Any]:
     """A validated training request (what `request.json` holds, less dataset and model).
+
+    Args:
+        item_text: "auto" (the bundled language model on the catalog's text, when it has
+            any), "off" (item ids only) or the path of an item embeddings file.
+        cold_items: share of the items held out of training (cold-start evaluation).
 
     Raises:
         ConfigError: unknown model, split or field, or a value out of range.
@@ -62,10 +80,13 @@ def make_request(
     sized = {k: 1 for k in _DATA_SIZED if k in model_fields(model)}
     MODELS[model][0].from_dict({**sized, **model_settings})
     TrainConfig(**(train_settings or {}))
+    pick_cold_items(np.zeros(0, dtype=np.int64), cold_items)  # checks the range
     return {
         "split": split,
         "model_settings": model_settings,
         "train_settings": dict(train_settings or {}),
+        "item_text": check_item_text(item_text),
+        "cold_items": float(cold_items),
     }
 
 
@@ -105,6 +126,53 @@ def _stop_flag(folder: Path) -> Callable[[], bool]:
         signal.signal(signal.SIGTERM, lambda signum, frame: flag.set())
     main = distributed.is_main()
     return lambda: flag.is_set() or (main and runs.cancel_requested(folder))
+
+
+def _data_summary(
+    request: dict[str, Any], prepared: Prepared, text: ItemTextVectors | None
+) -> dict[str, Any]:
+    """What the run's data held besides the events: item text, held-out items."""
+    choice = request.get("item_text", "off")
+    if text is not None:
+        item_text = {"used": True, **text.summary()}
+    elif choice == "off":
+        item_text = {"used": False, "reason": "item text was switched off"}
+    else:
+        item_text = {"used": False, "reason": "the catalog has no text (title, category, ...)"}
+    cold = {"fraction": request.get("cold_items", 0.0), "items": len(prepared.cold_items)}
+    return {"item_text": item_text, "cold_items": cold}
+
+
+def _prepare(
+    workspace: Workspace, info: runs.RunInfo, config: TrainConfig
+) -> tuple[Prepared, ItemTextVectors | None]:
+    """The run's dataset, split, and the item text vectors it asked for (neural models)."""
+    request = info.request
+    reads_text = (
+        "item_input" in model_fields(info.model) and request.get("item_text", "off") != "off"
+    )
+    prepared = prepare_dataset(
+        workspace,
+        info.dataset,
+        request["split"],
+        item_text=reads_text and request["item_text"] == "auto",
+        cold_items=request.get("cold_items", 0.0),
+    )
+    if not reads_text:
+        return prepared, None
+
+    def progress(done: int, total: int) -> None:
+        print(f"item text: {done}/{total} encoded", file=sys.stderr, flush=True)
+
+    text = vectors_for_run(
+        workspace,
+        prepared.catalog,
+        prepared.data.items.tokens,
+        request["item_text"],
+        device="cpu" if config.device == "cpu" else "auto",
+        progress=progress,
+    )
+    return prepared, text
 
 
 def _summary(result: TrainResult, test: dict[str, Any] | None) -> dict[str, Any]:
@@ -148,11 +216,17 @@ def execute_run(workspace: Workspace, run_id: str, *, resume: bool = False) -> d
         )
         runs.record_state(workspace, run_id, runs.RUNNING, device=describe_device(config.device))
     try:
-        prepared = prepare_dataset(workspace, info.dataset, request["split"])
+        prepared, text = _prepare(workspace, info, config)
         seed_everything(config.seed)
         model = build_model_for(
-            info.model, prepared.data, prepared.features, **request["model_settings"]
+            info.model,
+            prepared.data,
+            prepared.features,
+            text=text,
+            trained_items=prepared.trained_items(),
+            **request["model_settings"],
         )
+        data_summary = _data_summary(request, prepared, text)
 
         def progress(event: ProgressEvent) -> None:
             runs.append_progress(folder, event.to_dict())
@@ -168,7 +242,7 @@ def execute_run(workspace: Workspace, run_id: str, *, resume: bool = False) -> d
             resume=resume,
         )
         if result.stopped_by == "cancelled":
-            summary = _summary(result, None)
+            summary = {**_summary(result, None), **data_summary}
             if main:
                 runs.record_state(
                     workspace, run_id, runs.CANCELLED, result=summary, error="cancelled by the user"
@@ -188,7 +262,7 @@ def execute_run(workspace: Workspace, run_id: str, *, resume: bool = False) -> d
                 "by_history_length": outcome.by_history_length,
                 "by_target_count": outcome.by_target_count,
             }
-        summary = _summary(result, test)
+        summary = {**_summary(result, test), **data_summary}
         if main:
             runs.record_state(workspace, run_id, runs.SUCCEEDED, result=summary)
         return {"run": run_id, "status": runs.SUCCEEDED, **summary}

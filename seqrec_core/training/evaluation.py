@@ -27,8 +27,15 @@ from seqrec_core.models.base import Recommender
 DEFAULT_KS = (5, 10, 20)
 # History-length buckets (inclusive bounds; None = open-ended) for the breakdown.
 _NO_LIMIT = 2**62
-# Training-count buckets of the target item: how well rarely seen items are found.
-TARGET_COUNT_BUCKETS: tuple[tuple[int, int | None], ...] = ((0, 4), (5, 19), (20, 99), (100, None))
+# Training-count buckets of the target item: how well rarely seen items are found; "0" is
+# the cold bucket (targets never seen in training: new products).
+TARGET_COUNT_BUCKETS: tuple[tuple[int, int | None], ...] = (
+    (0, 0),
+    (1, 4),
+    (5, 19),
+    (20, 99),
+    (100, None),
+)
 LENGTH_BUCKETS: tuple[tuple[int, int | None], ...] = (
     (1, 4),
     (5, 9),

@@ -110,12 +110,14 @@ def settings_form(
     if st.session_state.get(TARGET) not in options:
         st.session_state[TARGET] = ""
     first = names.get(top_ids[0], top_ids[0]) if top_ids else "—"
+    items, trained = loaded.prepared.data.items, loaded.prepared.trained_items()
 
     def label(item: str) -> str:
         if item == "":
             return f"the first recommendation: {first}"
         rank = f"#{top_ids.index(item) + 1} " if item in listed else ""
-        return f"{rank}{names.get(item, item)} ({item})"
+        new = "" if trained[items.index(item)] else " · new product, read from its text"
+        return f"{rank}{names.get(item, item)} ({item}){new}"
 
     with st.form("explain_form"):
         target = st.selectbox(

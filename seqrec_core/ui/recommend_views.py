@@ -68,12 +68,13 @@ def filters_form(engine: RunRecommender) -> tuple[Filters, int]:
 
 
 def list_frame(result: RecommendationList) -> pd.DataFrame:
-    """The list as a table: rank, title, category, brand, price, score, reason, id."""
+    """The list as a table: rank, title (· new for new products), category, brand, price,
+    score, reason, id."""
     return pd.DataFrame(
         [
             {
                 "rank": r.rank,
-                "item": r.fields.get("title", r.item_id),
+                "item": str(r.fields.get("title", r.item_id)) + (" · new" if r.new else ""),
                 "category": r.fields.get("category"),
                 "brand": r.fields.get("brand"),
                 "price": r.fields.get("price"),
@@ -102,6 +103,13 @@ def show_list(
             icon=":material/ac_unit:",
         )
     frame = list_frame(result)
+    new = sum(r.new for r in result.items)
+    if new:
+        st.caption(
+            f"{new} of these {len(result.items)} products are new (never bought or viewed in "
+            "the training data, marked · new): the model recommends them from their title, "
+            "category and brand."
+        )
     if connections is not None:
         frame.insert(
             frame.columns.get_loc("because") + 1, "connection (knowledge graph)", connections

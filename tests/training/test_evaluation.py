@@ -104,6 +104,7 @@ def test_breakdown_by_how_often_the_target_was_seen_in_training() -> None:
     examples = _examples([[1], [1], [1]], targets=[2, 5, 3])
     counts = torch.tensor([0.0, 150, 40, 0, 20, 3])  # target 3 never seen, 5 seen 3 times
     result = evaluate(model, examples, ks=(1,), exclude_history=False, item_popularity=counts)
-    assert set(result.by_target_count) == {"0-4", "20-99"}
-    assert result.by_target_count["0-4"]["examples"] == 2.0
+    assert set(result.by_target_count) == {"0", "1-4", "20-99"}  # "0": never seen
+    assert result.by_target_count["0"]["examples"] == 1.0
+    assert result.by_target_count["1-4"]["examples"] == 1.0
     assert result.by_target_count["20-99"]["HR@1"] == 0.0  # 2 ranks after item 1
