@@ -36,7 +36,15 @@ DATASETS = {
 }
 VARIANTS = {
     "id only": ["--item-text", "off"],
-    "text+id": ["--item-text", "auto", "--set", "item_input=text+id"],
+    "text+id": ["--item-text", "auto", "--set", "item_input=text+id", "--set", "id_dropout=0"],
+    "text+id, id dropout 0.3": [
+        "--item-text",
+        "auto",
+        "--set",
+        "item_input=text+id",
+        "--set",
+        "id_dropout=0.3",
+    ],
     "text only": ["--item-text", "auto", "--set", "item_input=text"],
 }
 
@@ -76,7 +84,7 @@ def train_variants(
           f"{ingested['items']:,} products; SASRec, "
           f"{f'{epochs} epochs' if epochs else f'{minutes} min'} each, --cold-items {cold}")  # fmt: skip
     budget = ["--epochs", str(epochs)] if epochs else ["--max-minutes", str(minutes)]
-    print(f"{'variant':<10} {'NDCG@10':>8} {'HR@10':>7} {'warm NDCG':>10} {'cold NDCG':>10} "
+    print(f"{'variant':<24} {'NDCG@10':>8} {'HR@10':>7} {'warm NDCG':>10} {'cold NDCG':>10} "
           f"{'cold HR':>8} {'cold/warm':>9} {'cold n':>7} {'epochs':>6} {'peak MB':>8}")  # fmt: skip
     for label, flags in VARIANTS.items():
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -88,7 +96,7 @@ def train_variants(
         cold_bucket = buckets.get("0", {"NDCG@10": 0.0, "HR@10": 0.0, "examples": 0})
         warm = _warm(buckets, "NDCG@10")
         ratio = cold_bucket["NDCG@10"] / warm if warm else 0.0
-        print(f"{label:<10} {test['NDCG@10']:>8.4f} {test['HR@10']:>7.4f} {warm:>10.4f} "
+        print(f"{label:<24} {test['NDCG@10']:>8.4f} {test['HR@10']:>7.4f} {warm:>10.4f} "
               f"{cold_bucket['NDCG@10']:>10.4f} {cold_bucket['HR@10']:>8.4f} {ratio:>9.0%} "
               f"{int(cold_bucket['examples']):>7} {answer['epochs']:>6} {peak:>8.0f}")  # fmt: skip
     print("(id only scores products it never saw bought from random, untrained vectors:"

@@ -1,7 +1,8 @@
 """The `recommend` command: what a shopper (or an edited history) would be shown.
 
 `--history` replaces the stored history with the given one, the scripted what-if; an
-unknown user without it gets the cold-start fallback, labelled in the answer.
+unknown user without it gets the cold-start fallback, labelled in the answer. `--catalog`
+adds the products of a newer catalog file to a text-aware run without retraining.
 """
 
 from __future__ import annotations
@@ -38,6 +39,12 @@ def add_commands(commands: Any) -> None:
     cmd.add_argument("--exclude-brand", action="append", default=[])
     cmd.add_argument("--min-price", type=float)
     cmd.add_argument("--max-price", type=float)
+    cmd.add_argument(
+        "--catalog",
+        metavar="PATH",
+        help="the shop's current catalog (CSV, Parquet, ...): products the run never saw are "
+        "scored from their text and marked new (runs trained with item text only)",
+    )
     cmd.set_defaults(handler=_recommend)
 
 
@@ -48,7 +55,19 @@ def _recommend(args: argparse.Namespace) -> dict[str, Any]:
     from seqrec_core.recommend.whatif import parse_history
     from seqrec_core.runs.trained_run import load_run
 
-    engine = RunRecommender.from_run(load_run(Workspace.open(args.workspace), args.run))
+    workspace = Workspace.open(args.workspace)
+    loaded = load_run(workspace, args.run)
+    added = None
+    if args.catalog:
+        from pathlib import Path
+
+        from seqrec_core.ingest.catalog_split import read_catalog_file
+        from seqrec_core.ingest.readers import read_table
+        from seqrec_core.recommend.new_products import add_new_products
+
+        catalog, _ = read_catalog_file(read_table(Path(args.catalog)))
+        loaded, added = add_new_products(workspace, loaded, catalog)
+    engine = RunRecommender.from_run(loaded)
     filters = Filters(
         exclude_seen=args.exclude_seen,
         exclude_purchased=args.exclude_purchased,
@@ -72,4 +91,10 @@ def _recommend(args: argparse.Namespace) -> dict[str, Any]:
     }
     if result.fallback:
         answer["fallback"] = result.fallback
+    if added is not None:
+        answer["new_products"] = {
+            "added": len(added.added),
+            "without_text": added.without_text,
+            "refreshed": added.refreshed,
+        }
     return answer

@@ -73,12 +73,18 @@ def make_split(data: SequenceData, kind: str) -> Split:
     raise ConfigError(f"split = {kind!r} is not one of {', '.join(SPLITS)}")
 
 
-def item_vocab(events: pd.DataFrame, catalog: pd.DataFrame, *, with_text_items: bool) -> Vocab:
+def item_vocab(
+    events: pd.DataFrame,
+    catalog: pd.DataFrame,
+    *,
+    with_text_items: bool,
+    template: str | None = None,
+) -> Vocab:
     """The items of the events, plus (`with_text_items`) the catalog items that have text."""
     ids = events[ITEM_ID].astype("string")
     if not with_text_items:
         return Vocab.from_values(ids)
-    return Vocab.from_values([*ids, *catalog_items_with_text(catalog)])
+    return Vocab.from_values([*ids, *catalog_items_with_text(catalog, template)])
 
 
 def prepare_frames(
@@ -89,6 +95,7 @@ def prepare_frames(
     *,
     item_text: bool = False,
     cold_items: float = 0.0,
+    text_template: str | None = None,
 ) -> Prepared:
     """Sequences, split and features from canonical event and catalog frames.
 
@@ -101,9 +108,12 @@ def prepare_frames(
         item_text: include catalog items that have text but no events (new vocabularies
             only: a saved vocabulary is reused as it is).
         cold_items: share of the items held out of training (`cold_items.hold_out_items`).
+        text_template: the item text template that decides which items have text.
     """
     vocabs = vocabs or {}
-    items = vocabs.get("items") or item_vocab(events, catalog, with_text_items=item_text)
+    items = vocabs.get("items") or item_vocab(
+        events, catalog, with_text_items=item_text, template=text_template
+    )
     data = build_user_sequences(events, items=items, event_types=vocabs.get("event_types"))
     features = None
     if any(c in catalog.columns for c in ("category", "brand", "attributes")):
@@ -122,6 +132,7 @@ def prepare_dataset(
     *,
     item_text: bool = False,
     cold_items: float = 0.0,
+    text_template: str | None = None,
 ) -> Prepared:
     """`prepare_frames` on a dataset of the workspace."""
     events = workspace.read_events(dataset)
@@ -132,6 +143,7 @@ def prepare_dataset(
         vocabs,
         item_text=item_text,
         cold_items=cold_items,
+        text_template=text_template,
     )
 
 

@@ -3,6 +3,7 @@
 Inline values (a `brand` or `category_code` column in the event log) give each item
 its most recent non-empty value; a separate catalog file, when given, takes precedence
 field by field. Columns of the catalog file that are not catalog fields are kept.
+`read_catalog_file` reads a catalog file on its own (new products for a trained run).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import duckdb
+import pandas as pd
 
 from seqrec_core import schema
 from seqrec_core.errors import InputError
@@ -17,6 +19,7 @@ from seqrec_core.ingest import column_casts
 from seqrec_core.ingest.column_mapping import auto_mapping
 from seqrec_core.ingest.quality import short_list
 from seqrec_core.ingest.readers import RawTable
+from seqrec_core.store import scratch_connection
 
 _INLINE_FIELDS = ("title", "category", "category_id", "brand", "attributes", "price")
 # Catalog fields that leave the event table once split off (price is also an event field).
@@ -122,3 +125,21 @@ def _outcome(
         file_mapping=file_mapping,
         duplicate_rows=duplicates,
     )
+
+
+def read_catalog_file(raw: RawTable) -> tuple[pd.DataFrame, CatalogOutcome]:
+    """A catalog file on its own (no event log) as a canonical catalog frame.
+
+    The same mapping and casts as a catalog given with an ingest: `item_id` plus the
+    catalog fields found, extra columns kept, the first row of a repeated id kept.
+
+    Raises:
+        InputError: the file has no item id column.
+    """
+    con = scratch_connection()
+    try:
+        con.execute("CREATE TEMP TABLE inline_items (item_id VARCHAR)")
+        outcome = merge_catalog_file(con, raw, ())
+        return con.execute("SELECT * FROM items").df(), outcome
+    finally:
+        con.close()

@@ -8,6 +8,7 @@ and model class; `build_model` creates one from keyword settings.
 - `sasrec`, `bert4rec`, `gru4rec`, `baselines`: the models.
 - `attention`, `item_embeddings`, `transformer_config`: their shared parts.
 - `checkpoint`: saving and loading a trained model.
+- `growth`: adding new products to a trained text-aware model.
 
 This package imports without torch: `MODELS`, `build_model`'s models and the classes
 below load on first use (PEP 562), so `seqrec_core.models.names` stays quick to import.

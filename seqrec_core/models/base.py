@@ -69,6 +69,9 @@ class SideInputsConfig(ModelConfig):
     item_input: str = "id"
     text_dim: int = 0  # width of the item text vectors (with a text `item_input`)
     id_delta_norm: float = 0.5  # cap on the id part's length under "text+id"; 0: none
+    # Share of the items with text whose id part is dropped at each training step, so
+    # the model also learns to score products from their text alone (new products).
+    id_dropout: float = 0.0
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -81,6 +84,7 @@ class SideInputsConfig(ModelConfig):
         check_choice("item_input", self.item_input, ITEM_INPUTS, model=m)
         check_range("text_dim", self.text_dim, int(self.item_input != "id"), 65536, model=m)
         check_range("id_delta_norm", self.id_delta_norm, 0.0, 1000.0, model=m)
+        check_range("id_dropout", self.id_dropout, 0.0, 1.0, model=m)
 
 
 class Recommender(nn.Module):

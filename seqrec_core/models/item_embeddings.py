@@ -42,6 +42,8 @@ class ItemEmbeddings(nn.Module):
         item_input: "id", "text+id" or "text" (see the module docstring).
         text_dim: width of the item text vectors (with a text `item_input`).
         id_delta_norm: the longest id part of an item with text under "text+id"; 0: no cap.
+        id_dropout: in training, the share of items with text whose id part is dropped at
+            each step (their vector is then their text alone, as for a new product).
     """
 
     def __init__(
@@ -57,12 +59,14 @@ class ItemEmbeddings(nn.Module):
         item_input: str = "id",
         text_dim: int = 0,
         id_delta_norm: float = 0.0,
+        id_dropout: float = 0.0,
     ) -> None:
         super().__init__()
         self.extra_tokens = extra_tokens
         self.num_items = num_items
         self.item_input = item_input
         self.id_delta_norm = id_delta_norm
+        self.id_dropout = id_dropout
         self.item = nn.Embedding(num_items + 1 + extra_tokens, dim, padding_idx=0)
         self.event_type = (
             nn.Embedding(num_event_types + 1, dim, padding_idx=0) if num_event_types else None
@@ -101,6 +105,7 @@ class ItemEmbeddings(nn.Module):
             item_input=config.item_input,
             text_dim=config.text_dim,
             id_delta_norm=config.id_delta_norm,
+            id_dropout=config.id_dropout,
         )
 
     def set_item_features(self, table: torch.Tensor) -> None:
@@ -147,7 +152,7 @@ class ItemEmbeddings(nn.Module):
         `load_state_dict`, `set_item_features`, `set_item_text`.)
         """
         tensors = [*self.parameters(), *self.buffers()]
-        return tuple(x for t in tensors for x in (t._version, t.data_ptr()))
+        return (int(self.training), *(x for t in tensors for x in (t._version, t.data_ptr())))
 
     def _feature_table(self) -> torch.Tensor | None:
         """(num_items + 1 + extra_tokens, dim) each row's mean side-feature embedding."""
@@ -180,7 +185,11 @@ class ItemEmbeddings(nn.Module):
             capped = ids * (self.id_delta_norm / norms).clamp(max=1.0)
         else:
             capped = ids
-        part = torch.where(with_text, capped, ids) * self.trained.unsqueeze(1)
+        keep = self.trained
+        if self.training and self.id_dropout > 0:
+            dropped = torch.rand(rows, device=ids.device) < self.id_dropout
+            keep = keep & ~(dropped & self.has_text)
+        part = torch.where(with_text, capped, ids) * keep.unsqueeze(1)
         return torch.cat([part, extra])
 
     def _parts_tables(self) -> dict[str, torch.Tensor]:

@@ -5,4 +5,5 @@
 - `item_table`: catalog fields aligned with item indices, and the filter masks over them.
 - `whatif`: edits of a shopper's history and the rank diff between two lists.
 - `segments`: what a campaign would show a group of shoppers, in aggregate.
+- `new_products`: a catalog that arrived after training, scored by a text-aware run.
 """

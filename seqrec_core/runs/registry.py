@@ -8,6 +8,7 @@ A run folder `workspace/runs/<run_id>/` holds::
     worker.log       the worker process's stderr
     worker.pid       the worker's pid as recorded by the launcher
     answer.json      the worker's JSON answer (its stdout)
+    item_text.json   the item text source and template the run read (text-aware models)
     best/            the best checkpoint so far (safetensors + JSON, see `checkpoint`)
     last/            the resumable training state after the latest epoch
     cancel           exists once a cancel was requested
@@ -33,6 +34,7 @@ from seqrec_core.errors import WorkspaceError
 from seqrec_core.runs.liveness import process_alive
 from seqrec_core.store import Workspace, validate_name
 
+ITEM_TEXT_FILE = "item_text.json"
 QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = (
     "queued",
     "running",

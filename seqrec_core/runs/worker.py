@@ -12,6 +12,7 @@ its own folder may hold a partial checkpoint, and no other run's files are touch
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -35,7 +36,12 @@ from seqrec_core.errors import ConfigError, RunError, SeqRecError
 from seqrec_core.models import MODELS
 from seqrec_core.runs import registry as runs
 from seqrec_core.store import REPO_ROOT, Workspace
-from seqrec_core.text.item_vectors import ItemTextVectors, check_item_text, vectors_for_run
+from seqrec_core.text.item_vectors import (
+    ItemTextVectors,
+    check_item_text,
+    saved_template,
+    vectors_for_run,
+)
 from seqrec_core.training import distributed
 from seqrec_core.training.devices import describe_device, seed_everything
 from seqrec_core.training.evaluation import evaluate, training_popularity
@@ -151,12 +157,14 @@ def _prepare(
     reads_text = (
         "item_input" in model_fields(info.model) and request.get("item_text", "off") != "off"
     )
+    template = saved_template(workspace, info.dataset) if reads_text else None
     prepared = prepare_dataset(
         workspace,
         info.dataset,
         request["split"],
         item_text=reads_text and request["item_text"] == "auto",
         cold_items=request.get("cold_items", 0.0),
+        text_template=template,
     )
     if not reads_text:
         return prepared, None
@@ -169,9 +177,13 @@ def _prepare(
         prepared.catalog,
         prepared.data.items.tokens,
         request["item_text"],
+        template=template,
         device="cpu" if config.device == "cpu" else "auto",
         progress=progress,
     )
+    if text is not None and distributed.is_main():
+        # What later scoring of new products needs: the encoder and template of this run.
+        (info.folder / runs.ITEM_TEXT_FILE).write_text(json.dumps(text.summary(), indent=2))
     return prepared, text
 
 

@@ -5,11 +5,13 @@ with the sentence encoder through the workspace's cache (`embedding_cache`) and 
 vectors out as rows of the item vocabulary (row 0 is padding); items without text get a
 zero row and `has_text` false. `file_text_vectors` does the same from the user's own
 embeddings file (`user_embeddings`). Both say where the vectors came from, so a run can
-record it and pages can show it.
+record it and pages can show it. The template a merchandiser edits on the Data page is
+saved per dataset (`save_template`), and training reads it from there.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from seqrec_core.errors import ConfigError
-from seqrec_core.store import Workspace
+from seqrec_core.store import Workspace, validate_name
 from seqrec_core.text.embedding_cache import cached_encode
 from seqrec_core.text.encoder import Progress
 from seqrec_core.text.encoder_files import (
@@ -189,10 +191,14 @@ def vectors_for_run(
     items: Sequence[str],
     choice: str,
     *,
+    template: str | None = None,
     device: str = "auto",
     progress: Progress | None = None,
 ) -> ItemTextVectors | None:
     """The item text vectors a run asked for: "auto", "off" or an embeddings file's path.
+
+    Args:
+        template: the item text template ("auto"); default: `item_text.default_template`.
 
     Returns:
         None for "off", and for "auto" when the catalog has no text.
@@ -201,5 +207,30 @@ def vectors_for_run(
     if choice == "off":
         return None
     if choice == "auto":
-        return catalog_text_vectors(workspace, catalog, items, device=device, progress=progress)
+        return catalog_text_vectors(
+            workspace, catalog, items, template=template, device=device, progress=progress
+        )
     return file_text_vectors(Path(choice), items)
+
+
+TEMPLATES_DIR = "text_templates"  # inside the workspace: one saved template per dataset
+
+
+def template_path(workspace: Workspace, dataset: str) -> Path:
+    """Where the item text template of `dataset` is saved (the name is checked first)."""
+    return workspace.root / TEMPLATES_DIR / f"{validate_name(dataset)}.txt"
+
+
+def saved_template(workspace: Workspace, dataset: str) -> str | None:
+    """The template saved for `dataset` on the Data page, if any (training uses it)."""
+    path = template_path(workspace, dataset)
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def save_template(workspace: Workspace, dataset: str, template: str) -> None:
+    """Save `template` for `dataset` (atomically: a temporary file, then rename)."""
+    path = template_path(workspace, dataset)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    temporary.write_text(template, encoding="utf-8")
+    os.replace(temporary, path)

@@ -170,3 +170,16 @@ def test_a_new_item_whose_text_matches_a_bought_one_is_recommended() -> None:
     assert scores[items.index("lantern")] > scores[items.index("mug")]
     id_only = build_model_for("sasrec", prepared.data, max_len=5, hidden_size=16, num_heads=1)
     assert id_only.config.item_input == "id"
+
+
+def test_id_dropout_drops_id_parts_only_in_training() -> None:
+    model = _text_model("sasrec", id_delta_norm=0.0, id_dropout=0.5)
+    embeddings = model.embeddings
+    torch.manual_seed(0)
+    model.train()
+    norms = embeddings._id_table().norm(dim=1).detach()
+    dropped = norms[1 : NUM_ITEMS + 1] == 0
+    assert 0 < int(dropped.sum()) < NUM_ITEMS
+    assert norms[5] > 0  # item 5 has no text: its id part is all it has, never dropped
+    model.eval()
+    assert (embeddings._id_table().norm(dim=1)[1:] > 0).all()

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from seqrec_core.errors import WorkspaceError
 from seqrec_core.store import Workspace
 from seqrec_core.text import item_vectors
 from seqrec_core.text.embedding_cache import cache_file, cached_encode, read_cache
@@ -78,3 +79,12 @@ def test_a_catalog_without_text_gives_no_vectors(tmp_path: Path) -> None:
     catalog = pd.DataFrame({"item_id": ["A"], "price": [3.0]})
     assert item_vectors.catalog_text_vectors(workspace, catalog, ["A"]) is None
     assert item_vectors.vectors_for_run(workspace, catalog, ["A"], "off") is None
+
+
+def test_a_saved_template_is_kept_per_dataset(tmp_path: Path) -> None:
+    workspace = Workspace.open(tmp_path / "ws")
+    assert item_vectors.saved_template(workspace, "shop") is None
+    item_vectors.save_template(workspace, "shop", "{title}\nBrand: {brand}")
+    assert item_vectors.saved_template(workspace, "shop") == "{title}\nBrand: {brand}"
+    with pytest.raises(WorkspaceError):
+        item_vectors.save_template(workspace, "../escape", "{title}")
