@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from seqrec_core import ui
-from seqrec_core.ui import data_form, data_views, loaders, state
+from seqrec_core.ui import data_form, data_views, item_text_views, loaders, state
 
 st.title("Data")
 st.caption(
@@ -29,3 +29,5 @@ with ui.user_errors():
     st.subheader("Profile")
     items = str(info.items_path) if info.items_path is not None else None
     data_views.show_profile(loaders.load_profile(str(info.events_path), items))
+    st.subheader("Item text")
+    item_text_views.show_item_text(workspace, info)

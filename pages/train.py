@@ -22,7 +22,7 @@ dataset = state.require_dataset()
 with st.expander(
     "New training run", expanded=not registry.list_runs(workspace, dataset), icon=":material/add:"
 ):
-    choice = train_views.train_form(dataset)
+    choice = train_views.train_form(workspace, dataset)
     if choice is not None:
         train_views.start(workspace, dataset, choice)
 

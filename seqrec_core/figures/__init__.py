@@ -9,4 +9,5 @@ Shared by the pages and the review report.
 - `faithfulness`: deletion curves, comprehensiveness, agreement, audits.
 - `shopper_profile`: a shopper's KG-enriched profile.
 - `recommend`: a list's scores, the what-if rank diff, segment items.
+- `item_text`: the map of the catalog's item texts; results by how often a product was seen.
 """

@@ -135,13 +135,16 @@ def _stop_flag(folder: Path) -> Callable[[], bool]:
 
 
 def _data_summary(
-    request: dict[str, Any], prepared: Prepared, text: ItemTextVectors | None
+    request: dict[str, Any], prepared: Prepared, text: ItemTextVectors | None, model: Any
 ) -> dict[str, Any]:
     """What the run's data held besides the events: item text, held-out items."""
     choice = request.get("item_text", "off")
-    if text is not None:
+    reads_text = getattr(model.config, "item_input", None)
+    if text is not None and reads_text not in (None, "id"):
         item_text = {"used": True, **text.summary()}
-    elif choice == "off":
+    elif reads_text is None:
+        item_text = {"used": False, "reason": "this model reads no item text (a baseline)"}
+    elif choice == "off" or reads_text == "id":
         item_text = {"used": False, "reason": "item text was switched off"}
     else:
         item_text = {"used": False, "reason": "the catalog has no text (title, category, ...)"}
@@ -238,7 +241,7 @@ def execute_run(workspace: Workspace, run_id: str, *, resume: bool = False) -> d
             trained_items=prepared.trained_items(),
             **request["model_settings"],
         )
-        data_summary = _data_summary(request, prepared, text)
+        data_summary = _data_summary(request, prepared, text, model)
 
         def progress(event: ProgressEvent) -> None:
             runs.append_progress(folder, event.to_dict())

@@ -7,6 +7,8 @@
 - `embedding_cache`: vectors cached in the workspace by encoder weights and text.
 - `item_vectors`: a dataset's item text vectors aligned with an item vocabulary.
 - `user_embeddings`: the user's own item embeddings file, read and validated.
+- `embedding_uploads`: uploaded embeddings files saved in the workspace and listed for runs.
+- `similar_items`: the products most like a given one, by cosine of their text vectors.
 
 Importing this package loads neither torch nor transformers: `encoder` imports them when
 an encoder is built.

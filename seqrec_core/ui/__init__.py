@@ -17,8 +17,11 @@ Pickers shared by the model pages:
 One page each:
 
 - Data: `data_form` (sample, upload, column mapping, ingest form), `uploads` (the upload
-  temp files) and `data_views` (validation report and dataset profile).
-- Train: `train_views` (training form, live progress, run history).
+  temp files), `data_views` (validation report and dataset profile) and `item_text_views`
+  (item text: template, reading with the language model, map, similar products) and
+  `embeddings_upload_views` (the user's own item embeddings).
+- Train: `train_views` (training form, live progress, run history) and `run_text_views`
+  (a run's item text and its results on new products).
 - Explain: `explain_views` (loaders, shopper orders, settings form), `explain_sections`
   (the blocks it draws) and `review_views` (the review report).
 - Profile: `profile_views` (the cached graph, cards, charts, ego graph).

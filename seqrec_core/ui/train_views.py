@@ -19,14 +19,25 @@ from seqrec_core.models import MODEL_HELP, MODELS
 from seqrec_core.runs import cancel, registry, worker
 from seqrec_core.runs.run_table import live_progress, run_table
 from seqrec_core.store import Workspace
+from seqrec_core.text import embedding_uploads
 from seqrec_core.training.config import TrainConfig
-from seqrec_core.ui import state
+from seqrec_core.ui import run_text_views, state
 from seqrec_core.ui.feedback import plain, user_errors
 
 REFRESH_SECONDS = 2.0
 _TRANSFORMERS = ("sasrec", "bert4rec")
 _NEURAL = ("sasrec", "bert4rec", "gru4rec")
 _ACTIVE_SEEN = "_train_active_seen"  # run ids seen active by the live panel (to notice ends)
+_OWN = "own"  # the item text choice "your own embeddings" (the request names the file)
+_ITEM_TEXT = {
+    "auto": (
+        "Language model",
+        "Recommended when your catalog has titles: products are understood from their "
+        "title, category and brand, so new products can be recommended too.",
+    ),
+    "off": ("Item ids only", "Products are known only by what shoppers did with them."),
+    _OWN: ("Your own embeddings", "Vectors of your products that you uploaded on the Data page."),
+}
 
 
 @dataclass
@@ -95,7 +106,33 @@ def _model_settings(model: str) -> dict[str, Any]:
     return settings
 
 
-def train_form(dataset: str) -> TrainChoice | None:
+def _item_text_choice(workspace: Workspace) -> str:
+    """The "Item text" choice: "auto", "off" or the path of an uploaded embeddings file."""
+    uploads = {str(u.path): u for u in embedding_uploads.list_uploads(workspace)}
+    choice = st.radio(
+        "Item text",
+        ["auto", "off", *([_OWN] if uploads else [])],
+        horizontal=True,
+        format_func=lambda option: _ITEM_TEXT[option][0],
+        key="train_item_text",
+        help="  \n".join(f"**{name}**: {words}" for name, words in _ITEM_TEXT.values()),
+    )
+    note = "" if uploads else " To use your own item embeddings, upload them on the Data page."
+    st.caption(_ITEM_TEXT[choice][1] + note)
+    if choice != _OWN:
+        return choice
+    return st.selectbox(
+        "Embeddings file",
+        list(uploads),
+        format_func=lambda path: (
+            f"{uploads[path].name} · {uploads[path].items:,} products · "
+            f"{uploads[path].dim:,} numbers each"
+        ),
+        key="train_embeddings",
+    )
+
+
+def train_form(workspace: Workspace, dataset: str) -> TrainChoice | None:
     """Model choice, settings and budget in one form; returns the choice on submit."""
     model = st.radio(
         "Model",
@@ -105,6 +142,7 @@ def train_form(dataset: str) -> TrainChoice | None:
         key="train_model",
     )
     st.caption(MODEL_HELP[model])
+    item_text = _item_text_choice(workspace) if model in _NEURAL else "off"
     with st.form("train_form"):
         settings = _model_settings(model)
         train_settings: dict[str, Any] = {}
@@ -150,12 +188,23 @@ def train_form(dataset: str) -> TrainChoice | None:
             }[s],
             help="Leave-one-out holds out each shopper's last event (test) and the one before (validation).",
         )
+        with st.expander("Advanced"):
+            held_out = st.slider(
+                "Hold out new products",
+                0,
+                30,
+                0,
+                format="%d%%",
+                key="train_cold_items",
+                help="Leave this share of the products out of training entirely, to measure "
+                "how the model does on products it has never seen bought: the results then "
+                "show “new products” separately. 0% trains on every product.",
+            )
         submitted = st.form_submit_button(f"Start training on {dataset}", type="primary")
     if not submitted:
         return None
-    return TrainChoice(
-        model, {"split": split, "model_settings": settings, "train_settings": train_settings}
-    )
+    request = {"split": split, "model_settings": settings, "train_settings": train_settings}
+    return TrainChoice(model, {**request, "item_text": item_text, "cold_items": held_out / 100})
 
 
 def start(workspace: Workspace, dataset: str, choice: TrainChoice) -> None:
@@ -256,6 +305,7 @@ def history(workspace: Workspace, dataset: str) -> None:
     _run_metrics(table[table["run"] == picked].iloc[0])
     if info.error:
         st.error(f"{info.status}: {plain(info.error)}", icon=":material/error:")
+    run_text_views.show_run_item_text(workspace, info)
     st.plotly_chart(
         training_curves_figure(
             registry.read_progress(info.folder), f"{info.model} · {info.run_id}"

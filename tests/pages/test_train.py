@@ -10,6 +10,7 @@ import pytest
 from seqrec_core.ingest.pipeline import ingest
 from seqrec_core.runs import registry, worker
 from seqrec_core.store import Workspace
+from seqrec_core.text import embedding_uploads
 from tests.support.helpers import markdown_text, open_page, wait_until
 
 PAGE = "pages/train.py"
@@ -102,3 +103,98 @@ def test_a_transformer_from_the_form_trains_on_a_log_without_types_or_catalog(
     done = registry.get_run(ring, info.run_id)
     assert done.status == registry.SUCCEEDED, done.error
     assert done.result["epochs"] == 1
+
+
+def _finished(ws: Workspace, info: registry.RunInfo) -> registry.RunInfo:
+    wait_until(lambda: not registry.get_run(ws, info.run_id).active)
+    done = registry.get_run(ws, info.run_id)
+    assert done.status == registry.SUCCEEDED, done.error
+    return done
+
+
+def test_the_form_sends_item_text_and_cold_items_in_the_request(ring: Workspace) -> None:
+    at = open_page(PAGE)
+    at.radio(key="train_model").set_value("sasrec").run()
+    item_text = at.radio(key="train_item_text")
+    assert item_text.options == ["Language model", "Item ids only"]  # nothing uploaded yet
+    assert "new products can be recommended too" in item_text.help
+    item_text.set_value("off").run()
+    at.number_input(key="train_epochs").set_value(1)
+    at.select_slider(key="train_hidden").set_value(16)
+    at.slider(key="train_cold_items").set_value(12)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    (info,) = registry.list_runs(ring, "ring")
+    assert info.request["item_text"] == "off"
+    assert info.request["cold_items"] == pytest.approx(0.12)
+    done = _finished(ring, info)
+    assert done.result["cold_items"]["items"] == 2  # 12% of 17 items
+    at.run()
+    text = markdown_text(at)
+    assert "Item ids only: item text was switched off." in text
+    assert "2 products (12%) were held out of training to measure new products." in text
+
+
+def test_baselines_ask_for_no_item_text(ring: Workspace) -> None:
+    at = open_page(PAGE)
+    at.radio(key="train_model").set_value("pop").run()
+    assert not [r for r in at.radio if r.key == "train_item_text"]
+    at.button[0].click().run()
+    (info,) = registry.list_runs(ring, "ring")
+    assert (info.request["item_text"], info.request["cold_items"]) == ("off", 0.0)
+    _finished(ring, info)
+
+
+def test_own_embeddings_uploaded_on_the_data_page_can_be_chosen(ring: Workspace) -> None:
+    items = embedding_uploads.dataset_items(ring, "ring")
+    rows = "".join(f'{item},"[{n % 3}, {n % 5}, 1.5]"\n' for n, item in enumerate(items))
+    upload = embedding_uploads.add_upload(
+        ring, f"item_id,vector\n{rows}".encode(), "ring vectors.csv", items
+    ).upload
+    at = open_page(PAGE)
+    at.radio(key="train_model").set_value("gru4rec").run()
+    at.radio(key="train_item_text").set_value("own").run()
+    assert at.selectbox(key="train_embeddings").value == str(upload.path)
+    at.number_input(key="train_epochs").set_value(1)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    (info,) = registry.list_runs(ring, "ring")
+    assert info.request["item_text"] == str(upload.path)
+    done = _finished(ring, info)
+    assert done.result["item_text"]["used"], done.result["item_text"]
+    at.run()
+    assert "Used your own item embeddings from ring vectors.csv (17 products)." in markdown_text(at)
+
+
+def test_run_details_show_item_text_and_results_for_new_products(ring: Workspace) -> None:
+    info = registry.create_run(ring, "ring", "sasrec", worker.make_request("sasrec"))
+    by_count = {
+        "0": {"HR@10": 0.125, "NDCG@10": 0.06, "examples": 1057.0},
+        "5-19": {"HR@10": 0.5, "NDCG@10": 0.3, "examples": 40.0},
+    }
+    result = {
+        "epochs": 3,
+        "test_metrics": {"HR@10": 0.4, "NDCG@10": 0.2},
+        "item_text": {"used": True, "source": "all-MiniLM-L6-v2", "items_with_text": 1194},
+        "cold_items": {"fraction": 0.1, "items": 119},
+        "test_by_target_count": by_count,
+    }
+    registry.record_state(ring, info.run_id, registry.SUCCEEDED, result=result)
+    at = open_page(PAGE, {"run": info.run_id})
+    assert not at.exception, at.exception
+    text = markdown_text(at)
+    assert (
+        "Read item text with all-MiniLM-L6-v2 (1,194 products). 119 products (10%) were "
+        "held out of training to measure new products."
+    ) in text
+    assert (
+        "On **new products (never seen in training)** it finds the next product in its top "
+        "10 for **12%** of 1,057 test shoppers."
+    ) in text
+    table = next(d.value for d in at.dataframe if "seen in training" in d.value)
+    assert table["seen in training"].tolist() == [
+        "new products (never seen in training)",
+        "5–19 times",
+    ]
+    specs = "\n".join(c.proto.spec for c in at.get("plotly_chart"))
+    assert "Times the next product was seen in training" in specs
