@@ -34,7 +34,7 @@ DATASETS = {
         ROOT.parent / "shared" / "datasets" / "uci_online_retail" / "items.csv",
     ),
 }
-VARIANTS = {
+VARIANTS = {  # the default with item text is "text+id" with id dropout 0.3
     "id only": ["--item-text", "off"],
     "text+id": ["--item-text", "auto", "--set", "item_input=text+id", "--set", "id_dropout=0"],
     "text+id, id dropout 0.3": [

@@ -70,8 +70,10 @@ class SideInputsConfig(ModelConfig):
     text_dim: int = 0  # width of the item text vectors (with a text `item_input`)
     id_delta_norm: float = 0.5  # cap on the id part's length under "text+id"; 0: none
     # Share of the items with text whose id part is dropped at each training step, so
-    # the model also learns to score products from their text alone (new products).
-    id_dropout: float = 0.0
+    # the model also learns to score products from their text alone (new products). 0.3
+    # keeps overall NDCG@10 at the id-only level and lifts new products' NDCG@10 from
+    # 23% to 69% of the known products' on UCI Online Retail (benchmarks/item_text.py).
+    id_dropout: float = 0.3
 
     def __post_init__(self) -> None:
         super().__post_init__()

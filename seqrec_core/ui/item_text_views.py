@@ -213,7 +213,9 @@ def _read(workspace: Workspace, catalog: pd.DataFrame, template: str) -> str | N
     bar = st.progress(0.0, text="Loading the language model…")
 
     def progress(done: int, total: int) -> None:
-        bar.progress(done / total if total else 1.0, text=f"{done:,} / {total:,} products")
+        bar.progress(
+            done / total if total else 1.0, text=f"Reading product texts: {done:,} / {total:,}"
+        )
 
     items = list(catalog["item_id"].astype("string"))
     try:

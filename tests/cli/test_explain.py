@@ -46,6 +46,7 @@ def test_ig_answer_has_the_contract_keys(shop, capsys) -> None:
     assert {"index", "item_id", "event_type", "attribution", "ig_item", "ig_event_type"} <= set(
         positions[0]
     )
+    assert "ig_text" in positions[0]  # the tiny shop has titles: the run reads item text
     total = sum(p["attribution"] for p in positions)
     gap = answer["target_score"] - answer["baseline_score"]
     assert total - gap == pytest.approx(answer["convergence_delta"], abs=1e-4)

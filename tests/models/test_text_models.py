@@ -58,7 +58,7 @@ def test_text_models_score_every_item_and_learn(name: str, item_input: str) -> N
 
 
 def test_the_id_part_is_capped_and_missing_for_new_or_text_only_items() -> None:
-    model = _text_model("sasrec", id_delta_norm=0.05)
+    model = _text_model("sasrec", id_delta_norm=0.05).eval()  # eval: no id dropout
     embeddings = model.embeddings
     with torch.no_grad():
         embeddings.item.weight.mul_(100.0)  # ids far longer than the cap

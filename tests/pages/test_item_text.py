@@ -103,7 +103,7 @@ def test_reading_the_catalog_shows_counts_the_map_and_similar_products(page) -> 
     assert (metrics["Products with text"], metrics["Empty texts"]) == ("8", "1")
     at = _read(at)
     (bar,) = at.get("progress")
-    assert bar.proto.text == "9 / 9 products"  # the product without text counts as done
+    assert bar.proto.text == "Reading product texts: 9 / 9"  # the empty text counts as done
     message = _texts(at.success)
     assert "with all-MiniLM-L6-v2" in message or "came from the cache" in message
     (chart,) = [c for c in at.get("plotly_chart") if "language model reads it" in c.proto.spec]

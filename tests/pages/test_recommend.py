@@ -114,3 +114,15 @@ def test_segment_preview(app: AppTest) -> None:
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Shoppers"] != "0"
     assert metrics["Catalog coverage"].endswith("%")
+
+
+def test_new_products_are_marked_in_the_list() -> None:
+    from seqrec_core.recommend.recommender import Recommendation, RecommendationList
+    from seqrec_core.ui.recommend_views import list_frame
+
+    items = (
+        Recommendation(1, "A", 2.0, "", {"title": "Trail Tent"}),
+        Recommendation(2, "N", 1.0, "", {"title": "Trail Tent 3P"}, new=True),
+    )
+    frame = list_frame(RecommendationList("u1", (), items))
+    assert frame["item"].tolist() == ["Trail Tent", "Trail Tent 3P · new"]
