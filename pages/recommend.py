@@ -5,10 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from seqrec_core import ui
-from seqrec_core.recommend.graph_reasons import graph_connections
 from seqrec_core.ui import (
     model_pickers,
-    profile_views,
     recommend_views,
     shopper_picker,
     state,
@@ -22,35 +20,37 @@ st.caption(
     "re-scored at once; or preview what a whole segment of shoppers would see."
 )
 workspace = ui.current_workspace()
+root = str(workspace.root)
 dataset = state.require_dataset()
 run_id = model_pickers.require_run(workspace, dataset)
 
 with ui.user_errors():
-    engine = model_pickers.load_engine(str(workspace.root), run_id)
-    filters, k = recommend_views.filters_form(engine)
+    engine = model_pickers.load_engine(root, run_id)
+    choices = recommend_views.filter_choices(root, run_id)
+    filters, k = recommend_views.filters_form(choices)
     shopper, segment = st.tabs(["One shopper", "Segment preview"])
     with shopper:
-        shoppers = model_pickers.load_shoppers(str(workspace.root), run_id)
+        shoppers = model_pickers.load_shoppers(root, run_id)
         user = shopper_picker.pick_shopper(shoppers, allow_unknown=True)
         if user is None:
             st.stop()
         stored = engine.user_history(user) or ()
-        original = engine.recommend(stored, k=k, filters=filters, user=user)
+        # Shared by every session showing this shopper: the list and its graph connections.
+        original, connections = recommend_views.shopper_list(
+            workspace, dataset, run_id, user, k, filters
+        )
         left, right = st.columns(2)
         with left:
             st.subheader("What they see now")
-            kg = profile_views.graph_for(workspace, dataset)
             recommend_views.show_list(
-                original,
-                key="original",
-                title=f"Top {k} for {user}",
-                connections=graph_connections(kg, original),
+                original, key="original", title=f"Top {k} for {user}", connections=connections
             )
         with right:
             st.subheader("What if …")
-            history = whatif_views.editor(engine, f"{run_id}/{user}", stored)
-        edited = engine.recommend(history, k=k, filters=filters, user=user)
+            labels = whatif_views.item_labels(root, run_id)
+            history = whatif_views.editor(engine, f"{run_id}/{user}", stored, labels)
         if history != stored:
+            edited = engine.recommend(history, k=k, filters=filters, user=user)
             st.subheader("After the edit")
             recommend_views.show_list(edited, key="edited", title=f"Top {k} after the edit")
             whatif_views.show_diff(engine, original, edited, k)
@@ -59,4 +59,4 @@ with ui.user_errors():
         with st.expander("Saved scenarios, side by side", icon=":material/compare:"):
             whatif_views.scenarios(engine, f"{run_id}/{user}", history, filters, k)
     with segment:
-        recommend_views.segment_preview(workspace, dataset, engine, filters, k)
+        recommend_views.segment_preview(workspace, dataset, engine, choices, filters, k)

@@ -7,6 +7,12 @@ checked before anything is inflated (zip bombs declare their size) and again whi
 inflating (gzip does not declare it reliably, so its bytes are counted as they come out).
 An .xlsx workbook is a zip too: `check_workbook_size` bounds what openpyxl will inflate.
 Zip members are read in memory only, so their names never become paths.
+
+Inflating is also bounded by ratio: a few MB that inflate to hundreds of MB are a
+compression bomb (or a log of one row repeated), and validating them takes gigabytes. Once
+the bytes actually inflated pass both `INFLATE_RATIO_FLOOR` and `SEQREC_MAX_INFLATE_RATIO`
+(100 by default) times the compressed size, the upload is refused; real CSV exports
+compress 5-15 times.
 """
 
 from __future__ import annotations
@@ -26,6 +32,10 @@ from seqrec_core.ingest.quality import short_list
 
 DEFAULT_MAX_BYTES: Final = 1 << 30
 MAX_BYTES_ENV: Final = "SEQREC_MAX_UPLOAD_MB"
+DEFAULT_MAX_INFLATE_RATIO: Final = 100.0
+MAX_INFLATE_RATIO_ENV: Final = "SEQREC_MAX_INFLATE_RATIO"
+INFLATE_RATIO_FLOOR = 64 << 20  # bytes: below this any ratio is harmless (tests lower it)
+_INFLATE_CHUNK: Final = 1 << 20  # inflate this much at a time, so the ratio is judged early
 BROKEN: Final = (OSError, EOFError, zlib.error, zipfile.BadZipFile, NotImplementedError)
 _FIRST_PREFIX: Final = 1 << 20  # a preview reads a prefix, growing from 1 MiB
 _ZIP_JUNK_FOLDER: Final = "__MACOSX/"
@@ -46,6 +56,54 @@ def max_upload_bytes() -> int:
     if megabytes <= 0:
         raise ConfigError(f"{MAX_BYTES_ENV}={raw!r} is not a positive number of megabytes")
     return int(megabytes * (1 << 20))
+
+
+def max_inflate_ratio() -> float:
+    """The compression ratio limit: env `SEQREC_MAX_INFLATE_RATIO` or 100."""
+    raw = os.environ.get(MAX_INFLATE_RATIO_ENV, "").strip()
+    if not raw:
+        return DEFAULT_MAX_INFLATE_RATIO
+    try:
+        ratio = float(raw)
+    except ValueError:
+        ratio = -1.0
+    if not ratio >= 1:  # also refuses nan
+        raise ConfigError(f"{MAX_INFLATE_RATIO_ENV}={raw!r} is not a ratio of 1 or more")
+    return ratio
+
+
+def inflate_allowance(compressed: int) -> int:
+    """The most bytes `compressed` bytes may inflate to before `check_ratio` refuses them."""
+    return max(INFLATE_RATIO_FLOOR, int(max_inflate_ratio() * max(compressed, 1)))
+
+
+def check_ratio(inflated: int, compressed: int, name: str) -> None:
+    """Raise an InputError when `inflated` bytes (counted as they came out, not as a header
+    claims) are past both the floor and the ratio limit for `compressed` bytes."""
+    if inflated <= inflate_allowance(compressed):
+        return
+    ratio = max_inflate_ratio()
+    raise InputError(
+        f"the file inflates over {inflated / max(compressed, 1):,.0f}× its size "
+        f"({compressed / 2**20:,.2f} MB packed, reading stopped at {inflated / 2**20:,.1f} MB "
+        f"inflated), past the limit of {ratio:,.0f}×: a sign of a compression bomb or of an "
+        "extremely repetitive file (real exports compress 5-15×)",
+        file=name,
+        hint="upload it uncompressed or as Parquet, or raise "
+        f"{MAX_INFLATE_RATIO_ENV} (now {ratio:,.0f}) if the file is genuine",
+    )
+
+
+def _inflate(handle: IO[bytes], size: int, compressed: int, name: str) -> bytes:
+    """Up to `size` bytes from an inflating `handle`, checking the ratio as they come out."""
+    out = io.BytesIO()  # getvalue() hands over its buffer: no second copy of the content
+    while out.tell() < size:
+        chunk = handle.read(min(_INFLATE_CHUNK, size - out.tell()))
+        if not chunk:
+            break
+        out.write(chunk)
+        check_ratio(out.tell(), compressed, name)
+    return out.getvalue()
 
 
 def check_size(size: int, limit: int, name: str, *, uncompressed: bool = False) -> None:
@@ -91,13 +149,14 @@ def gzip_reader(path: Path, name: str) -> Reader:
     """Read the inflated content of a gzip file.
 
     At most `size` bytes are inflated, whatever the members' trailers claim (a gzip trailer
-    states the size modulo 4 GiB, and only once its member has been inflated).
+    states the size modulo 4 GiB, and only once its member has been inflated), and the
+    inflating stops once the bytes out pass the ratio limit (`check_ratio`).
     """
 
     def read(size: int) -> bytes:
         try:
             with gzip.open(path, "rb") as handle:
-                return handle.read(size)
+                return _inflate(handle, size, path.stat().st_size, name)
         except BROKEN as exc:
             raise damaged(name, "gzip file", "compress it again") from exc
 
@@ -134,16 +193,21 @@ def check_workbook_size(source: IO[bytes], name: str, limit: int) -> None:
 
     openpyxl inflates a sheet's XML and the shared strings as it reads them, so a 12 MB
     workbook can expand to gigabytes and read for hours. zipfile never inflates a part past
-    the size the directory declares, so the declared sizes bound that work.
+    the size the directory declares, so the declared sizes bound that work. When they would
+    pass the ratio limit, the parts are inflated (and thrown away) to count what they really
+    hold: a part that inflates to less than it declares is damaged, not a bomb.
     """
+    compressed = source.seek(0, io.SEEK_END)
     try:
         with zipfile.ZipFile(source) as archive:
             parts = archive.infolist()
+            total = sum(part.file_size for part in parts)
+            if total > inflate_allowance(compressed) and total <= limit:
+                _count_parts(archive, parts, compressed, name)
     except BROKEN as exc:
         raise damaged(name, "Excel workbook", "open it in Excel, save it again") from exc
     finally:
         source.seek(0)
-    total = sum(part.file_size for part in parts)
     if total <= limit:
         return
     largest = max(parts, key=lambda part: part.file_size)
@@ -155,6 +219,23 @@ def check_workbook_size(source: IO[bytes], name: str, limit: int) -> None:
         hint="save the sheet as CSV (compressed as .csv.gz) or Parquet and upload that, "
         f"or raise {MAX_BYTES_ENV}",
     )
+
+
+def _count_parts(
+    archive: zipfile.ZipFile, parts: list[zipfile.ZipInfo], compressed: int, name: str
+) -> None:
+    """Inflate a workbook's parts one chunk at a time, refusing once the ratio is passed."""
+    inflated = 0
+    for part in parts:
+        if part.is_dir():
+            continue
+        try:
+            with archive.open(part) as handle:
+                while chunk := handle.read(_INFLATE_CHUNK):
+                    inflated += len(chunk)
+                    check_ratio(inflated, compressed, name)
+        except RuntimeError as exc:  # zipfile's way of saying "encrypted"
+            raise damaged(name, "Excel workbook", "open it in Excel, save it again") from exc
 
 
 def zip_member(archive: zipfile.ZipFile, name: str, limit: int) -> tuple[Reader, str]:
@@ -176,11 +257,16 @@ def zip_member(archive: zipfile.ZipFile, name: str, limit: int) -> tuple[Reader,
     member = members[0]
     # zipfile never returns more than the declared size, so this check bounds the inflating.
     check_size(member.file_size, limit, name, uncompressed=True)
+    # zipfile reads no more than the declared packed size; a larger claim cannot lift the
+    # ratio limit past what the archive holds.
+    packed = member.compress_size
+    if archive.filename and os.path.isfile(archive.filename):
+        packed = min(packed, os.path.getsize(archive.filename))
 
     def read(size: int) -> bytes:
         try:
             with archive.open(member) as handle:
-                return handle.read(size)
+                return _inflate(handle, size, packed, name)
         except RuntimeError as exc:  # zipfile's way of saying "encrypted"
             raise InputError(
                 "the zip archive is password-protected",

@@ -3,23 +3,41 @@
 Session state holds the run id (a string); the loaded model and the run's shoppers (for
 `shopper_picker`) live in `st.cache_resource` (read-only, shared across sessions, at most
 two runs at a time).
+
+Registry lookups that every rerun of a model page makes (the dataset's runs, a dataset's
+files) are shared too: `registry_stamp` changes whenever anybody writes the workspace's
+registry, and keys those caches, so many sessions on one page read the registry once
+between writes instead of queueing for it on every rerun.
 """
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import streamlit as st
 
-from seqrec_core.recommend.recommender import RunRecommender
 from seqrec_core.runs import registry
-from seqrec_core.runs.trained_run import load_run
 from seqrec_core.store import Workspace
 from seqrec_core.ui import state
 from seqrec_core.ui.shopper_picker import Shoppers, shoppers_of_data
+
+if TYPE_CHECKING:  # types only: the recommender imports torch, which the Profile page needn't
+    from seqrec_core.recommend.recommender import RunRecommender
+
+RegistryStamp = tuple[int | None, ...]
+# A backstop: a write within the filesystem's timestamp tick that keeps the file's size
+# would not change the stamp, and a dead worker is only marked failed when runs are read.
+_REGISTRY_TTL_S = 10.0
 
 
 @st.cache_resource(max_entries=2, show_spinner="Loading the model and its data…")
 def load_engine(root: str, run_id: str) -> RunRecommender:
     """A run's model with its data and aligned catalog (treated as read-only)."""
+    from seqrec_core.recommend.recommender import RunRecommender
+    from seqrec_core.runs.trained_run import load_run
+
     return RunRecommender.from_run(load_run(Workspace.open(root), run_id))
 
 
@@ -29,24 +47,62 @@ def load_shoppers(root: str, run_id: str) -> Shoppers:
     return shoppers_of_data(load_engine(root, run_id).loaded.prepared.data)
 
 
+def registry_stamp(workspace: Workspace) -> RegistryStamp:
+    """What changes whenever the registry is written: its DuckDB file's and write-ahead
+    log's modification time (ns) and size (None for a missing file). Reading leaves it."""
+    stamp: list[int | None] = []
+    for path in (workspace.db_path, workspace.db_path.with_name(workspace.db_path.name + ".wal")):
+        try:
+            info = os.stat(path)
+        except FileNotFoundError:
+            stamp += [None, None]
+        else:
+            stamp += [info.st_mtime_ns, info.st_size]
+    return tuple(stamp)
+
+
+@st.cache_data(max_entries=64, ttl=_REGISTRY_TTL_S, show_spinner=False)
+def _usable_runs(root: str, dataset: str, stamp: RegistryStamp) -> list[tuple[str, str]]:
+    """(run id, label) of the dataset's finished runs that saved a model, newest first.
+
+    `stamp` (`registry_stamp`) is only part of the key: a registry write starts afresh.
+    """
+    out = []
+    for info in registry.list_runs(Workspace(Path(root)), dataset):
+        if info.has_model and not info.active:
+            ndcg = info.result.get("test_metrics", {}).get("NDCG@10", float("nan"))
+            out.append((info.run_id, f"{info.run_id} · test NDCG@10 {ndcg:.4f}"))
+    return out
+
+
+@st.cache_data(max_entries=64, ttl=_REGISTRY_TTL_S, show_spinner=False)
+def _dataset_files(root: str, dataset: str, stamp: RegistryStamp) -> tuple[str, str | None]:
+    """A dataset's events and catalog Parquet paths (`stamp`: as in `_usable_runs`)."""
+    info = Workspace(Path(root)).get_dataset(dataset)
+    return str(info.events_path), str(info.items_path) if info.items_path is not None else None
+
+
+def dataset_files(workspace: Workspace, dataset: str) -> tuple[str, str | None]:
+    """The events and catalog Parquet paths of a dataset, the keys of the dataset caches
+    (a replaced dataset gets a new folder, hence new keys).
+
+    Raises:
+        WorkspaceError: there is no such dataset.
+    """
+    return _dataset_files(str(workspace.root), dataset, registry_stamp(workspace))
+
+
 def pick_run(workspace: Workspace, dataset: str) -> str | None:
     """A selectbox of the dataset's runs that saved a model (newest first), or None."""
-    usable = [
-        info
-        for info in registry.list_runs(workspace, dataset)
-        if info.has_model and not info.active
-    ]
+    usable = _usable_runs(str(workspace.root), dataset, registry_stamp(workspace))
     if not usable:
         st.info(
             "No trained model for this dataset yet: train one on the Train page.",
             icon=":material/model_training:",
         )
         return None
-    ids = [info.run_id for info in usable]
-    labels = {
-        info.run_id: f"{info.run_id} · test NDCG@10 {info.result.get('test_metrics', {}).get('NDCG@10', float('nan')):.4f}"
-        for info in usable
-    }
+    labels = dict(usable)
+    ids = list(labels)
     choice = state.initial_choice(state.RUN, ids)
     if choice is not None:
         st.session_state[state.RUN] = choice

@@ -2,7 +2,8 @@
 
 The knowledge graph of a dataset, and the shoppers the picker (`shopper_picker`) offers
 from it, are built once per server process and shared read-only (`st.cache_resource`,
-keyed by the dataset's file paths, which change when a dataset is replaced).
+keyed by the dataset's file paths, which change when a dataset is replaced); the paths
+themselves come from the shared registry lookup `model_pickers.dataset_files`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from seqrec_core.kg.shopper_profile import UserProfile
 from seqrec_core.store import Workspace
 from seqrec_core.ui import navigation
 from seqrec_core.ui.feedback import plain
+from seqrec_core.ui.model_pickers import dataset_files
 from seqrec_core.ui.shopper_picker import Shoppers, shoppers_of_graph
 
 EGO_SIZE = "profile_ego_size"
@@ -37,19 +39,14 @@ def load_shoppers(events_path: str, items_path: str | None) -> Shoppers:
     return shoppers_of_graph(load_graph(events_path, items_path))
 
 
-def _files(workspace: Workspace, dataset: str) -> tuple[str, str | None]:
-    info = workspace.get_dataset(dataset)
-    return str(info.events_path), str(info.items_path) if info.items_path is not None else None
-
-
 def graph_for(workspace: Workspace, dataset: str) -> KnowledgeGraph:
     """The cached knowledge graph of a dataset of the workspace."""
-    return load_graph(*_files(workspace, dataset))
+    return load_graph(*dataset_files(workspace, dataset))
 
 
 def shoppers_for(workspace: Workspace, dataset: str) -> Shoppers:
     """The cached shoppers of a dataset of the workspace, for `shopper_picker`."""
-    return load_shoppers(*_files(workspace, dataset))
+    return load_shoppers(*dataset_files(workspace, dataset))
 
 
 def missing_note(kg: KnowledgeGraph) -> None:

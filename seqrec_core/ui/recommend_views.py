@@ -1,18 +1,23 @@
 """Blocks of the Recommend page: filters, a recommendation list, the segment preview.
 
 The what-if editor lives in `whatif_views`; everything here draws what
-`seqrec_core.recommend.recommender` and `seqrec_core.recommend.segments` computed.
+`seqrec_core.recommend.recommender` and `seqrec_core.recommend.segments` computed. What
+every session of the page would otherwise compute again is shared, keyed by ids: the
+filter choices of a run (`filter_choices`) and a shopper's list with its knowledge-graph
+connections (`shopper_list`).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from seqrec_core.figures.recommend import most_recommended_figure, recommendation_figure
+from seqrec_core.recommend.graph_reasons import graph_connections
 from seqrec_core.recommend.item_table import Filters
 from seqrec_core.recommend.recommender import (
     FALLBACK_CATEGORIES,
@@ -22,36 +27,56 @@ from seqrec_core.recommend.recommender import (
 from seqrec_core.recommend.segments import SegmentRule, preview_segment, segment_users
 from seqrec_core.report.csv_export import csv_bytes
 from seqrec_core.store import Workspace
+from seqrec_core.ui import model_pickers, profile_views
 from seqrec_core.ui.feedback import plain, user_errors
 
 
-def _category_options(engine: RunRecommender) -> list[str]:
-    """Every category path and each of its prefixes, sorted."""
+@dataclass(frozen=True)
+class FilterChoices:
+    """What the filter and segment pickers of one run offer."""
+
+    categories: tuple[str, ...]  # every category path and each of its prefixes, sorted
+    brands: tuple[str, ...]  # sorted
+    price_top: float | None  # the highest price rounded up; None when no price is known
+    event_types: tuple[str, ...]  # as the model knows them
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def filter_choices(root: str, run_id: str) -> FilterChoices:
+    """The filter choices of run `run_id` of the workspace at `root`, computed once."""
+    engine = model_pickers.load_engine(root, run_id)
     paths = {str(c) for c in engine.table.category[1:] if c}
     prefixes = {
         " > ".join(p.split(" > ")[: n + 1]) for p in paths for n in range(p.count(" > ") + 1)
     }
-    return sorted(prefixes)
+    prices = engine.table.price[1:]
+    return FilterChoices(
+        categories=tuple(sorted(prefixes)),
+        brands=tuple(sorted({str(b) for b in engine.table.brand[1:] if b})),
+        price_top=float(math.ceil(np.nanmax(prices))) if np.isfinite(prices).any() else None,
+        event_types=tuple(engine.loaded.prepared.data.event_types.tokens),
+    )
 
 
-def filters_form(engine: RunRecommender) -> tuple[Filters, int]:
+def filters_form(choices: FilterChoices) -> tuple[Filters, int]:
     """Business rules and list length (applied at once, no submit needed)."""
     with st.expander("Filters", icon=":material/filter_alt:"):
         cols = st.columns(4)
         k = cols[0].number_input("Items to show", 1, 100, 10, key="rec_k")
         seen = cols[1].toggle("Hide items already seen", True, key="rec_seen")
         bought = cols[2].toggle("Hide items already bought", True, key="rec_bought", disabled=seen)
-        categories = _category_options(engine)
-        include = st.multiselect("Only these categories", categories, key="rec_inc_cat")
-        exclude = st.multiselect("Never these categories", categories, key="rec_exc_cat")
-        brands = sorted({str(b) for b in engine.table.brand[1:] if b})
+        include = st.multiselect("Only these categories", choices.categories, key="rec_inc_cat")
+        exclude = st.multiselect("Never these categories", choices.categories, key="rec_exc_cat")
         brand_cols = st.columns(2)
-        inc_brands = brand_cols[0].multiselect("Only these brands", brands, key="rec_inc_brand")
-        exc_brands = brand_cols[1].multiselect("Never these brands", brands, key="rec_exc_brand")
-        prices = engine.table.price[1:]
+        inc_brands = brand_cols[0].multiselect(
+            "Only these brands", choices.brands, key="rec_inc_brand"
+        )
+        exc_brands = brand_cols[1].multiselect(
+            "Never these brands", choices.brands, key="rec_exc_brand"
+        )
         low = high = None
-        if np.isfinite(prices).any():
-            top = float(math.ceil(np.nanmax(prices)))
+        top = choices.price_top
+        if top is not None:
             low, high = cols[3].slider("Price range", 0.0, top, (0.0, top), key="rec_price")
             low, high = (None if low <= 0 else low), (None if high >= top else high)
     rules = Filters(
@@ -65,6 +90,35 @@ def filters_form(engine: RunRecommender) -> tuple[Filters, int]:
         max_price=high,
     )
     return rules, int(k)
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def _shopper_list(
+    root: str,
+    run_id: str,
+    events_path: str,
+    items_path: str | None,
+    user: str,
+    k: int,
+    filters: Filters,
+) -> tuple[RecommendationList, list[str | None]]:
+    engine = model_pickers.load_engine(root, run_id)
+    listed = engine.recommend(engine.user_history(user) or (), k=k, filters=filters, user=user)
+    kg = profile_views.load_graph(events_path, items_path)
+    return listed, graph_connections(kg, listed)
+
+
+def shopper_list(
+    workspace: Workspace, dataset: str, run_id: str, user: str, k: int, filters: Filters
+) -> tuple[RecommendationList, list[str | None]]:
+    """What `user` is shown now by run `run_id` (their stored history), and per item the
+    knowledge-graph connection of `dataset`; computed once for every session that asks.
+
+    Raises:
+        WorkspaceError: the dataset is gone.
+    """
+    files = model_pickers.dataset_files(workspace, dataset)
+    return _shopper_list(str(workspace.root), run_id, *files, user, k, filters)
 
 
 def list_frame(result: RecommendationList) -> pd.DataFrame:
@@ -135,19 +189,23 @@ def show_list(
 
 
 def segment_preview(
-    workspace: Workspace, dataset: str, engine: RunRecommender, filters: Filters, k: int
+    workspace: Workspace,
+    dataset: str,
+    engine: RunRecommender,
+    choices: FilterChoices,
+    filters: Filters,
+    k: int,
 ) -> None:
     """Pick a group of shoppers by what they did; show what the campaign would show them."""
     with st.form("segment_form"):
         cols = st.columns(4)
         category = cols[0].selectbox(
-            "Touched category", [None, *_category_options(engine)], format_func=lambda c: c or "any"
+            "Touched category", [None, *choices.categories], format_func=lambda c: c or "any"
         )
-        brands = sorted({str(b) for b in engine.table.brand[1:] if b})
         brand = cols[1].selectbox(
-            "Touched brand", [None, *brands], format_func=lambda b: b or "any"
+            "Touched brand", [None, *choices.brands], format_func=lambda b: b or "any"
         )
-        types = list(engine.loaded.prepared.data.event_types.tokens)
+        types = list(choices.event_types)
         kinds = cols[2].multiselect(
             "Event types", types, default=[t for t in types if t == "purchase"] or types
         )

@@ -2,10 +2,14 @@
 
 The edited history lives in session state as `[item_id, event_type]` pairs (ids, never
 objects), one per run and shopper; every edit re-scores at once, and the rank diff shows
-what moved. Scenarios are named edited histories kept for a side-by-side comparison.
+what moved. Scenarios are named edited histories kept for a side-by-side comparison. The
+labels of the add-an-item picker (one per product) are built once per run (`item_labels`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
 
 import pandas as pd
 import streamlit as st
@@ -14,11 +18,22 @@ from seqrec_core.figures.recommend import rank_diff_figure
 from seqrec_core.recommend import whatif
 from seqrec_core.recommend.item_table import Filters
 from seqrec_core.recommend.recommender import Event, RecommendationList, RunRecommender
+from seqrec_core.ui import model_pickers
 from seqrec_core.ui.feedback import plain, user_errors
 
 _EDIT = "_whatif_edit"  # {"key": run/user, "events": [[item_id, event_type], ...]}
 _COMPARE = "whatif_compare"  # the scenarios picked for comparison (widget key)
 _SCENARIOS = "_whatif_scenarios"  # {"key": run/user, "saved": {name: [[item_id, type], ...]}}
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def item_labels(root: str, run_id: str) -> Mapping[str, str]:
+    """Item id → "Title (id)" for every product of run `run_id`, in the catalog's order
+    (shared by every session; read-only)."""
+    table = model_pickers.load_engine(root, run_id).table
+    return MappingProxyType(
+        {item: f"{table.label(n)} ({item})" for n, item in enumerate(table.items.tokens, 1)}
+    )
 
 
 def _stored(key: str, slot: str, default: object) -> object:
@@ -83,8 +98,20 @@ def history_frame(
     return pd.DataFrame(rows, columns=["#", "item", "event", "category", "edited", "item_id"])
 
 
-def editor(engine: RunRecommender, key: str, original: tuple[Event, ...]) -> tuple[Event, ...]:
-    """Widgets that edit the history (add, remove, move, change type, reset); returns it."""
+def editor(
+    engine: RunRecommender,
+    key: str,
+    original: tuple[Event, ...],
+    labels: Mapping[str, str],
+) -> tuple[Event, ...]:
+    """Widgets that edit the history (add, remove, move, change type, reset); returns it.
+
+    Args:
+        engine: the run's recommender.
+        key: what the edit belongs to (run and shopper).
+        original: the shopper's stored history.
+        labels: the add-an-item picker's options with their labels (`item_labels`).
+    """
     history = start = edited_history(key, original)
     types = list(engine.loaded.prepared.data.event_types.tokens)
     st.dataframe(
@@ -92,14 +119,14 @@ def editor(engine: RunRecommender, key: str, original: tuple[Event, ...]) -> tup
     )
     if history:
         cols = st.columns([4, 2, 1, 1, 1])
-        labels = [_event_label(engine, n, e) for n, e in enumerate(history)]
+        event_labels = [_event_label(engine, n, e) for n, e in enumerate(history)]
         version = _version()
         selected = int(st.session_state[_EDIT].get("selected", len(history) - 1))
         index = cols[0].selectbox(
             "Event",
             range(len(history)),
             index=selected if 0 <= selected < len(history) else len(history) - 1,
-            format_func=labels.__getitem__,
+            format_func=event_labels.__getitem__,
             key=f"whatif_event_{version}",
         )
         current = history[index].event_type
@@ -125,12 +152,11 @@ def editor(engine: RunRecommender, key: str, original: tuple[Event, ...]) -> tup
             st.session_state[_EDIT]["selected"] = min(index, len(history) - 1)
     _save(history)
     add = st.columns([4, 2, 2])
-    options = list(engine.table.items.tokens)
     item = add[0].selectbox(
         "Add an item (type to search titles or ids)",
-        options,
+        list(labels),
         index=None,
-        format_func=lambda i: f"{engine.table.label(engine.table.items.index(i))} ({i})",
+        format_func=labels.__getitem__,
         key="whatif_add_item",
     )
     kind = add[1].selectbox(

@@ -1,12 +1,15 @@
-"""Upload limits: inflated sizes (gzip, zip, xlsx), table width, and messages that list names.
+"""Upload limits: inflated sizes and ratios (gzip, zip, xlsx), table width, and messages that
+list names.
 
-Every bomb here is small and synthetic: the limit is lowered, never the file made huge.
+Every bomb here is small and synthetic: the limit or floor is lowered, never the file made huge.
 """
 
 from __future__ import annotations
 
 import gzip
 import io
+import random
+import re
 import struct
 import zipfile
 from pathlib import Path
@@ -14,7 +17,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from seqrec_core.errors import InputError
+from seqrec_core.errors import ConfigError, InputError
+from seqrec_core.ingest import open_upload
 from seqrec_core.ingest.delimited_rows import MAX_COLUMNS
 from seqrec_core.ingest.pipeline import ingest, preview_source
 from seqrec_core.ingest.readers import read_table
@@ -180,3 +184,128 @@ def test_workbook_of_many_sheets_lists_twenty(tmp_path: Path) -> None:
     book.save(src)
     (warning,) = read_table(src).warnings
     assert "… and 11 more" in warning
+
+
+FLOOR = 100_000  # bytes: the ratio floor, lowered from 64 MiB so the bombs stay small
+ROW = b"u1,i1,2024-01-01T10:00:00Z\n"
+
+
+@pytest.fixture
+def low_floor(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(open_upload, "INFLATE_RATIO_FLOOR", FLOOR)
+
+
+def _repetitive_csv(rows: int) -> bytes:
+    """A log of one row repeated: it packs over 300× as gzip or deflate."""
+    return b"user_id,item_id,timestamp\n" + ROW * rows
+
+
+def _varied_csv(rows: int) -> bytes:
+    """Rows like a real export's (ids and times that change): they pack about 3-8×."""
+    noise = random.Random(13)
+    lines = [
+        f"u{noise.randrange(9_999)},i{noise.randrange(99_999)},"
+        f"2024-{noise.randrange(1, 13):02}-{noise.randrange(1, 29):02}T"
+        f"{noise.randrange(24):02}:{noise.randrange(60):02}:00Z"
+        for _ in range(rows)
+    ]
+    return ("user_id,item_id,timestamp\n" + "\n".join(lines) + "\n").encode()
+
+
+@pytest.mark.usefixtures("low_floor")
+def test_gzip_that_inflates_past_the_ratio_is_refused_under_the_size_limit(
+    tmp_path: Path,
+) -> None:
+    """Regression: a 2.4 MB .csv.gz inflating to 960 MiB (under the 1 GiB limit) took over
+    6 GB while validated; past the floor, a file inflating over 100× is now refused."""
+    src = tmp_path / "bomb.csv.gz"
+    content = _repetitive_csv(40_000)  # about 1 MB inflated
+    src.write_bytes(gzip.compress(content))
+    assert len(content) / src.stat().st_size > 100
+    with pytest.raises(InputError, match=r"inflates over [\d,]+× its size") as info:
+        read_table(src, max_bytes=len(content) * 10)
+    error = info.value
+    assert error.file == "bomb.csv.gz"
+    assert "compression bomb" in error.message and "repetitive" in error.message
+    assert "uncompressed" in (error.hint or "") and "Parquet" in (error.hint or "")
+    assert "SEQREC_MAX_INFLATE_RATIO" in (error.hint or "")
+
+
+@pytest.mark.usefixtures("low_floor")
+def test_ratio_counts_the_bytes_inflated_and_stops_early(tmp_path: Path) -> None:
+    """The ratio is judged on bytes as they come out, whatever the trailer claims, and the
+    inflating stops near the floor instead of running to the end."""
+    content = _repetitive_csv(400_000)  # about 11 MB inflated
+    packed = bytearray(gzip.compress(content))
+    packed[-4:] = struct.pack("<I", 10)  # ISIZE, the size the member claims
+    src = tmp_path / "liar.csv.gz"
+    src.write_bytes(bytes(packed))
+    with pytest.raises(InputError, match=r"reading stopped at ([\d.]+) MB") as info:
+        read_table(src, max_bytes=len(content) * 10)
+    stopped = float(re.search(r"stopped at ([\d.]+) MB", str(info.value)).group(1))
+    assert stopped * 2**20 < len(content) / 2
+
+
+@pytest.mark.usefixtures("low_floor")
+def test_raising_the_ratio_setting_lets_a_repetitive_file_through(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = tmp_path / "repetitive.csv.gz"
+    src.write_bytes(gzip.compress(_repetitive_csv(40_000)))
+    with pytest.raises(InputError, match="inflates over"):
+        read_table(src)
+    monkeypatch.setenv("SEQREC_MAX_INFLATE_RATIO", "100000")
+    assert read_table(src).table.num_rows == 40_000
+
+
+@pytest.mark.parametrize("value", ["0.5", "many", "nan"])
+def test_ratio_setting_must_be_a_ratio(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    src = tmp_path / "events.csv.gz"
+    src.write_bytes(gzip.compress(_varied_csv(10)))
+    monkeypatch.setenv("SEQREC_MAX_INFLATE_RATIO", value)
+    with pytest.raises(ConfigError, match="SEQREC_MAX_INFLATE_RATIO"):
+        read_table(src)
+
+
+@pytest.mark.usefixtures("low_floor")
+def test_zip_member_that_inflates_past_the_ratio_is_refused(tmp_path: Path) -> None:
+    content = _repetitive_csv(40_000)
+    deflated, stored = tmp_path / "bomb.zip", tmp_path / "plain.zip"
+    with zipfile.ZipFile(deflated, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("orders.csv", content)
+    with zipfile.ZipFile(stored, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("orders.csv", content)
+    for read in (read_table, preview_source):
+        with pytest.raises(InputError, match="inflates over") as info:
+            read(deflated)
+        assert info.value.file == "bomb.zip"
+    assert read_table(stored).table.num_rows == 40_000  # stored, not packed: ratio 1
+
+
+def test_xlsx_that_inflates_past_the_ratio_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(open_upload, "INFLATE_RATIO_FLOOR", 10_000)
+    src = tmp_path / "bomb.xlsx"
+    src.write_bytes(_workbook(6_000))
+    monkeypatch.setenv("SEQREC_MAX_INFLATE_RATIO", "5")  # this workbook packs about 16×
+    with pytest.raises(InputError, match="inflates over") as info:
+        read_table(src)
+    assert info.value.file == "bomb.xlsx"
+    monkeypatch.setenv("SEQREC_MAX_INFLATE_RATIO", "1000")
+    assert read_table(src).table.num_rows == 6_000
+
+
+@pytest.mark.usefixtures("low_floor")
+def test_ordinary_gzip_exports_pass_the_ratio_check(tmp_path: Path) -> None:
+    """A varied export and the bundled sample pack well under 100×: even with the floor
+    lowered they are read whole (the sample packs about 5×)."""
+    src = tmp_path / "orders.csv.gz"
+    content = _varied_csv(20_000)
+    src.write_bytes(gzip.compress(content))
+    assert len(content) > FLOOR
+    assert read_table(src).table.num_rows == 20_000
+    sample = Path(__file__).parents[2] / "sample_data" / "events.csv.gz"
+    assert read_table(sample).table.num_rows > 10_000

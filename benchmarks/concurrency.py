@@ -1,0 +1,318 @@
+"""Many merchandisers at once: browser tabs on Recommend, each changing the shopper.
+
+    python benchmarks/concurrency.py [--tabs 8] [--changes 5] [--epochs 3] [--keep DIR]
+
+Ingests the bundled sample shop into a scratch workspace and trains SASRec for `--epochs`
+epochs (both through the CLI), serves the app (`python -m seqrec_core.ui.serve`, loopback,
+env SEQREC_WORKSPACE) and drives it with Playwright and Debian's chromium
+(`SEQREC_CHROMIUM` or /usr/bin/chromium). One tab first opens Recommend on the cold server
+(imports, model and graph loading: reported apart, it is paid once per server). Then
+`--tabs` tabs of the same browser (one HTTP cache, as a team member's browser that has
+opened the app before; each tab is a Streamlit session of its own) open
+`/recommend?...&user=U` at the same moment and change the shopper `--changes` times through
+the page's shopper picker, without pauses and each to a shopper nobody has opened yet (the
+caches shared across sessions never answer for a shopper, only for the run and graph).
+
+A page load runs from `goto` until the page has settled on its shopper: the Shopper box
+shows the id, the list chart is titled "Top 10 for <id>", and Streamlit's status widget no
+longer says it is running. A shopper change runs from the click on the option to the same.
+A failure is a step that shows an exception or an error box, or does not settle in time.
+
+Prints failures, p50/p95 page load, p50/p95 shopper change and the server's resident memory
+(VmRSS of /proc/<pid>/status) idle, after the cold page, and after the load; the browser
+runs on the same CPUs as the server, as a team's laptops would not.
+Targets: 0 failures, p95 page load ≤ 5 s, p95 shopper change ≤ 2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "sample_data"
+DATASET = "sample-shop"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SETTLE_TIMEOUT_MS = 120_000  # a step that takes longer counts as a failure
+START_TIMEOUT_S = 180.0
+# The page has settled on `user` (the list of the right shopper drawn, no script running).
+_SETTLED_JS = """
+(user) => {
+  const box = [...document.querySelectorAll('input[role="combobox"]')]
+    .find((el) => (el.getAttribute('aria-label') || '').startsWith('Shopper'));
+  const picked = box && (box.value || '').startsWith(user + ' · ');
+  const titled = [...document.querySelectorAll('.gtitle')]
+    .some((el) => el.textContent === 'Top 10 for ' + user);
+  const status = document.querySelector('[data-testid="stStatusWidget"]');
+  const running = status && /running/i.test(status.textContent || '');
+  const broken = document.querySelector(
+    '[data-testid="stException"], [data-testid="stAlertContentError"]');
+  return Boolean(broken) || Boolean(picked && titled && !running);
+}
+"""
+
+
+@dataclass
+class Figures:
+    """What the tabs measured (seconds) and what went wrong."""
+
+    loads: list[float] = field(default_factory=list)
+    changes: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+
+def _cli(workspace: Path, *args: str) -> dict:
+    """`python -m seqrec_core ... --json`, its JSON answer (progress goes to stderr)."""
+    command = [sys.executable, "-m", "seqrec_core", *args, "--workspace", str(workspace), "--json"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(args[:1])} failed:\n{done.stdout}\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout)
+
+
+def _prepare(workspace: Path, epochs: int) -> str:
+    """The sample shop ingested and a SASRec run trained (reused when `--keep` has them)."""
+    datasets = _cli(workspace, "datasets")["datasets"]
+    if not any(d["name"] == DATASET for d in datasets):
+        _cli(workspace, "ingest", str(SAMPLE / "events.csv.gz"), "--name", DATASET,
+             "--items", str(SAMPLE / "items.csv"))  # fmt: skip
+    runs = [r for r in _cli(workspace, "runs")["runs"] if r["status"] == "succeeded"]
+    if not any(r["model"] == "sasrec" for r in runs):
+        _cli(workspace, "train", "--dataset", DATASET, "--model", "sasrec",
+             "--epochs", str(epochs), "--device", "cpu")  # fmt: skip
+        runs = [r for r in _cli(workspace, "runs")["runs"] if r["status"] == "succeeded"]
+    return next(r["run"] for r in runs if r["model"] == "sasrec")
+
+
+def _shoppers(workspace: Path, count: int) -> list[str]:
+    """The `count` most active shoppers (all among the picker's first options)."""
+    sys.path.insert(0, str(ROOT))
+    from seqrec_core.store import Workspace
+
+    events = Workspace.open(workspace).read_events(DATASET, columns=["user_id"])
+    return [str(u) for u in events["user_id"].value_counts().index[:count]]
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _serve(workspace: Path, port: int, log: Path) -> subprocess.Popen:
+    env = {**os.environ, "SEQREC_WORKSPACE": str(workspace)}
+    env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
+    command = [sys.executable, "-m", "seqrec_core.ui.serve", "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--server.headless", "true"]  # fmt: skip
+    with log.open("wb") as out:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=5):
+                return server
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                raise SystemExit(
+                    f"the app did not start; log:\n{log.read_text()[-3000:]}"
+                ) from None
+            time.sleep(0.5)  # polling a port
+
+
+def _cpu_seconds(pid: int | None = None) -> float:
+    """CPU time used so far by process `pid`, or by the whole machine (all cores)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    if pid is None:
+        user, nice, system = Path("/proc/stat").read_text().split()[1:4]
+        return (int(user) + int(nice) + int(system)) / ticks
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+
+
+def _rss_mb(pid: int, field_name: str = "VmRSS") -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field_name}:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def _settle(page, user: str) -> str | None:
+    """Wait for the page to settle on `user`; the failure, or None."""
+    try:
+        await page.wait_for_function(_SETTLED_JS, arg=user, timeout=SETTLE_TIMEOUT_MS)
+    except Exception as error:  # Playwright's TimeoutError, or a crashed tab
+        return f"did not settle on {user}: {type(error).__name__}"
+    if await page.locator('[data-testid="stException"]').count():
+        return f"exception shown for {user}"
+    alerts = page.locator('[data-testid="stAlertContentError"]')
+    if await alerts.count():
+        return f"error box for {user}: {(await alerts.first.inner_text())[:200]}"
+    return None
+
+
+async def _tab(context, url: str, users: list[str], figures: Figures, name: str) -> None:
+    """One merchandiser: open the first shopper's link, then pick the others in turn."""
+    page = await context.new_page()
+    try:
+        started = time.perf_counter()
+        await page.goto(f"{url}&user={users[0]}", timeout=SETTLE_TIMEOUT_MS)
+        failure = await _settle(page, users[0])
+        if failure:
+            figures.failures.append(f"{name} load: {failure}")
+            return
+        figures.loads.append(time.perf_counter() - started)
+        for user in users[1:]:
+            box = page.get_by_role("combobox", name="Shopper", exact=True)
+            await box.click()
+            await box.fill(user)  # the picker filters its options by the typed text
+            option = page.get_by_role("option", name=re.compile(rf"^{re.escape(user)} · "))
+            await option.first.wait_for(timeout=SETTLE_TIMEOUT_MS)
+            started = time.perf_counter()
+            await option.first.click()
+            failure = await _settle(page, user)
+            if failure:
+                figures.failures.append(f"{name} change: {failure}")
+                return
+            figures.changes.append(time.perf_counter() - started)
+    except Exception as error:  # a step Playwright could not take counts as a failure
+        figures.failures.append(f"{name}: {type(error).__name__}: {str(error)[:200]}")
+    finally:
+        await page.close()
+
+
+async def _drive(url: str, users: list[str], tabs: int, changes: int, pid: int) -> dict:
+    from playwright.async_api import async_playwright
+
+    chromium = os.environ.get("SEQREC_CHROMIUM", "/usr/bin/chromium")
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=chromium, headless=True, args=CHROMIUM_ARGS
+        )
+        context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+        rss_idle = _rss_mb(pid)
+        cold = Figures()
+        await _tab(context, url, users[:1], cold, "cold tab")
+        rss_warm = _rss_mb(pid)
+        figures = Figures()
+        per_tab = changes + 1
+        began, server_cpu, machine_cpu = time.perf_counter(), _cpu_seconds(pid), _cpu_seconds()
+        await asyncio.gather(
+            *(
+                _tab(
+                    context,
+                    url,
+                    users[1 + i * per_tab : 1 + (i + 1) * per_tab],
+                    figures,
+                    f"tab {i}",
+                )
+                for i in range(tabs)
+            )
+        )
+        cpu = (
+            time.perf_counter() - began,
+            _cpu_seconds(pid) - server_cpu,
+            _cpu_seconds() - machine_cpu,
+        )
+        await browser.close()
+    return {"cold": cold, "load": figures, "rss": (rss_idle, rss_warm, _rss_mb(pid)), "cpu": cpu}
+
+
+def _p(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return (
+        ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
+    )
+
+
+def _line(label: str, values: list[float], target: float) -> str:
+    if not values:
+        return f"{label:<16} no measurements"
+    p50, p95 = statistics.median(values), _p(values, 0.95)
+    verdict = "meets" if p95 <= target else "misses"
+    return (
+        f"{label:<16} p50 {p50:6.2f} s   p95 {p95:6.2f} s   max {max(values):6.2f} s   "
+        f"n={len(values)}   ({verdict} the target p95 ≤ {target:g} s)"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tabs", type=int, default=8)
+    parser.add_argument("--changes", type=int, default=5, help="shopper changes per tab")
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--keep", type=Path, help="folder to keep (and reuse) the workspace in")
+    args = parser.parse_args()
+
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="seqrec-concurrency-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    workspace = folder / "ws"
+    started = time.perf_counter()
+    run_id = _prepare(workspace, args.epochs)
+    users = _shoppers(workspace, 1 + args.tabs * (args.changes + 1))
+    print(
+        f"workspace ready (sample ingested, {run_id} trained) in {time.perf_counter() - started:.0f} s"
+    )
+    port, log = _free_port(), folder / "server.log"
+    server = _serve(workspace, port, log)
+    url = f"http://127.0.0.1:{port}/recommend?dataset={DATASET}&run={run_id}"
+    try:
+        result = asyncio.run(_drive(url, users, args.tabs, args.changes, server.pid))
+        peak = _rss_mb(server.pid, "VmHWM")
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    cold, load = result["cold"], result["load"]
+    idle, warm, after = result["rss"]
+    wall, server_cpu, machine_cpu = result["cpu"]
+    print(
+        f"CPUs: {os.cpu_count()}, shared by the server and chromium; during the load "
+        f"({wall:.0f} s) the server used {server_cpu:.0f} CPU-s, the whole machine "
+        f"{machine_cpu:.0f} CPU-s"
+    )
+    if cold.loads:
+        print(f"first page load on the cold server: {cold.loads[0]:.1f} s (once per server)")
+    failures = cold.failures + load.failures
+    steps = args.tabs * (args.changes + 1)
+    print(f"{args.tabs} tabs × {args.changes} shopper changes at once:")
+    print(f"failures         {len(failures)} of {steps + 1} steps   (target 0)")
+    for failure in failures[:10]:
+        print(f"  - {failure}")
+    print(_line("page load", load.loads, 5.0))
+    print(_line("shopper change", load.changes, 2.0))
+    print(
+        f"server RSS       idle {idle:,.0f} MB   after the cold page {warm:,.0f} MB   "
+        f"after the load {after:,.0f} MB   (peak {peak:,.0f} MB)"
+    )
+    if failures:
+        print(f"server log: {log}" if args.keep else log.read_text()[-3000:])
+    if not args.keep:
+        shutil.rmtree(folder, ignore_errors=True)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
