@@ -3,10 +3,11 @@
 - `main`: the parser and `main`; the command groups' parsers, built from torch-free names.
 - `common`: the flags every command has (`--workspace`, `--json`) and progress on stderr.
 - `data`: `ingest`, `datasets`.
-- `training`: `train`, `evaluate`.
+- `training`: `train`, `evaluate` (with `--search`, the search metrics too).
 - `runs`: `runs`, `cancel`.
 - `profile`: `profile`.
 - `recommend`: `recommend`.
+- `search`: `search` (personalised product search).
 - `explain`: `explain` (one shopper, or an audit).
 - `report`: `report`.
 

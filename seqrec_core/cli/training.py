@@ -14,7 +14,7 @@ import sys
 from dataclasses import fields
 from typing import Any
 
-from seqrec_core.cli.common import add_common
+from seqrec_core.cli.common import add_common, stderr_progress
 from seqrec_core.data.split_names import EVAL_SPLITS, SPLITS
 from seqrec_core.errors import ConfigError
 from seqrec_core.models.names import MODEL_NAMES
@@ -72,6 +72,17 @@ def add_commands(commands: Any) -> None:
     eval_cmd.add_argument("--k", default="5,10,20", help="cut-offs, e.g. 5,10,20")
     eval_cmd.add_argument(
         "--include-history", action="store_true", help="rank the user's own history items too"
+    )
+    eval_cmd.add_argument(
+        "--search",
+        action="store_true",
+        help="also the search metrics (search_metrics: text, model, blend; search_weight)",
+    )
+    eval_cmd.add_argument(
+        "--search-examples",
+        type=int,
+        metavar="N",
+        help="search metrics on a seeded sample of N held-out events per split (default: all)",
     )
     eval_cmd.set_defaults(handler=_evaluate)
 
@@ -167,7 +178,7 @@ def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
         ks=parse_ks(args.k),
         exclude_history=not args.include_history,
     )
-    return {
+    answer: dict[str, Any] = {
         "run": args.run,
         "split": args.split,
         "examples": len(result.ranks),
@@ -175,4 +186,30 @@ def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
         "metrics": result.metrics,
         "by_history_length": result.by_history_length,
         "by_target_count": result.by_target_count,
+    }
+    if args.search:
+        answer.update(_search_metrics(workspace, args))
+    return answer
+
+
+def _search_metrics(workspace: Workspace, args: argparse.Namespace) -> dict[str, Any]:
+    """`search_metrics` (text, model, blend on the test split) and how they were measured."""
+    from seqrec_core.runs.trained_run import load_run
+    from seqrec_core.search.engine import SearchEngine
+    from seqrec_core.search.evaluation import evaluate_search
+
+    engine = SearchEngine.from_run(workspace, load_run(workspace, args.run))
+    result = evaluate_search(
+        workspace,
+        engine,
+        max_examples=args.search_examples,
+        progress=lambda done, total: stderr_progress(done / max(total, 1), "search evaluation"),
+    )
+    return {
+        "search_metrics": result.metrics,
+        "search_weight": result.weight,
+        "search_examples": result.examples,
+        "search_query_sources": result.query_sources,
+        "search_ndcg_by_weight": result.to_dict()["ndcg_by_weight"],
+        "search_protocol": result.protocol,
     }

@@ -74,7 +74,8 @@ class ItemEmbeddings(nn.Module):
         self.feature = (
             nn.Embedding(num_feature_tokens + 1, dim, padding_idx=0) if num_feature_tokens else None
         )
-        self._cached: tuple[tuple[int, ...], torch.Tensor] | None = None  # see `table`
+        # (key, the parts' tables, their sum), reused without gradients: see `_tables`.
+        self._cached: tuple[tuple[int, ...], dict[str, torch.Tensor], torch.Tensor] | None = None
         # item index → its side-feature token indices, 0-padded; set with `set_item_features`.
         self.register_buffer(
             "item_features", torch.zeros(num_items + 1, features_per_item, dtype=torch.long)
@@ -210,13 +211,19 @@ class ItemEmbeddings(nn.Module):
         """
         if self.feature is None and self.text_proj is None:
             return self.item.weight
+        return self._tables()[1]
+
+    def _tables(self) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+        """The parts' tables and their sum; without gradients, reused while no weight or
+        buffer changed (scoring, recommending and searching call this on every pass)."""
         reuse = not torch.is_grad_enabled()
         key = self._cache_key() if reuse else ()
         if reuse and self._cached is not None and self._cached[0] == key:
-            return self._cached[1]
-        table = sum(self._parts_tables().values())
-        self._cached = (key, table) if reuse else None
-        return table
+            return self._cached[1], self._cached[2]
+        parts = self._parts_tables()
+        table = sum(parts.values())
+        self._cached = (key, parts, table) if reuse else None
+        return parts, table
 
     def parts(
         self, input_ids: torch.Tensor, event_type_ids: torch.Tensor | None = None
@@ -238,7 +245,7 @@ class ItemEmbeddings(nn.Module):
         if self.feature is None and self.text_proj is None:
             out = {"item": self.item(input_ids)}
         else:
-            out = {name: F.embedding(input_ids, t) for name, t in self._parts_tables().items()}
+            out = {name: F.embedding(input_ids, t) for name, t in self._tables()[0].items()}
         if self.event_type is not None:
             if event_type_ids is None:
                 raise ValueError("this model uses event types: pass event_type_ids")
