@@ -27,6 +27,7 @@ One page each:
 - Profile: `profile_views` (the cached graph, cards, charts, ego graph).
 - Recommend: `recommend_views` (filters, lists, segment preview) and `whatif_views` (the
   what-if editor).
+- Search: `search_views` (query box, the two result lists, search metrics).
 """
 
 from seqrec_core.ui import data_views, feedback, loaders, navigation, state, uploads

@@ -18,6 +18,7 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "explain": ("pages/explain.py", "Explain", ":material/psychology:"),
     "profile": ("pages/profile.py", "Profile", ":material/person:"),
     "recommend": ("pages/recommend.py", "Recommend", ":material/recommend:"),
+    "search": ("pages/search.py", "Search", ":material/search:"),
 }
 _ROOT = Path(__file__).resolve().parents[2]
 

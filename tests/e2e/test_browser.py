@@ -136,3 +136,13 @@ def test_explain_then_profile_then_link_to_recommend(page: Page, app_url: str) -
     expect(page).to_have_url(re.compile(r"/recommend\?.*user=U00017"))
     shopper = page.get_by_role("combobox", name="Shopper", exact=True)
     expect(shopper).to_have_value(re.compile(r"^U00017 · "))
+
+
+def test_search_for_a_shopper_in_the_browser(page: Page, app_url: str) -> None:
+    """Search page by deep link: what everyone sees and what this shopper sees."""
+    page.goto(f"{app_url}/search?dataset=sample-shop&user=U00017&q=Pillows")
+    expect(page.get_by_role("heading", name="Search")).to_be_visible(timeout=FIRST_RENDER_MS)
+    expect(page.get_by_role("heading", name="What everyone sees")).to_be_visible(timeout=TRAIN_MS)
+    expect(page.get_by_role("heading", name="What U00017 sees")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"For “Pillows”, U00017 sees \d+ of the"))).to_be_visible()
+    expect(page.get_by_text("Download this shopper's results (CSV)")).to_be_visible()
