@@ -85,20 +85,22 @@ def move_label(hit: SearchHit) -> str:
 
 
 def hits_frame(hits: tuple[SearchHit, ...], *, personal: bool = False) -> pd.DataFrame:
-    """A result list as a table (a shopper's list with its moves and reasons)."""
+    """A result list as a table; a shopper's list leads with its moves and reasons, so they
+    are in sight in a half-width column."""
     rows = []
     for hit in hits:
-        row = {
-            "rank": hit.rank,
-            "product": str(hit.fields.get("title", hit.item_id)) + (" · new" if hit.new else ""),
-            "category": hit.fields.get("category"),
-            "brand": hit.fields.get("brand"),
-            "price": hit.fields.get("price"),
-        }
+        row: dict[str, object] = {"rank": hit.rank}
         if personal:
             row["move"] = move_label(hit)
+        row["product"] = str(hit.fields.get("title", hit.item_id)) + (" · new" if hit.new else "")
+        if personal:
             row["why"] = hit.reason
-        row["item_id"] = hit.item_id
+        row.update(
+            category=hit.fields.get("category"),
+            brand=hit.fields.get("brand"),
+            price=hit.fields.get("price"),
+            item_id=hit.item_id,
+        )
         rows.append(row)
     return pd.DataFrame(rows)
 
