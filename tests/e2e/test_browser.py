@@ -90,6 +90,9 @@ def test_train_a_baseline_and_see_it_in_the_run_history(page: Page, app_url: str
     expect(page.get_by_role("heading", name="Train")).to_be_visible(timeout=FIRST_RENDER_MS)
     expect(page.get_by_text(re.compile(r"Device:\s*CPU"))).to_be_visible()
     page.get_by_text("cooc", exact=True).click()
+    # The model choice reruns the page and redraws the form: wait for COOC's own setting,
+    # so the click below lands on the redrawn form, not on one that is being replaced.
+    expect(page.get_by_text("Recent events that vote")).to_be_visible(timeout=FIRST_RENDER_MS)
     page.get_by_role("button", name="Start training on sample-shop").click()
     # The live panel refreshes itself; once the worker is done the history shows the run.
     table = page.get_by_test_id("stDataFrame")
