@@ -142,7 +142,15 @@ def train_form(workspace: Workspace, dataset: str) -> TrainChoice | None:
         key="train_model",
     )
     st.caption(MODEL_HELP[model])
-    item_text = _item_text_choice(workspace) if model in _NEURAL else "off"
+    # One container whatever the model, so the form below keeps its place in the page when
+    # the model changes (a moved form is drawn anew, and its old copy lingers until the
+    # rerun ends: a click on it would be lost).
+    with st.container():
+        if model in _NEURAL:
+            item_text = _item_text_choice(workspace)
+        else:
+            item_text = "off"
+            st.caption("Baselines count what shoppers did; they read no item text.")
     with st.form("train_form"):
         settings = _model_settings(model)
         train_settings: dict[str, Any] = {}

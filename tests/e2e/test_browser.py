@@ -93,7 +93,9 @@ def test_train_a_baseline_and_see_it_in_the_run_history(page: Page, app_url: str
     # The model choice reruns the page and redraws the form: wait for COOC's own setting,
     # so the click below lands on the redrawn form, not on one that is being replaced.
     expect(page.get_by_text("Recent events that vote")).to_be_visible(timeout=FIRST_RENDER_MS)
-    page.get_by_role("button", name="Start training on sample-shop").click()
+    start = page.get_by_role("button", name="Start training on sample-shop")
+    expect(start).to_have_count(1)  # no copy of the form from before the rerun
+    start.click()
     # The live panel refreshes itself; once the worker is done the history shows the run.
     table = page.get_by_test_id("stDataFrame")
     expect(table).to_be_visible(timeout=TRAIN_MS)
