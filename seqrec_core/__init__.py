@@ -4,12 +4,15 @@ Subpackages, in the order data flows (upload → dataset → training → run �
 explain / profile → report); each package docstring lists its modules:
 
 - `ingest`: an upload becomes a validated dataset (open, sniff, read, map, validate, report).
-- `store`: the workspace (one DuckDB registry, Parquet datasets, archived uploads).
+- `store`: the workspace (one DuckDB registry, Parquet datasets, archived uploads);
+  `registry_lock`: one registry connection at a time, with bounded retries.
 - `data`: a dataset as models and profiles read it (profile, sequences, vocabularies).
+- `text`: the pretrained sentence encoder, item text and its cached vectors, own embeddings.
 - `models`: SASRec, BERT4Rec, GRU4Rec and the baselines behind one interface; checkpoints.
 - `training`: the training loop, its config and resumable state, devices, evaluation.
 - `runs`: the run registry, worker processes, and loading a finished run.
 - `recommend`: top-K with filters and cold start, what-if edits, segment previews.
+- `search`: BM25 + dense retrieval over item text, personalised blending, evaluation.
 - `explain`: attention, Integrated Gradients, occlusion, faithfulness, counterfactuals.
 - `kg`: the knowledge graph and a shopper's KG-enriched profile, interests and paths.
 - `figures`: pure plotly figure functions shared by the pages and the report.

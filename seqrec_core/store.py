@@ -18,20 +18,17 @@ because the app's sessions and the worker processes share the file. One connecti
 time, across threads and processes, holds `workspace.lock`: DuckDB lets one process write
 a file, and threads of one process that attach and detach it at once collide. Waiting for
 the lock, and for DuckDB itself when someone else has the file open, retries with a
-bounded backoff for up to 30 s.
+bounded backoff for up to 30 s (`registry_lock`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
-import random
 import re
 import secrets
 import shutil
-import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator
@@ -46,26 +43,11 @@ import pandas as pd
 from seqrec_core.errors import WorkspaceError
 from seqrec_core.ingest.quality import ValidationReport
 from seqrec_core.ingest.raw_files import path_size, safe_filename, sha256_path
+from seqrec_core.registry_lock import BUSY_RETRY_SECONDS, hold_lock_file, open_registry
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # used with fullmatch
-# How long `connect` keeps retrying while the registry is busy, and its backoff steps.
-_BUSY_RETRY_SECONDS = 30.0
-_BACKOFF_FIRST_SECONDS, _BACKOFF_MAX_SECONDS = 0.01, 0.2
-# DuckDB errors that mean "another connection holds the file": another process's lock,
-# or (in one process) a database being attached or detached by another thread.
-_BUSY_ERRORS = (
-    duckdb.ResourceInUseException,
-    duckdb.ConnectionException,
-    duckdb.TransactionException,
-)
-_BUSY_WORDS = ("lock", "already attached", "file handle conflict")
-# Per thread: the lock files it holds, so that a nested `connect` does not wait on itself;
-# per process: one thread lock per lock file, so that threads queue without polling.
-_HELD = threading.local()
-_THREAD_LOCKS: dict[Path, threading.Lock] = {}
-_THREAD_LOCKS_GUARD = threading.Lock()
 # Leftovers nobody has written to for this long belong to an interrupted ingest.
 STALE_SECONDS = 3600.0
 
@@ -183,26 +165,14 @@ class Workspace:
         Raises:
             WorkspaceError: the registry stayed busy, or cannot be opened at all.
         """
-        deadline = time.monotonic() + _BUSY_RETRY_SECONDS
-        with _hold_lock_file(self.lock_path, deadline):
-            con = self._open_registry(deadline)
+        deadline = time.monotonic() + BUSY_RETRY_SECONDS
+        with hold_lock_file(self.lock_path, deadline):
+            con = open_registry(self.db_path, deadline)
             try:
                 con.execute(_DUCKDB_SETTINGS)
                 yield con
             finally:
                 con.close()
-
-    def _open_registry(self, deadline: float) -> duckdb.DuckDBPyConnection:
-        """`duckdb.connect` to the registry, retried while DuckDB reports it busy."""
-        attempt = 0
-        while True:
-            try:
-                return duckdb.connect(str(self.db_path))
-            except duckdb.Error as exc:
-                if not _is_busy(exc) or time.monotonic() > deadline:
-                    raise _registry_busy(self.db_path, str(exc)) from exc
-            time.sleep(_backoff_seconds(attempt))
-            attempt += 1
 
     # -- datasets ---------------------------------------------------------------------
 
@@ -438,71 +408,6 @@ def _last_write(path: Path) -> float:
         for inner in path.rglob("*"):
             newest = max(newest, inner.lstat().st_mtime)
     return newest
-
-
-@contextlib.contextmanager
-def _hold_lock_file(path: Path, deadline: float) -> Iterator[None]:
-    """Hold `path` exclusively until the block ends; re-entrant within a thread.
-
-    Threads of this process queue on a `threading.Lock` (woken as soon as it is free);
-    the thread that has it then polls an exclusive flock, which other processes hold.
-
-    Raises:
-        WorkspaceError: the lock was not free before `deadline` (`time.monotonic()`).
-    """
-    held: set[Path] = _HELD.__dict__.setdefault("paths", set())
-    if path in held:
-        yield
-        return
-    with _THREAD_LOCKS_GUARD:
-        in_process = _THREAD_LOCKS.setdefault(path, threading.Lock())
-    if not in_process.acquire(timeout=max(0.0, deadline - time.monotonic())):
-        raise _registry_busy(path, "another session of this app kept it")
-    try:
-        with path.open("a") as handle:
-            attempt = 0
-            while not _try_flock(handle.fileno()):
-                if time.monotonic() > deadline:
-                    raise _registry_busy(path, "another process kept it")
-                time.sleep(_backoff_seconds(attempt))
-                attempt += 1
-            held.add(path)
-            try:
-                yield
-            finally:
-                held.discard(path)
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-    finally:
-        in_process.release()
-
-
-def _registry_busy(path: Path, detail: str) -> WorkspaceError:
-    return WorkspaceError(
-        f"the workspace registry {path} is busy or unreadable ({detail}); wait for other "
-        "ingests or training runs to finish, then try again"
-    )
-
-
-def _try_flock(fd: int) -> bool:
-    """Take an exclusive flock of `fd` without waiting; False when someone else holds it."""
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
-
-
-def _is_busy(error: duckdb.Error) -> bool:
-    """Whether a DuckDB error means another connection holds the registry (worth a retry)."""
-    text = str(error).lower()
-    return isinstance(error, _BUSY_ERRORS) or any(word in text for word in _BUSY_WORDS)
-
-
-def _backoff_seconds(attempt: int) -> float:
-    """The pause before retry `attempt` (0-based): doubling from 10 ms up to 0.2 s, with
-    jitter so that waiting processes do not retry in lockstep."""
-    ceiling = min(_BACKOFF_MAX_SECONDS, _BACKOFF_FIRST_SECONDS * 2 ** min(attempt, 16))
-    return random.uniform(ceiling / 2, ceiling)
 
 
 def _name_taken(name: str) -> WorkspaceError:
