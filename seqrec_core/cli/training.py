@@ -12,7 +12,7 @@ import argparse
 import json
 import sys
 from dataclasses import fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from seqrec_core.cli.common import add_common, stderr_progress
 from seqrec_core.data.split_names import EVAL_SPLITS, SPLITS
@@ -21,6 +21,9 @@ from seqrec_core.models.names import MODEL_NAMES
 from seqrec_core.store import Workspace
 from seqrec_core.training.config import TrainConfig
 from seqrec_core.training.device_names import DEVICES
+
+if TYPE_CHECKING:  # annotations only: loading a run imports torch
+    from seqrec_core.runs.trained_run import LoadedRun
 
 _TRAIN_FIELDS = {f.name for f in fields(TrainConfig)}
 
@@ -168,14 +171,15 @@ def _train(args: argparse.Namespace) -> dict[str, Any]:
 
 def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
     # torch: loading and scoring a run is imported only when the command runs.
-    from seqrec_core.runs.trained_run import evaluate_run, parse_ks
+    from seqrec_core.runs.trained_run import evaluate_loaded, load_run, parse_ks
 
     workspace = Workspace.open(args.workspace)
-    result = evaluate_run(
-        workspace,
-        args.run,
+    ks = parse_ks(args.k)
+    loaded = load_run(workspace, args.run)  # once: also the search engine's run
+    result = evaluate_loaded(
+        loaded,
         split=args.split,
-        ks=parse_ks(args.k),
+        ks=ks,
         exclude_history=not args.include_history,
     )
     answer: dict[str, Any] = {
@@ -188,17 +192,18 @@ def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
         "by_target_count": result.by_target_count,
     }
     if args.search:
-        answer.update(_search_metrics(workspace, args))
+        answer.update(_search_metrics(workspace, loaded, args))
     return answer
 
 
-def _search_metrics(workspace: Workspace, args: argparse.Namespace) -> dict[str, Any]:
+def _search_metrics(
+    workspace: Workspace, loaded: LoadedRun, args: argparse.Namespace
+) -> dict[str, Any]:
     """`search_metrics` (text, model, blend on the test split) and how they were measured."""
-    from seqrec_core.runs.trained_run import load_run
     from seqrec_core.search.engine import SearchEngine
     from seqrec_core.search.evaluation import evaluate_search
 
-    engine = SearchEngine.from_run(workspace, load_run(workspace, args.run))
+    engine = SearchEngine.from_run(workspace, loaded)
     result = evaluate_search(
         workspace,
         engine,

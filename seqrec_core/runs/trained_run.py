@@ -93,6 +93,26 @@ def evaluate_run(
     if split not in EVAL_SPLITS:
         raise ConfigError(f"split = {split!r} is not one of {', '.join(EVAL_SPLITS)}")
     loaded = load_run(workspace, run_id, device)
+    return evaluate_loaded(
+        loaded, split=split, ks=ks, exclude_history=exclude_history, device=device
+    )
+
+
+def evaluate_loaded(
+    loaded: LoadedRun,
+    *,
+    split: str = "test",
+    ks: Sequence[int] = DEFAULT_KS,
+    exclude_history: bool = True,
+    device: torch.device | str = "cpu",
+) -> EvalResult:
+    """`evaluate_run` on a run already loaded (with `load_run`, on `device`).
+
+    Raises:
+        ConfigError: an unknown split name.
+    """
+    if split not in EVAL_SPLITS:
+        raise ConfigError(f"split = {split!r} is not one of {', '.join(EVAL_SPLITS)}")
     data_split = loaded.prepared.split
     examples = data_split.test if split == "test" else data_split.valid
     num_items = loaded.checkpoint.model.config.num_items
