@@ -218,6 +218,23 @@ class Bert4Rec(EmbeddingInputs, SwappableAttention, Recommender):
         padding = torch.full_like(logits[:, :1], float("-inf"))  # (B, 1)
         return torch.cat([padding, logits], dim=1)  # (B, V)
 
+    def shopper_states(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        event_type_ids: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """(B, H) the transformed [MASK] state `score_items` reads: its scores are
+        states @ `scoring_items()[0].T` + the per-item bias."""
+        hidden, _ = self.encode(*self._with_mask_token(input_ids, attention_mask, event_type_ids))
+        return self.head(hidden[:, -1])
+
+    def scoring_items(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(V, H) item vectors (padding row first, [MASK] left out) and the (V,) bias."""
+        items = self.item_representations()[: self.mask_token]  # (num_items + 1, H)
+        bias = torch.cat([self.output_bias.new_zeros(1), self.output_bias])  # (V,)
+        return items, bias
+
     def attention_maps(
         self,
         input_ids: torch.Tensor,

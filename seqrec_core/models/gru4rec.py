@@ -147,6 +147,19 @@ class GRU4Rec(EmbeddingInputs, Recommender):
         logits = self.mask_candidates(states @ self.item_representations()[1:].T)  # (T, V - 1)
         return F.cross_entropy(logits, targets - 1)
 
+    def shopper_states(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        event_type_ids: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """(B, E) the state `score_items` reads: scores = states @ `scoring_items().T`."""
+        return self.encode(input_ids, attention_mask, event_type_ids)[:, -1]
+
+    def scoring_items(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(V, E) item vectors the states are scored against, and no per-item bias."""
+        return self.item_representations(), None
+
     def score_items(
         self,
         input_ids: torch.Tensor,

@@ -7,6 +7,16 @@ The command line's parser (`--model` choices) and the Train page's picker read t
 from __future__ import annotations
 
 MODEL_NAMES = ("sasrec", "bert4rec", "gru4rec", "pop", "cooc")
+# The models that represent a shopper (a state their next item is scored from).
+NEURAL_MODELS = ("sasrec", "bert4rec", "gru4rec")
+# How people write them (the papers' spelling; the baselines in capitals).
+MODEL_TITLES: dict[str, str] = {
+    "sasrec": "SASRec",
+    "bert4rec": "BERT4Rec",
+    "gru4rec": "GRU4Rec",
+    "pop": "POP",
+    "cooc": "COOC",
+}
 
 # Plain-language help for the Train page and `--help`, one line per model.
 MODEL_HELP: dict[str, str] = {

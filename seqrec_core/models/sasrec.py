@@ -182,6 +182,20 @@ class SASRec(EmbeddingInputs, SwappableAttention, Recommender):
         scores[:, 0] = float("-inf")  # in place is safe: mm does not keep its output
         return scores
 
+    def shopper_states(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        event_type_ids: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """(B, H) the state `score_items` reads: scores = states @ `scoring_items().T`."""
+        hidden, _ = self.encode(input_ids, attention_mask, event_type_ids)
+        return hidden[:, -1]
+
+    def scoring_items(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(V, H) item vectors the states are scored against, and no per-item bias."""
+        return self.item_representations(), None
+
     def attention_maps(
         self,
         input_ids: torch.Tensor,
