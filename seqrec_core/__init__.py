@@ -13,6 +13,7 @@ explain / profile → report); each package docstring lists its modules:
 - `runs`: the run registry, worker processes, and loading a finished run.
 - `recommend`: top-K with filters and cold start, what-if edits, segment previews.
 - `search`: BM25 + dense retrieval over item text, personalised blending, evaluation.
+- `shoppers`: shopper representations, similar shoppers, lookalike audiences, segments, map.
 - `explain`: attention, Integrated Gradients, occlusion, faithfulness, counterfactuals.
 - `kg`: the knowledge graph and a shopper's KG-enriched profile, interests and paths.
 - `figures`: pure plotly figure functions shared by the pages and the report.
