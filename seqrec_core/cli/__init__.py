@@ -8,6 +8,7 @@
 - `profile`: `profile`.
 - `recommend`: `recommend`.
 - `search`: `search` (personalised product search).
+- `shoppers`: `representations`, `lookalike`, `segments` (shopper representations).
 - `explain`: `explain` (one shopper, or an audit).
 - `report`: `report`.
 

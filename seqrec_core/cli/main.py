@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 
 # Each group's `add_commands` is light (torch-free names only); its handlers import the
 # heavy parts when they run, so `datasets` or `--help` answer without loading torch.
-from seqrec_core.cli import data, explain, profile, recommend, runs, search, training
+from seqrec_core.cli import data, explain, profile, recommend, runs, search, shoppers, training
 from seqrec_core.cli import report as cli_report
 from seqrec_core.errors import SeqRecError
 
@@ -67,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     profile.add_commands(commands)
     recommend.add_commands(commands)
     search.add_commands(commands)
+    shoppers.add_commands(commands)  # representations, lookalike, segments
     cli_report.add_commands(commands)
     explain.add_commands(commands)
     return parser
