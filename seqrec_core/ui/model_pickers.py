@@ -12,12 +12,14 @@ between writes instead of queueing for it on every rerun.
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from seqrec_core.models.names import MODEL_TITLES
 from seqrec_core.runs import registry
 from seqrec_core.store import Workspace
 from seqrec_core.ui import state
@@ -62,17 +64,43 @@ def registry_stamp(workspace: Workspace) -> RegistryStamp:
 
 
 @st.cache_data(max_entries=64, ttl=_REGISTRY_TTL_S, show_spinner=False)
-def _usable_runs(root: str, dataset: str, stamp: RegistryStamp) -> list[tuple[str, str]]:
-    """(run id, label) of the dataset's finished runs that saved a model, newest first.
+def _usable_runs(
+    root: str, dataset: str, stamp: RegistryStamp
+) -> list[tuple[str, str, str, float]]:
+    """(run id, label, model, validation NDCG@10) of the dataset's finished runs that saved
+    a model, newest first.
 
     `stamp` (`registry_stamp`) is only part of the key: a registry write starts afresh.
     """
     out = []
     for info in registry.list_runs(Workspace(Path(root)), dataset):
         if info.has_model and not info.active:
-            ndcg = info.result.get("test_metrics", {}).get("NDCG@10", float("nan"))
-            out.append((info.run_id, f"{info.run_id} · test NDCG@10 {ndcg:.4f}"))
+            test = info.result.get("test_metrics", {}).get("NDCG@10", float("nan"))
+            valid = info.result.get("metrics", {}).get("NDCG@10", float("nan"))
+            label = f"{info.run_id} · test NDCG@10 {test:.4f}"
+            out.append((info.run_id, label, info.model, float(valid)))
     return out
+
+
+def _runs(
+    workspace: Workspace, dataset: str, models: tuple[str, ...] | None
+) -> list[tuple[str, str, str, float]]:
+    usable = _usable_runs(str(workspace.root), dataset, registry_stamp(workspace))
+    return [run for run in usable if models is None or run[2] in models]
+
+
+def _best(runs: list[tuple[str, str, str, float]]) -> str | None:
+    """The run with the best validation NDCG@10 (the newest among equals; NaN last)."""
+    scored = [(0 if math.isnan(ndcg) else 1, 0.0 if math.isnan(ndcg) else ndcg, -i, run_id)
+              for i, (run_id, _, _, ndcg) in enumerate(runs)]  # fmt: skip
+    return max(scored)[3] if scored else None
+
+
+def best_run(
+    workspace: Workspace, dataset: str, models: tuple[str, ...] | None = None
+) -> str | None:
+    """The dataset's best run (validation NDCG@10) among `models` (None: any), or None."""
+    return _best(_runs(workspace, dataset, models))
 
 
 @st.cache_data(max_entries=64, ttl=_REGISTRY_TTL_S, show_spinner=False)
@@ -92,18 +120,26 @@ def dataset_files(workspace: Workspace, dataset: str) -> tuple[str, str | None]:
     return _dataset_files(str(workspace.root), dataset, registry_stamp(workspace))
 
 
-def pick_run(workspace: Workspace, dataset: str) -> str | None:
-    """A selectbox of the dataset's runs that saved a model (newest first), or None."""
-    usable = _usable_runs(str(workspace.root), dataset, registry_stamp(workspace))
+def pick_run(
+    workspace: Workspace, dataset: str, models: tuple[str, ...] | None = None
+) -> str | None:
+    """A selectbox of the dataset's runs that saved a model (newest first), or None.
+
+    Without a choice in the session or the link it shows the best run (validation
+    NDCG@10), marked "best". `models` keeps only runs of those models.
+    """
+    usable = _runs(workspace, dataset, models)
     if not usable:
+        kinds = "" if models is None else " of " + ", ".join(MODEL_TITLES[m] for m in models)
         st.info(
-            "No trained model for this dataset yet: train one on the Train page.",
+            f"No trained model{kinds} for this dataset yet: train one on the Train page.",
             icon=":material/model_training:",
         )
         return None
-    labels = dict(usable)
+    best = _best(usable)
+    labels = {run_id: label + (" · best" if run_id == best else "") for run_id, label, *_ in usable}
     ids = list(labels)
-    choice = state.initial_choice(state.RUN, ids)
+    choice = state.initial_choice(state.RUN, ids, default=best)
     if choice is not None:
         st.session_state[state.RUN] = choice
     picked = st.selectbox("Model (training run)", ids, key=state.RUN, format_func=labels.get)
@@ -111,9 +147,9 @@ def pick_run(workspace: Workspace, dataset: str) -> str | None:
     return picked
 
 
-def require_run(workspace: Workspace, dataset: str) -> str:
+def require_run(workspace: Workspace, dataset: str, models: tuple[str, ...] | None = None) -> str:
     """`pick_run`, stopping the page (after its hint) when no run has a model."""
-    run_id = pick_run(workspace, dataset)
+    run_id = pick_run(workspace, dataset, models)
     if run_id is None:
         st.stop()
     return str(run_id)

@@ -46,14 +46,17 @@ def require_dataset() -> str:
     return str(name)
 
 
-def initial_choice(key: str, options: Sequence[str]) -> str | None:
-    """The value a picker should show: session state, else the URL, else the first option.
+def initial_choice(key: str, options: Sequence[str], default: str | None = None) -> str | None:
+    """The value a picker should show: session state, else the URL, else `default`, else
+    the first option.
 
     Values that are not among `options` (a stale link, a deleted dataset) are ignored.
     """
     for candidate in (st.session_state.get(key), st.query_params.get(key)):
         if candidate in options:
             return candidate
+    if default in options:
+        return default
     return options[0] if options else None
 
 
