@@ -14,6 +14,7 @@ Each member says which seeds they are closest to, so a campaign manager can see 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import re
 from dataclasses import dataclass
@@ -102,7 +103,8 @@ def ids_from_bytes(name: str, data: bytes) -> list[str]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        body = data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data
+        line = body[: exc.start].count(b"\n") + 1  # utf-8-sig counts after the BOM
         raise InputError(
             "this is not UTF-8 text", file=name, line=line, hint="save the list as UTF-8 text"
         ) from None

@@ -13,6 +13,7 @@ Vectors are computed in batches with progress and cached per run as Parquet
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -177,10 +178,16 @@ def write_vectors(vectors: ShopperVectors, path: Path) -> Path:
 
 
 def _cache_key(loaded: LoadedRun) -> str:
+    """The checkpoint file's identity and a digest of the histories the vectors read (a
+    dataset replaced under the same name, even with the same counts, changes it)."""
     weights = loaded.info.best_dir / "model.safetensors"
     stat = weights.stat() if weights.is_file() else None
-    shape = (loaded.prepared.data.users.num_tokens, int(loaded.prepared.data.sequences.items.size))
-    return repr((str(weights), stat and (stat.st_size, stat.st_mtime_ns), shape))
+    seqs = loaded.prepared.data.sequences
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (seqs.offsets, seqs.items, seqs.event_types):
+        digest.update(np.ascontiguousarray(part).tobytes())
+    digest.update("\n".join(loaded.prepared.data.users.tokens).encode())
+    return repr((str(weights), stat and (stat.st_size, stat.st_mtime_ns), digest.hexdigest()))
 
 
 def _read_cache(path: Path, key: str, loaded: LoadedRun) -> np.ndarray | None:

@@ -38,7 +38,7 @@ def saved_segments(folder: Path) -> dict[int, list[str]]:
     if not path.is_file():
         return {}
     try:
-        frame = pq.read_table(path).to_pandas()
-    except (OSError, pa.ArrowException):
-        return {}
+        frame = pq.read_table(path, columns=["user_id", "segment"]).to_pandas()
+    except (OSError, pa.ArrowException, KeyError, ValueError):
+        return {}  # unreadable or of another shape: as if none were saved
     return {int(s): group["user_id"].tolist() for s, group in frame.groupby("segment")}

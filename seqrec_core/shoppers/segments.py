@@ -157,7 +157,9 @@ def segment_shoppers(
         ConfigError: `k` outside 2..`MAX_K`, or more segments than shoppers.
     """
     count = len(vectors)
-    if k is not None and not 2 <= k <= min(MAX_K, max(count, 2)):
+    if count < 2 and k is not None:
+        raise ConfigError(f"segments = {k}: this run has {count} shopper(s), nothing to split")
+    if k is not None and not 2 <= k <= min(MAX_K, count):
         raise ConfigError(
             f"segments = {k}: choose 2 to {min(MAX_K, count)} (or let the tool choose)"
         )
