@@ -41,3 +41,4 @@ with ui.user_errors():
     st.subheader("Neighbourhood in the knowledge graph")
     profile_views.show_ego(kg, user)
     profile_views.show_links(user, dataset)
+    profile_views.show_similar_shoppers(workspace, dataset, user)

@@ -10,4 +10,5 @@ Shared by the pages and the review report.
 - `shopper_profile`: a shopper's KG-enriched profile.
 - `recommend`: a list's scores, the what-if rank diff, segment items.
 - `item_text`: the map of the catalog's item texts; results by how often a product was seen.
+- `shoppers`: the customer map, segments side by side, an audience against the shop.
 """

@@ -24,7 +24,8 @@ One page each:
   (a run's item text and its results on new products).
 - Explain: `explain_views` (loaders, shopper orders, settings form), `explain_sections`
   (the blocks it draws) and `review_views` (the review report).
-- Profile: `profile_views` (the cached graph, cards, charts, ego graph).
+- Profile: `profile_views` (the cached graph, cards, charts, ego graph, similar shoppers).
+- Shoppers: `shoppers_views` (lookalike builder, customer map, segments, vector export).
 - Recommend: `recommend_views` (filters, lists, segment preview) and `whatif_views` (the
   what-if editor).
 - Search: `search_views` (query box, the two result lists, search metrics).

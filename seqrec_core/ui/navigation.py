@@ -17,6 +17,7 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "train": ("pages/train.py", "Train", ":material/model_training:"),
     "explain": ("pages/explain.py", "Explain", ":material/psychology:"),
     "profile": ("pages/profile.py", "Profile", ":material/person:"),
+    "shoppers": ("pages/shoppers.py", "Shoppers", ":material/groups:"),
     "recommend": ("pages/recommend.py", "Recommend", ":material/recommend:"),
     "search": ("pages/search.py", "Search", ":material/search:"),
 }

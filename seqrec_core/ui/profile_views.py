@@ -15,10 +15,11 @@ from seqrec_core.figures import shopper_profile
 from seqrec_core.kg.ego_graph import ego_network
 from seqrec_core.kg.graph import KnowledgeGraph, build_graph
 from seqrec_core.kg.shopper_profile import UserProfile
+from seqrec_core.models.names import NEURAL_MODELS
 from seqrec_core.store import Workspace
 from seqrec_core.ui import navigation
 from seqrec_core.ui.feedback import plain
-from seqrec_core.ui.model_pickers import dataset_files
+from seqrec_core.ui.model_pickers import best_run, dataset_files
 from seqrec_core.ui.shopper_picker import Shoppers, shoppers_of_graph
 
 EGO_SIZE = "profile_ego_size"
@@ -165,3 +166,24 @@ def show_links(user: str, dataset: str) -> None:
         navigation.link("recommend", "What this shopper would be shown", dataset=dataset, user=user)
     with cols[1]:
         navigation.link("explain", "Why the model recommends it", dataset=dataset, user=user)
+
+
+def show_similar_shoppers(workspace: Workspace, dataset: str, user: str) -> None:
+    """ "Shoppers like this one", from the dataset's best model with a shopper representation
+    (loaded only then: this page otherwise runs without torch)."""
+    st.subheader("Shoppers like this one")
+    run_id = best_run(workspace, dataset, NEURAL_MODELS)
+    if run_id is None:
+        st.caption("Train a SASRec, BERT4Rec or GRU4Rec model to find shoppers who shop alike.")
+        return
+    from seqrec_core.ui import shoppers_views  # torch, only with a trained model
+
+    near = shoppers_views.similar_shoppers(str(workspace.root), run_id, user)
+    if near is None:
+        st.caption(f"Model {run_id} has not seen this shopper.")
+        return
+    st.caption(f"By the model's representation of their history (run {run_id}; 1: identical).")
+    for uid, score, _, cats in near.itertuples(index=False):
+        label = f"{uid} · likeness {score:.2f} · {cats or 'no categories'}"
+        navigation.link("profile", label, dataset=dataset, user=uid)
+    navigation.link("shoppers", "Build a lookalike audience", dataset=dataset, run=run_id)

@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from seqrec_core.figures.recommend import most_recommended_figure, recommendation_figure
+from seqrec_core.models.names import NEURAL_MODELS
 from seqrec_core.recommend.graph_reasons import graph_connections
 from seqrec_core.recommend.item_table import Filters
 from seqrec_core.recommend.recommender import (
@@ -26,6 +27,8 @@ from seqrec_core.recommend.recommender import (
 )
 from seqrec_core.recommend.segments import SegmentRule, preview_segment, segment_users
 from seqrec_core.report.csv_export import csv_bytes
+from seqrec_core.runs import registry
+from seqrec_core.shoppers.segment_files import saved_segments
 from seqrec_core.store import Workspace
 from seqrec_core.ui import model_pickers, profile_views
 from seqrec_core.ui.feedback import plain, user_errors
@@ -188,6 +191,18 @@ def show_list(
     )
 
 
+def _shoppers_segments(
+    workspace: Workspace, dataset: str, engine: RunRecommender
+) -> dict[int, list[str]]:
+    """The segments last saved by the Shoppers page for this run, else for the dataset's
+    best model with shopper representations (segments are groups of shopper ids)."""
+    saved = saved_segments(engine.loaded.info.best_dir.parent)
+    best = model_pickers.best_run(workspace, dataset, NEURAL_MODELS)
+    if saved or best is None:
+        return saved
+    return saved_segments(registry.run_folder(workspace, best))
+
+
 def segment_preview(
     workspace: Workspace,
     dataset: str,
@@ -196,27 +211,50 @@ def segment_preview(
     filters: Filters,
     k: int,
 ) -> None:
-    """Pick a group of shoppers by what they did; show what the campaign would show them."""
+    """Pick a group of shoppers by what they did, or a segment of the Shoppers page; show
+    what the campaign would show them."""
+    saved = _shoppers_segments(workspace, dataset, engine)
+    by_segment = bool(saved) and st.radio(
+        "Who",
+        ["Shoppers who did something", "A segment of the Shoppers page"],
+        horizontal=True,
+        key="segment_source",
+    ).startswith("A segment")
     with st.form("segment_form"):
-        cols = st.columns(4)
-        category = cols[0].selectbox(
-            "Touched category", [None, *choices.categories], format_func=lambda c: c or "any"
-        )
-        brand = cols[1].selectbox(
-            "Touched brand", [None, *choices.brands], format_func=lambda b: b or "any"
-        )
-        types = list(choices.event_types)
-        kinds = cols[2].multiselect(
-            "Event types", types, default=[t for t in types if t == "purchase"] or types
-        )
-        days = cols[3].number_input("In the last N days (0: all)", 0, 3650, 30)
+        if by_segment:
+            number = st.selectbox(
+                "Segment",
+                sorted(saved),
+                format_func=lambda n: f"Segment {n} · {len(saved[n]):,} shoppers",
+            )
+        else:
+            cols = st.columns(4)
+            category = cols[0].selectbox(
+                "Touched category", [None, *choices.categories], format_func=lambda c: c or "any"
+            )
+            brand = cols[1].selectbox(
+                "Touched brand", [None, *choices.brands], format_func=lambda b: b or "any"
+            )
+            types = list(choices.event_types)
+            kinds = cols[2].multiselect(
+                "Event types", types, default=[t for t in types if t == "purchase"] or types
+            )
+            days = cols[3].number_input("In the last N days (0: all)", 0, 3650, 30)
         submitted = st.form_submit_button("Preview this segment", type="primary")
     if not submitted:
         return
     with user_errors(), st.spinner("Scoring the segment…"):
-        events = workspace.read_events(dataset)
-        rule = SegmentRule(category, brand, tuple(kinds), int(days) or None)
-        users = segment_users(events, workspace.read_items(dataset), rule)
+        if by_segment:
+            users = saved[int(number)]
+            described = f"Segment: segment {number} of the Shoppers page."
+        else:
+            events = workspace.read_events(dataset)
+            rule = SegmentRule(category, brand, tuple(kinds), int(days) or None)
+            users = segment_users(events, workspace.read_items(dataset), rule)
+            described = (
+                f"Segment: {plain(category or 'any category')}, {plain(brand or 'any brand')}, "
+                f"{', '.join(kinds) or 'any event'}."
+            )
         preview = preview_segment(engine, users, k=k, filters=filters)
         cols = st.columns(4)
         cols[0].metric("Shoppers", f"{len(preview.users):,}")
@@ -234,6 +272,4 @@ def segment_preview(
         st.plotly_chart(
             most_recommended_figure(preview.most_recommended, len(preview.users)), key="segment_top"
         )
-        st.caption(
-            f"Segment: {plain(category or 'any category')}, {plain(brand or 'any brand')}, {', '.join(kinds) or 'any event'}."
-        )
+        st.caption(described)

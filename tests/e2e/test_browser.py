@@ -1,5 +1,6 @@
 """The browser journey on the real app (Streamlit server + Debian's chromium): sample →
-upload → train → recommend with a what-if edit → explain → profile → back to recommend.
+upload → train → recommend with a what-if edit → explain → profile → back to recommend →
+search → a lookalike audience on the Shoppers page.
 
 First start on an empty workspace opens on the bundled sample shop; then an analyst uploads
 a small Retailrocket-shaped log with bad rows, keeps the auto-detected mapping, ingests it
@@ -151,3 +152,37 @@ def test_search_for_a_shopper_in_the_browser(page: Page, app_url: str) -> None:
     expect(page.get_by_role("heading", name="What U00017 sees")).to_be_visible()
     expect(page.get_by_text(re.compile(r"For “Pillows”, U00017 sees \d+ of the"))).to_be_visible()
     expect(page.get_by_text("Download this shopper's results (CSV)")).to_be_visible()
+
+
+def test_build_a_lookalike_audience_in_the_browser(page: Page, app_url: str) -> None:
+    """Train a one-epoch GRU4Rec, then build a lookalike audience from pasted ids on the
+    Shoppers page (last: the neural run becomes the dataset's best)."""
+    page.goto(f"{app_url}/train?dataset=sample-shop")
+    expect(page.get_by_role("heading", name="Train")).to_be_visible(timeout=FIRST_RENDER_MS)
+    page.get_by_text("GRU4REC", exact=True).click()
+    epochs = page.get_by_label("Max epochs")
+    expect(epochs).to_be_visible(timeout=FIRST_RENDER_MS)
+    epochs.fill("1")
+    epochs.press("Enter")
+    start = page.get_by_role("button", name="Start training on sample-shop")
+    expect(start).to_have_count(1)
+    start.click()
+    expect(page.get_by_text("No training running for this dataset")).to_be_visible(timeout=TRAIN_MS)
+    expect(page).to_have_url(re.compile(r"run=gru4rec-"), timeout=TRAIN_MS)
+    expect(metric(page, "Status")).to_have_text("succeeded", timeout=TRAIN_MS)
+
+    page.goto(f"{app_url}/shoppers?dataset=sample-shop")
+    expect(page.get_by_role("heading", name="Shoppers")).to_be_visible(timeout=FIRST_RENDER_MS)
+    expect(
+        page.get_by_text(re.compile(r"The model sees 2,100 shoppers in \d+ groups"))
+    ).to_be_visible(timeout=TRAIN_MS)
+    seeds = page.get_by_label("Shopper ids (separated by commas, spaces or new lines)")
+    seeds.fill("U00017, U00018\nU00019, not-a-shopper")
+    seeds.press("Control+Enter")
+    expect(page.get_by_text("Found 200 shoppers most like your seeds")).to_be_visible(
+        timeout=TRAIN_MS
+    )
+    expect(
+        page.get_by_text("3 seed shoppers used; 1 id(s) not in this run left out")
+    ).to_be_visible()
+    expect(page.get_by_text("Audience (CSV)")).to_be_visible()
