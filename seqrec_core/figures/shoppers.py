@@ -31,18 +31,17 @@ def shopper_map_figure(
     """The customer map: one dot per drawn shopper, coloured by `colour`.
 
     Args:
-        points: `user_id`, `x`, `y`, `top_categories`, `top_brands`, `events` and the
-            `colour` column (text: one trace per value, in the legend; numbers: a scale).
+        points: `user_id`, `x`, `y`, `taste` (what they go for, in words), `events` and
+            the `colour` column (text: one trace per value, in the legend; numbers: a scale).
         colour_label: what the colour means, for the legend or the colour bar.
         total: all shoppers of the run (the title says when only a sample is drawn).
         explained: the share of the differences between shoppers along x and y.
     """
     fig = go.Figure()
     hover = (
-        "<b>%{customdata[0]}</b><br>%{customdata[1]}<br>brands: %{customdata[2]}"
-        "<br>%{customdata[3]:,} events<extra></extra>"
+        "<b>%{customdata[0]}</b><br>%{customdata[1]}<br>%{customdata[2]:,} events<extra></extra>"
     )
-    custom = ["user_id", "top_categories", "top_brands", "events"]
+    custom = ["user_id", "taste", "events"]
     values = points[colour] if colour in points else pd.Series([], dtype=object)
     if pd.api.types.is_numeric_dtype(values):
         fig.add_trace(

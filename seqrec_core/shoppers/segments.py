@@ -53,6 +53,7 @@ class Segment:
     median_spend: float
     shown_more: tuple[tuple[str, float], ...] = ()  # (category, × the average shopper's share)
     top_items: tuple[tuple[str, float], ...] = ()  # (item name, share of its events)
+    distinctive_items: tuple[tuple[str, float], ...] = ()  # (item, × its share of the shop)
 
     @property
     def name(self) -> str:
@@ -60,6 +61,8 @@ class Segment:
         for tops in (self.top_categories, self.top_brands, self.top_items):
             if tops and tops[0][1] >= _STANDS_OUT:
                 return f"Segment {self.segment} · {tops[0][0]}"
+        if not self.top_categories and not self.top_brands and self.distinctive_items:
+            return f"Segment {self.segment} · {self.distinctive_items[0][0]}"
         return f"Segment {self.segment}"
 
     @property
@@ -76,6 +79,12 @@ class Segment:
             text += " Favourite brands: " + ", ".join(n for n, _ in self.top_brands) + "."
         if not self.top_categories and not self.top_brands and self.top_items:
             text += " Most often: " + "; ".join(n for n, _ in self.top_items) + "."
+            if self.distinctive_items:
+                text += (
+                    " More than other shoppers: "
+                    + "; ".join(f"{n} ({r:.1f}×)" for n, r in self.distinctive_items)
+                    + "."
+                )
         if self.price_band and self.price_band_share >= _LEANS:
             text += (
                 f" Leans to {self.price_band}-priced items for their category "
@@ -96,6 +105,7 @@ class Segment:
             "top_categories": [n for n, _ in self.top_categories],
             "top_brands": [n for n, _ in self.top_brands],
             "top_items": [n for n, _ in self.top_items],
+            "distinctive_items": [n for n, _ in self.distinctive_items],
             "share": round(self.share, 6),
             "price_band": self.price_band,
             "price_band_share": round(self.price_band_share, 4),
@@ -203,6 +213,7 @@ def segment_shoppers(
                 median_events=summary["median_events"],
                 median_spend=summary["median_spend"],
                 top_items=tuple(summary["top_items"]),
+                distinctive_items=tuple(summary["distinctive_items"]),
             )
         )
     if progress:
@@ -269,6 +280,7 @@ def segments_frame(segmentation: Segmentation) -> pd.DataFrame:
                 "top_categories": ", ".join(f"{n} ({v:.0%})" for n, v in s.top_categories),
                 "top_brands": ", ".join(f"{n} ({v:.0%})" for n, v in s.top_brands),
                 "top_items": "; ".join(n for n, _ in s.top_items),
+                "stands_out": "; ".join(f"{n} ({r:.1f}×)" for n, r in s.distinctive_items),
                 "price_band": s.price_band or "",
                 "median_events": s.median_events,
                 "median_spend": s.median_spend,

@@ -22,6 +22,8 @@ from seqrec_core.kg.item_metadata import PRICE_BANDS, price_bands
 from seqrec_core.recommend.recommender import RunRecommender
 
 _OTHER_WEIGHT = 1.0  # event words without a weight of their own
+_MIN_SHARE = 0.005  # an item stands out for a group only above this share of its events
+_MIN_RATIO = 1.2  # ... and at least this many times its share of the whole shop
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,22 @@ def top_shares(weights: np.ndarray, names: tuple[str, ...], n: int = 3) -> list[
     return [(names[i], float(weights[i] / total)) for i in order if weights[i] > 0]
 
 
+def distinctive(
+    weights: np.ndarray, shop: np.ndarray, names: tuple[str, ...], n: int = 3
+) -> list[tuple[str, float]]:
+    """The `n` names whose share of a group's (C,) weights most exceeds their share of the
+    whole shop's (at least `_MIN_RATIO` times), with that ratio; names with under
+    `_MIN_SHARE` of the group left out."""
+    total, shop_total = float(weights.sum()), float(shop.sum())
+    if total <= 0 or shop_total <= 0:
+        return []
+    share, base = weights / total, shop / shop_total
+    ratio = np.divide(share, base, out=np.zeros_like(share), where=base > 0)
+    ratio[share < _MIN_SHARE] = 0.0
+    order = np.argsort(-ratio, kind="stable")[:n]
+    return [(names[i], float(ratio[i])) for i in order if ratio[i] >= _MIN_RATIO]
+
+
 def group_tastes(tastes: Tastes, rows: np.ndarray) -> dict[str, object]:
     """Top categories and brands (with shares), main price band and activity of a group."""
     cats = np.asarray(tastes.category_weights[rows].sum(axis=0)).ravel()
@@ -134,6 +152,9 @@ def group_tastes(tastes: Tastes, rows: np.ndarray) -> dict[str, object]:
     items = np.asarray(tastes.item_weights[rows].sum(axis=0)).ravel()
     return {
         "top_items": top_shares(items, tastes.item_names),
+        "distinctive_items": distinctive(
+            items, np.asarray(tastes.item_weights.sum(axis=0)).ravel(), tastes.item_names
+        ),
         "top_categories": top_shares(cats, tastes.categories),
         "top_brands": top_shares(brands, tastes.brands),
         "price_band": PRICE_BANDS[int(np.argmax(bands))] if bands.sum() > 0 else None,
@@ -155,16 +176,18 @@ def _top_names(weights: sparse.csr_matrix, names: tuple[str, ...], n: int) -> li
 
 
 def shopper_table(tastes: Tastes, rows: np.ndarray) -> pd.DataFrame:
-    """One line per shopper of `rows`: the main category, `top_categories` and
-    `top_brands` as text, events and spend (for audiences and the map's hover)."""
+    """One line per shopper of `rows`: the main category, `top_categories`, `top_brands`
+    and `top_items` as text, events and spend (for audiences and the map's hover)."""
     cats = _top_names(tastes.category_weights[rows], tastes.categories, 3)
     brands = _top_names(tastes.brand_weights[rows], tastes.brands, 3)
+    items = _top_names(tastes.item_weights[rows], tastes.item_names, 3)
     return pd.DataFrame(
         {
             "user_id": [tastes.users[r] for r in rows],
             "main_category": [c[0] if c else None for c in cats],
             "top_categories": [", ".join(c) for c in cats],
             "top_brands": [", ".join(b) for b in brands],
+            "top_items": ["; ".join(i) for i in items],
             "events": tastes.events[rows],
             "spend": tastes.spend[rows].round(2),
         }

@@ -90,25 +90,41 @@ def segment_count() -> int | None:
 def verdict(vectors: representations.ShopperVectors, found: segments.Segmentation) -> str:
     """The page's opening sentence."""
     largest = found.segments[0]
-    what = " and ".join(n for n, _ in largest.top_categories[:2]) or "a mix of products"
+    if largest.top_categories:
+        what = "mostly shops " + " and ".join(n for n, _ in largest.top_categories[:2])
+    elif largest.top_items:
+        what = "most often goes for " + largest.top_items[0][0]
+    else:
+        what = "shops a mix of products"
     return (
         f"The model sees **{len(vectors):,} shoppers** in **{found.k} groups** that shop "
-        f"alike; the largest ({largest.size:,}, {largest.share:.0%}) mostly shops "
-        f"{plain(what)}. Build a lookalike audience from any list of shoppers below."
+        f"alike; the largest ({largest.size:,}, {largest.share:.0%}) {plain(what)}. Build "
+        "a lookalike audience from any list of shoppers below."
     )
 
 
 def _labelled(
     root: str, run_id: str, rows: np.ndarray, found: segments.Segmentation
 ) -> pd.DataFrame:
+    """Shopper lines with their segment and `taste`, a one-line summary for the hover."""
     frame = tastes.shopper_table(tastes_for(root, run_id), rows)
-    return frame.assign(segment=[f"Segment {s}" for s in found.labels[rows]])
+    parts = [frame[c] for c in ("top_categories", "top_brands") if frame[c].ne("").any()]
+    taste = parts[0].str.cat(parts[1:], sep=" · ") if parts else frame["top_items"]
+    return frame.assign(segment=[f"Segment {s}" for s in found.labels[rows]], taste=taste)
+
+
+def _without_empty(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` without text columns that hold nothing (a catalog without brands, ...)."""
+    text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    return frame.drop(columns=[c for c in text if frame[c].fillna("").astype(str).eq("").all()])
 
 
 def show_map(root: str, dataset: str, run_id: str, found: segments.Segmentation) -> None:
     """The customer map with a colour choice; a clicked shopper gets a link to Profile."""
     drawn = _map_for(root, run_id)
-    label = st.radio("Colour by", list(_COLOURS), horizontal=True, key=MAP_COLOUR)
+    has_categories = tastes_for(root, run_id).has_categories
+    options = [c for c in _COLOURS if c != "Main category" or has_categories]
+    label = st.radio("Colour by", options, horizontal=True, key=MAP_COLOUR)
     points = pd.concat(
         [drawn.points.reset_index(drop=True),
          _labelled(root, run_id, drawn.rows, found).drop(columns="user_id")], axis=1,
@@ -143,7 +159,7 @@ def show_segments(root: str, run_id: str, found: segments.Segmentation) -> None:
             for s in found.segments
         }
         st.plotly_chart(segment_mix_figure(tastes.category_mix(taste, groups)), key="segment_mix")
-    frame = segments.segments_frame(found)
+    frame = _without_empty(segments.segments_frame(found))
     st.dataframe(
         frame.drop(columns="description"),
         hide_index=True,
@@ -152,6 +168,7 @@ def show_segments(root: str, run_id: str, found: segments.Segmentation) -> None:
             "top_categories": "top categories (share of events)",
             "top_brands": "top brands",
             "top_items": "top items",
+            "stands_out": "more than other shoppers",
             "price_band": "price band",
             "median_events": st.column_config.NumberColumn("median events", format="%.0f"),
             "median_spend": st.column_config.NumberColumn("median spend", format="%.2f"),
@@ -260,7 +277,7 @@ def _show_audience(root: str, run_id: str, audience: lookalike.Audience) -> None
     if audience.members.empty:
         return
     details = tastes.shopper_table(taste, rows).drop(columns="user_id")
-    table = pd.concat([audience.members.reset_index(drop=True), details], axis=1)
+    table = _without_empty(pd.concat([audience.members.reset_index(drop=True), details], axis=1))
     st.dataframe(
         table, hide_index=True,
         column_config={
@@ -268,7 +285,7 @@ def _show_audience(root: str, run_id: str, audience: lookalike.Audience) -> None
             "score": st.column_config.ProgressColumn("likeness", min_value=0.0, max_value=1.0, format="%.2f",
                                                      help="Cosine similarity to the seeds (1: identical)"),
             "closest_seeds": "closest seeds", "main_category": "main category",
-            "top_categories": "top categories", "top_brands": "top brands",
+            "top_categories": "top categories", "top_brands": "top brands", "top_items": "top items",
         },
     )  # fmt: skip
     st.download_button("Audience (CSV)", csv_bytes(table), "lookalike_audience.csv", "text/csv",

@@ -93,6 +93,7 @@ def test_shopper_table_names_each_shoppers_top_categories_and_brands(
         "main_category",
         "top_categories",
         "top_brands",
+        "top_items",
         "events",
         "spend",
     ]
@@ -106,6 +107,8 @@ def test_shopper_table_names_each_shoppers_top_categories_and_brands(
     # u00 walks P01..P06 and buys P03 (Dune, 5); Borealis and Cedar 2 each, Acme 1.
     assert table.loc[1, "top_brands"] == "Dune, Borealis, Cedar"
     assert table.loc[1, "main_category"] == "Outdoor" and table.loc[1, "spend"] == 30.0
+    # Its items: the bought one first, then the viewed ones in catalog order (ties).
+    assert table.loc[1, "top_items"] == "Thing 3; Thing 1; Thing 2"
 
 
 def test_group_tastes_sum_the_groups_weights(tastes: Tastes, hand: pd.DataFrame) -> None:
@@ -153,3 +156,14 @@ def test_carts_weigh_three_on_the_planted_shop(planted: Planted) -> None:
         ]
         bought = group * planted_shop.RING + (number + 4) % planted_shop.RING + 1
         assert tastes.spend[row] == 5.0 * bought
+
+
+def test_distinctive_names_are_over_their_shop_share_and_not_tiny() -> None:
+    from seqrec_core.shoppers.tastes import distinctive
+
+    group = np.array([10.0, 10.0, 80.0, 0.001])
+    shop = np.array([100.0, 10.0, 890.0, 0.0001])
+    # shares .1/.1/.8 vs .1/.01/.89: only "b" is over-represented (10×); "d" is over
+    # its shop share too but under 0.5% of the group, so it does not count.
+    assert distinctive(group, shop, ("a", "b", "c", "d")) == [("b", pytest.approx(10.0, rel=1e-4))]
+    assert distinctive(np.zeros(4), shop, ("a", "b", "c", "d")) == []
