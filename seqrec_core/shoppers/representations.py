@@ -124,13 +124,19 @@ def compute_shopper_vectors(
         if progress is not None:
             done = start + len(rows)
             progress(done / total, f"Representing shoppers: {done:,} of {total:,}")
-    items, bias = model.scoring_items()
-    dim = int(items.shape[1])
+    dim = int(model.scoring_items()[0].shape[1])
+    return _with_items(loaded, np.concatenate(chunks) if chunks else np.zeros((0, dim), np.float32))
+
+
+@torch.no_grad()
+def _with_items(loaded: LoadedRun, vectors: np.ndarray) -> ShopperVectors:
+    """`vectors` (U, D) of the run's shoppers, with the item vectors they are scored against."""
+    items, bias = loaded.model.scoring_items()
     return ShopperVectors(
         run_id=loaded.info.run_id,
         model=loaded.info.model,
-        users=tuple(data.users.tokens),
-        vectors=np.concatenate(chunks) if chunks else np.zeros((0, dim), np.float32),
+        users=tuple(loaded.prepared.data.users.tokens),
+        vectors=vectors,
         item_vectors=items.float().cpu().numpy(),
         item_bias=None if bias is None else bias.float().cpu().numpy(),
     )
@@ -229,17 +235,9 @@ def shopper_vectors(
     key = _cache_key(loaded)
     cached = _read_cache(path, key, loaded) if cache and path.is_file() else None
     if cached is not None:
-        items, bias = loaded.model.scoring_items()
         if progress is not None:
             progress(1.0, f"Representations of {len(cached):,} shoppers read from the cache")
-        return ShopperVectors(
-            run_id=loaded.info.run_id,
-            model=loaded.info.model,
-            users=tuple(loaded.prepared.data.users.tokens),
-            vectors=cached,
-            item_vectors=items.detach().float().cpu().numpy(),
-            item_bias=None if bias is None else bias.detach().float().cpu().numpy(),
-        )
+        return _with_items(loaded, cached)
     vectors = compute_shopper_vectors(loaded, progress=progress)
     if cache:
         table = vectors_table(vectors)

@@ -39,13 +39,22 @@ def vectors_for(root: str, run_id: str) -> representations.ShopperVectors:
     """
     loaded = model_pickers.load_engine(root, run_id).loaded
     representations.require_representations(loaded)
-    if not representations.cache_is_fresh(loaded):
-        bar = st.progress(0.0, text="Representing shoppers…")
-        representations.shopper_vectors(
-            loaded, progress=lambda done, text: bar.progress(min(done, 1.0), text=text)
-        )
-        bar.empty()
+    checked = _cache_checked(root, run_id)
+    if not checked:  # once per run and server: the check digests every history
+        if not representations.cache_is_fresh(loaded):
+            bar = st.progress(0.0, text="Representing shoppers…")
+            representations.shopper_vectors(
+                loaded, progress=lambda done, text: bar.progress(min(done, 1.0), text=text)
+            )
+            bar.empty()
+        checked.append(True)
     return _vectors(root, run_id)
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _cache_checked(root: str, run_id: str) -> list[bool]:
+    """Shared and mutable: non-empty once the run's vector cache on disk is known fresh."""
+    return []
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
