@@ -1,7 +1,7 @@
 """Segment preview: what a campaign would show a group of shoppers, in aggregate.
 
-`segment_users` picks shoppers by what they did (e.g. bought in a category or brand in the
-last N days); `preview_segment` scores all of them in batches and summarises the lists:
+`segment_users` picks shoppers by what they did (e.g. bought in a category or brand, or
+one of a few products, in the last N days); `preview_segment` scores all of them in batches and summarises the lists:
 catalog coverage, diversity (distinct items per slot, category spread) and the items
 recommended most often.
 """
@@ -33,6 +33,7 @@ class SegmentRule:
     brand: str | None = None
     event_types: tuple[str, ...] = ("purchase",)
     days: int | None = 30
+    items: tuple[str, ...] = ()  # product ids: an event on any of them
 
 
 def segment_users(events: pd.DataFrame, catalog: pd.DataFrame, rule: SegmentRule) -> list[str]:
@@ -58,6 +59,8 @@ def segment_users(events: pd.DataFrame, catalog: pd.DataFrame, rule: SegmentRule
         elif rule.brand:
             keep &= False
         frame = frame[frame[schema.ITEM_ID].astype(str).isin(set(info.index[keep].astype(str)))]
+    if rule.items:
+        frame = frame[frame[schema.ITEM_ID].astype(str).isin(set(rule.items))]
     counts = frame[schema.USER_ID].astype(str).value_counts()
     return list(counts.index)
 

@@ -17,7 +17,7 @@ from seqrec_core.report.csv_export import csv_bytes
 from seqrec_core.shoppers import lookalike, representations, segments, shopper_map, tastes
 from seqrec_core.shoppers.segment_files import save_segments
 from seqrec_core.store import Workspace
-from seqrec_core.ui import model_pickers, navigation
+from seqrec_core.ui import model_pickers, navigation, whatif_views
 from seqrec_core.ui.feedback import plain, user_errors
 
 SEGMENT_COUNT = "shoppers_k"  # widget key: "Automatic" or a number of segments
@@ -227,20 +227,32 @@ def _seed_ids(workspace: Workspace, dataset: str, found: segments.Segmentation) 
         names = {s.segment: f"{s.name} ({s.size:,} shoppers)" for s in found.segments}
         number = st.selectbox("Segment", list(names), key="seed_segment", format_func=names.get)
         return found.members(int(number))
-    choices = model_pickers.load_engine(str(workspace.root), found.run_id).table
-    cols = st.columns(3)
+    root, run_id = str(workspace.root), found.run_id
+    choices = model_pickers.load_engine(root, run_id).table
     tops = sorted({str(c).split(" > ")[0] for c in choices.category[1:] if c})
-    category = cols[0].selectbox(
-        "Category", [None, *tops], format_func=lambda c: c or "any", key="seed_cat"
-    )
     brands = sorted({str(b) for b in choices.brand[1:] if b})
-    brand = cols[1].selectbox(
-        "Brand", [None, *brands], format_func=lambda b: b or "any", key="seed_brand"
+    labels = whatif_views.item_labels(root, run_id)
+    products = st.multiselect(
+        "Products (type to search titles or ids)",
+        list(labels),
+        format_func=labels.__getitem__,
+        key="seed_products",
+        help="Shoppers who bought any of these products",
     )
+    cols = st.columns(3)
+    category = brand = None
+    if tops:
+        category = cols[0].selectbox(
+            "Category", [None, *tops], format_func=lambda c: c or "any", key="seed_cat"
+        )
+    if brands:
+        brand = cols[1].selectbox(
+            "Brand", [None, *brands], format_func=lambda b: b or "any", key="seed_brand"
+        )
     days = cols[2].number_input("In the last N days (0: all)", 0, 3650, 0, key="seed_days")
-    if category is None and brand is None:
+    if category is None and brand is None and not products:
         return None
-    rule = SegmentRule(category, brand, ("purchase",), int(days) or None)
+    rule = SegmentRule(category, brand, ("purchase",), int(days) or None, tuple(products))
     return segment_users(workspace.read_events(dataset), workspace.read_items(dataset), rule)
 
 

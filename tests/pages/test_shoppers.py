@@ -1,6 +1,6 @@
 """Shoppers page through AppTest: the opening sentence, segments, a lookalike audience from
-pasted ids and from a segment, a baseline-only dataset; Profile's similar shoppers and the
-Recommend page's segment source."""
+pasted ids, from a segment and from a product's buyers, a baseline-only dataset; Profile's
+similar shoppers and the Recommend page's segment source."""
 
 from __future__ import annotations
 
@@ -85,6 +85,17 @@ def test_a_segment_can_be_the_seeds(opened) -> None:
     at.radio(key="seed_source").set_value("A segment").run()
     assert not at.exception, at.exception
     assert "most like your seeds" in markdown_text(at)
+
+
+def test_buyers_of_a_product_can_be_the_seeds(opened) -> None:
+    at = opened()
+    at.radio(key="seed_source").set_value("Shoppers who bought…").run()
+    assert "most like your seeds" not in markdown_text(at)  # nothing chosen yet
+    at.multiselect(key="seed_products").set_value(["P03"]).run()
+    assert not at.exception, at.exception
+    assert "most like your seeds" in markdown_text(at)
+    notes = " ".join(str(c.value) for c in at.caption)
+    assert "5 seed shoppers used" in notes  # u00, u09, u18, u27, u36 buy P03
 
 
 def test_only_ids_the_run_does_not_know_is_a_plain_message(opened) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from seqrec_core.errors import ConfigError, InputError
@@ -264,3 +265,20 @@ def test_ids_from_file_reads_a_file_and_names_a_missing_one(tmp_path) -> None:
     assert ids_from_file(path) == ["u1", "u2"]
     with pytest.raises(InputError, match="no such file — check the path"):
         ids_from_file(tmp_path / "missing.csv")
+
+
+def test_buyers_of_chosen_products_are_seeds_most_active_first() -> None:
+    from seqrec_core.recommend.segments import SegmentRule, segment_users
+
+    events = pd.DataFrame(
+        {
+            "user_id": ["a", "b", "b", "c", "d"],
+            "item_id": ["P1", "P1", "P2", "P2", "P1"],
+            "timestamp": ["2026-01-01"] * 4 + ["2026-01-02"],
+            "event_type": ["purchase", "purchase", "purchase", "view", "view"],
+        }
+    )
+    catalog = pd.DataFrame({"item_id": ["P1", "P2"], "title": ["One", "Two"]})
+    rule = SegmentRule(days=None, items=("P1", "P2"))
+    assert segment_users(events, catalog, rule) == ["b", "a"]  # views of P2 / P1 do not count
+    assert segment_users(events, catalog, SegmentRule(days=None, items=("P9",))) == []
