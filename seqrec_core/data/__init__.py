@@ -1,6 +1,7 @@
 """Datasets as models and profiles read them: profile, sequences, vocabularies, features.
 
 - `dataset_profile`: the summary tables of a dataset (the Data page's profile).
+- `dataset_verdict`: the Data page's one-sentence finding on a dataset, and its span in words.
 - `funnel_and_rhythm`: funnel and activity rhythm, for the whole shop and for one shopper.
 - `sequences`: per-user chronological sequences, splits and the torch datasets.
 - `vocab`: id vocabularies and item side-feature tables.

@@ -22,8 +22,10 @@ from seqrec_core.store import scratch_connection
 COVERAGE_FIELDS = ("title", "category", "brand", "price")
 # Over-time charts show this many event types; rarer ones are summed up as "other".
 MAX_TIME_TYPES = 8
-_DAILY_MAX_DAYS = 92
-_WEEKLY_MAX_DAYS = 3 * 366
+# The time bin of the over-time chart: the first whose span limit (days) the log fits,
+# so a 3-hour log gets about 180 minutes, never one dot for "the day".
+TIME_BINS = ("minute", "hour", "day", "week", "month")
+_BIN_MAX_DAYS = {"minute": 3 / 24, "hour": 4.0, "day": 92.0, "week": 3 * 366.0}
 # Long-tail curves keep every rank up to this one, then about 100 ranks per e-fold.
 _TAIL_DENSE_RANKS = 1000
 
@@ -119,17 +121,16 @@ def headline(con: duckdb.DuckDBPyConnection) -> Headline:
 
 
 def time_bin_for_span(span_days: float) -> str:
-    """'day' for spans up to about a quarter, 'week' up to three years, else 'month'."""
-    if span_days <= _DAILY_MAX_DAYS:
-        return "day"
-    return "week" if span_days <= _WEEKLY_MAX_DAYS else "month"
+    """'minute' for logs of up to 3 hours, 'hour' up to 4 days, 'day' up to about a
+    quarter, 'week' up to three years, else 'month' (at most a few hundred bins)."""
+    return next((b for b, limit in _BIN_MAX_DAYS.items() if span_days <= limit), "month")
 
 
 def events_over_time(con: duckdb.DuckDBPyConnection, time_bin: str | None = None) -> pd.DataFrame:
     """Events per time bin and event type: columns `period, event_type, events`.
 
     Args:
-        time_bin: 'day', 'week' (weeks start on Monday) or 'month'; None chooses from the
+        time_bin: one of `TIME_BINS` (weeks start on Monday); None chooses from the
             dataset's span with `time_bin_for_span`.
     """
     if time_bin is None:
@@ -137,8 +138,8 @@ def events_over_time(con: duckdb.DuckDBPyConnection, time_bin: str | None = None
             "SELECT coalesce(date_diff('second', min(timestamp), max(timestamp)), 0) FROM events"
         ).fetchone()[0]
         time_bin = time_bin_for_span(span / 86400)
-    if time_bin not in ("day", "week", "month"):
-        raise ValueError(f"time_bin must be 'day', 'week' or 'month', not {time_bin!r}")
+    if time_bin not in TIME_BINS:
+        raise ValueError(f"time_bin must be one of {', '.join(TIME_BINS)}, not {time_bin!r}")
     return con.execute(
         f"""
         WITH ranked AS (

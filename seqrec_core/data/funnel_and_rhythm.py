@@ -3,7 +3,9 @@
 A profile compares a user with the shop: the same `funnel_counts` / `funnel_rates` and
 `rhythm` functions run over all events once (`shop_stats`, at graph build time) and over
 one user's events per profile. Rates are pooled ratios of event counts (carts per view,
-purchases per cart, purchases per view); hours and weekdays are in UTC, as stored.
+purchases per cart, purchases per view), so they exceed 100% when a log holds purchases
+whose cart event it lacks (store tills, a cut-off window): `rate_note` says so, and says
+when a rate rests on a handful of events. Hours and weekdays are in UTC, as stored.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from seqrec_core import schema
+from seqrec_core.report.numbers import count
 
 # The funnel steps: (name, numerator stage, denominator stage).
 FUNNEL_STEPS = (
@@ -22,6 +25,8 @@ FUNNEL_STEPS = (
     ("view → purchase", "purchase", "view"),
 )
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+# A rate over fewer events than this is called out as resting on too few to trust.
+FEW_EVENTS = 20
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,31 @@ def funnel_rates(counts: dict[str, int]) -> dict[str, float | None]:
     }
 
 
+def rate_note(step: str, counts: dict[str, int], who: str = "the shop") -> str | None:
+    """Why funnel step `step`'s rate for `who` should not be read as a conversion rate:
+    above 100% (more purchases than carts), or fewer than `FEW_EVENTS` in its base; None
+    when the rate reads as it is (or there is none).
+
+    Args:
+        step: a `FUNNEL_STEPS` name, e.g. "cart → purchase".
+        counts: events per funnel stage (`funnel_counts`).
+        who: named in the note ("the shop", "this shopper").
+    """
+    num, den = next((n, d) for name, n, d in FUNNEL_STEPS if name == step)
+    top, base = counts[num], counts[den]
+    if base == 0:
+        return None
+    if top > base:
+        return (
+            f"{step} is above 100% for {who}: {count(top)} {num} events but only "
+            f"{count(base)} {den} events, so many {num}s have no {den} event in this log "
+            f"(e.g. bought in store, or {den}ed before the log starts); not a true conversion rate"
+        )
+    if base < FEW_EVENTS:
+        return f"{step} for {who} rests on only {count(base)} {den} events"
+    return None
+
+
 def rhythm(timestamps: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Shares of events per hour of day (24) and weekday (7, Monday first); zeros if none."""
     times = pd.to_datetime(timestamps)
@@ -75,22 +105,31 @@ def shop_stats(events: pd.DataFrame) -> ShopStats:
 
 def funnel_table(user_events: pd.DataFrame, shop: ShopStats) -> pd.DataFrame:
     """One user's funnel against the shop: columns `step, user_rate, shop_rate,
-    user_events, user_base` (numerator and denominator counts of the user).
+    user_events, user_base` (numerator and denominator counts of the user) and `note`
+    (`rate_note` of the shop's and the user's rate, "; "-joined; None when both read fine).
 
     Empty when the dataset has none of the funnel's event types.
     """
+    columns = ["step", "user_rate", "shop_rate", "user_events", "user_base", "note"]
     if not any(shop.stage_counts.values()):
-        return pd.DataFrame(columns=["step", "user_rate", "shop_rate", "user_events", "user_base"])
+        return pd.DataFrame(columns=columns)
     counts = funnel_counts(user_events[schema.EVENT_TYPE])
     rates = funnel_rates(counts)
+    steps = [step for step, _, _ in FUNNEL_STEPS]
+    notes = [
+        [rate_note(step, shop.stage_counts), rate_note(step, counts, "this shopper")]
+        for step in steps
+    ]
     return pd.DataFrame(
         {
-            "step": [step for step, _, _ in FUNNEL_STEPS],
-            "user_rate": [rates[step] for step, _, _ in FUNNEL_STEPS],
-            "shop_rate": [shop.rates[step] for step, _, _ in FUNNEL_STEPS],
+            "step": steps,
+            "user_rate": [rates[step] for step in steps],
+            "shop_rate": [shop.rates[step] for step in steps],
             "user_events": [counts[num] for _, num, _ in FUNNEL_STEPS],
             "user_base": [counts[den] for _, _, den in FUNNEL_STEPS],
-        }
+            "note": pd.Series(["; ".join(filter(None, p)) or None for p in notes], dtype=object),
+        },
+        columns=columns,
     )
 
 

@@ -2,13 +2,18 @@
 
 Pure functions: the frames `seqrec_core.data.dataset_profile` returns in, a plotly Figure out, each
 with a title, axis titles and item titles, categories and brands rather than raw ids. An
-empty frame gives a labelled, empty figure with a note instead of an error.
+empty frame gives a labelled, empty figure with a note instead of an error. Ids, event
+words, categories and brands sit on category axes, so numeric product ids (85123, 4.5M)
+are never spread over a numeric scale; the time axis follows the profile's time bin
+(minutes for a log of hours, months for one of years); the long tail is thinned to
+`MAX_TAIL_POINTS` log-spaced ranks.
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -21,9 +26,12 @@ from seqrec_core.figures.style import (
     ranked_bars,
     style,
 )
+from seqrec_core.report.numbers import percent, significant
 
-_BIN_WORDS = {"day": "day", "week": "week", "month": "month"}
-_BIN_MS = {"day": 86_400_000, "week": 7 * 86_400_000}
+_SUB_DAY_BINS = ("minute", "hour")
+_BIN_MS = {"minute": 60_000, "hour": 3_600_000, "day": 86_400_000, "week": 7 * 86_400_000}
+# The long-tail scatter draws at most this many points (log-spaced ranks, first and last kept).
+MAX_TAIL_POINTS = 2000
 # Sequence lengths up to this get a bar each; longer ones are grouped at _LENGTH_EDGES.
 EXACT_LENGTHS = 150
 _LENGTH_EDGES = (1, 2, 3, 4, 5, 6, 8, 11, 16, 21, 31, 51, 101, 201, 501, 1001, 2001, 5001, 10001)
@@ -34,9 +42,12 @@ def events_over_time_figure(frame: pd.DataFrame, time_bin: str = "day") -> go.Fi
 
     Args:
         frame: `period, event_type, events` (from `data.dataset_profile.events_over_time`).
-        time_bin: 'day', 'week' or 'month', named in the title and the y axis.
+        time_bin: 'minute', 'hour', 'day', 'week' or 'month', named in the title and the
+            y axis; minutes and hours show clock times (UTC).
     """
-    unit = _BIN_WORDS.get(time_bin, time_bin)
+    unit = time_bin
+    sub_day = time_bin in _SUB_DAY_BINS
+    when = "%{x|%Y-%m-%d %H:%M}" if sub_day else "%{x|%Y-%m-%d}"
     fig = go.Figure()
     types = list(frame.groupby("event_type")["events"].sum().sort_values(ascending=False).index)
     for i, event_type in enumerate(types):
@@ -49,24 +60,33 @@ def events_over_time_figure(frame: pd.DataFrame, time_bin: str = "day") -> go.Fi
                 mode="lines",
                 stackgroup="events",
                 line={"width": 0.5, "color": event_color(event_type, i)},
-                hovertemplate=f"%{{x|%Y-%m-%d}}<br>{event_type}: %{{y:,}}<extra></extra>",
+                hovertemplate=f"{when}<br>{event_type}: %{{y:,}}<extra></extra>",
             )
         )
     fig = style(
         fig,
         title=f"Events per {unit}, by event type",
-        x_title="Date" if time_bin == "day" else f"{unit.capitalize()} starting",
+        x_title=_time_title(time_bin),
         y_title=f"Events per {unit}",
         empty=frame.empty,
         legend_title="Event type",
     )
     periods = frame["period"].nunique()
-    if periods <= 40:  # few bins: show the points and one tick per bin, never clock times
+    if periods <= 40:  # few bins: show the points and one tick per bin
         fig.update_traces(mode="lines+markers", marker={"size": 5})
     if time_bin in _BIN_MS and periods <= 14:
-        fig.update_xaxes(dtick=_BIN_MS[time_bin], tickformat="%b %d\n%Y")
+        fig.update_xaxes(
+            dtick=_BIN_MS[time_bin], tickformat="%H:%M\n%b %d" if sub_day else "%b %d\n%Y"
+        )
     count_axis(fig, "y", frame.groupby("period")["events"].sum().max() if periods else 0)
     return fig
+
+
+def _time_title(time_bin: str) -> str:
+    """The time axis title: clock times for sub-day bins, the bin's start otherwise."""
+    if time_bin in _SUB_DAY_BINS:
+        return "Time (UTC)"
+    return "Date" if time_bin == "day" else f"{time_bin.capitalize()} starting"
 
 
 def funnel_figure(frame: pd.DataFrame) -> go.Figure:
@@ -81,7 +101,7 @@ def funnel_figure(frame: pd.DataFrame) -> go.Figure:
             x=frame["event_type"].astype(str),
             y=frame["users"],
             marker_color=colors,
-            text=[f"{share:.0%} of users" for share in frame["user_share"]],
+            text=[f"{percent(share)} of users" for share in frame["user_share"]],
             textposition="outside",
             customdata=frame[["events"]],
             hovertemplate="%{x}<br>%{y:,} users<br>%{customdata[0]:,} events<extra></extra>",
@@ -94,6 +114,7 @@ def funnel_figure(frame: pd.DataFrame) -> go.Figure:
         y_title="Distinct users",
         empty=frame.empty,
     )
+    fig.update_xaxes(type="category")  # event words may be codes such as "1", "2"
     fig.update_yaxes(rangemode="tozero")
     count_axis(fig, "y", frame["users"].max() if not frame.empty else 0)
     return fig
@@ -121,7 +142,7 @@ def sequence_length_figure(frame: pd.DataFrame, median: float | None = None) -> 
     fig = go.Figure(go.Bar(x=x, y=y, marker_color=BAR_COLOR, hovertemplate=hover))
     title = "Sequence length: events per user"
     if median is not None and not frame.empty:
-        title += f" (median {median:g})"
+        title += f" (median {significant(median)})"
     fig = style(
         fig,
         title=title,
@@ -168,8 +189,10 @@ def popularity_figure(frame: pd.DataFrame) -> go.Figure:
     """The item-popularity long tail on log–log axes (rank vs events).
 
     Args:
-        frame: `rank, item_id, title, events, cumulative_share` (`data.dataset_profile.item_popularity`).
+        frame: `rank, item_id, title, events, cumulative_share` (`data.dataset_profile.item_popularity`),
+            in rank order; more than `MAX_TAIL_POINTS` rows are thinned to log-spaced ranks.
     """
+    frame = thin_tail(frame)
     labels = item_labels(frame["item_id"], frame.get("title"))
     fig = go.Figure(
         go.Scatter(
@@ -215,6 +238,15 @@ def popularity_figure(frame: pd.DataFrame) -> go.Figure:
     return fig
 
 
+def thin_tail(frame: pd.DataFrame, max_points: int = MAX_TAIL_POINTS) -> pd.DataFrame:
+    """At most `max_points` rows of a rank-ordered frame, log-spaced so the head stays dense
+    (the first and the last row are always kept)."""
+    if len(frame) <= max_points:
+        return frame
+    keep = np.unique(np.geomspace(1, len(frame), max_points).round().astype(int) - 1)
+    return frame.iloc[keep].reset_index(drop=True)
+
+
 def top_items_figure(frame: pd.DataFrame) -> go.Figure:
     """The most popular items by events, named by their catalog titles.
 
@@ -222,13 +254,15 @@ def top_items_figure(frame: pd.DataFrame) -> go.Figure:
         frame: `item_id, title, events, users` (from `data.dataset_profile.top_items`).
     """
     labels = item_labels(frame["item_id"], frame.get("title"))
-    return ranked_bars(
+    fig = ranked_bars(
         labels,
         frame,
         title="Most popular items",
         y_title="Item",
         hover_ids=frame["item_id"].astype(str),
+        empty_note="No items to show",
     )
+    return _category_rows(fig)
 
 
 def coverage_figure(frame: pd.DataFrame) -> go.Figure:
@@ -237,6 +271,7 @@ def coverage_figure(frame: pd.DataFrame) -> go.Figure:
     Args:
         frame: `field, items_with_value, item_share, event_share` (`data.dataset_profile.catalog_coverage`).
     """
+    nothing = frame.empty or not (frame["item_share"] > 0).any()
     fig = go.Figure()
     for column, name, color in (
         ("item_share", "Share of items", BAR_COLOR),
@@ -249,13 +284,12 @@ def coverage_figure(frame: pd.DataFrame) -> go.Figure:
                 name=name,
                 orientation="h",
                 marker_color=color,
-                text=[f"{v:.0%}" for v in frame[column]],
+                text=None if nothing else [percent(v) for v in frame[column]],
                 textposition="outside",
                 cliponaxis=False,
                 hovertemplate=f"%{{y}}: %{{x:.1%}} {name.lower()}<extra></extra>",
             )
         )
-    nothing = frame.empty or not (frame["item_share"] > 0).any()
     fig = style(
         fig,
         title="Catalog coverage by field",
@@ -279,13 +313,14 @@ def top_categories_figure(frame: pd.DataFrame, level: str = "top") -> go.Figure:
         level: 'top' or 'path', named in the title.
     """
     what = "top-level categories" if level == "top" else "category paths"
-    return ranked_bars(
+    fig = ranked_bars(
         frame["category"].astype(str),
         frame,
         title=f"Most active {what}",
         y_title="Category",
         empty_note="No categories in this dataset's catalog",
     )
+    return _category_rows(fig)
 
 
 def top_brands_figure(frame: pd.DataFrame) -> go.Figure:
@@ -294,10 +329,18 @@ def top_brands_figure(frame: pd.DataFrame) -> go.Figure:
     Args:
         frame: `brand, events, users, items` (from `data.dataset_profile.top_brands`).
     """
-    return ranked_bars(
+    fig = ranked_bars(
         frame["brand"].astype(str),
         frame,
         title="Most active brands",
         y_title="Brand",
         empty_note="No brands in this dataset's catalog",
     )
+    return _category_rows(fig)
+
+
+def _category_rows(fig: go.Figure) -> go.Figure:
+    """Bars named by ids or names stay one row each: numeric-looking names ("85123",
+    category ids) would otherwise be placed on a numeric axis."""
+    fig.update_yaxes(type="category")
+    return fig

@@ -7,6 +7,8 @@ brand and item titles rather than ids. Empty frames give a labelled figure with 
 
 from __future__ import annotations
 
+import textwrap
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -157,6 +159,21 @@ def funnel_comparison_figure(funnel: pd.DataFrame) -> go.Figure:
     )
     fig.update_layout(barmode="group")
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    notes = [str(n) for n in funnel.get("note", pd.Series(dtype=object)).dropna()]
+    if notes:  # rates above 100% or on a handful of events, said under the chart
+        fig.add_annotation(
+            text="<br>".join(textwrap.fill(n, 110).replace("\n", "<br>") for n in notes),
+            xref="paper",
+            yref="paper",
+            x=0,
+            y=-0.2,
+            xanchor="left",
+            yanchor="top",
+            showarrow=False,
+            align="left",
+            font={"size": 11},
+        )
+        fig.update_layout(margin={"b": 40 + 30 * len(notes)})
     return fig
 
 

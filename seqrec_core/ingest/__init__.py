@@ -20,6 +20,7 @@ The modules in the order an upload passes through them:
 - `catalog_split`: catalog fields split off the log, merged with a catalog file.
 - `pseudonymize`: user ids replaced by a keyed hash before anything is stored.
 - `sample`: the bundled sample shop, ingested into a workspace on first use.
+- `user_exclusion`: a dataset's new version without some users (the bot-like ones).
 """
 
 from __future__ import annotations

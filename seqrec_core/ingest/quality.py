@@ -23,6 +23,8 @@ REJECT_REASONS: Final[dict[str, str]] = {
     "cancellation": "the invoice is a cancellation (invoice number starts with C)",
     "return": "the quantity is negative (a return)",
     "exact_duplicate": "the row repeats an earlier row exactly",
+    # Not checked at ingest: a dataset version without some users (`user_exclusion`).
+    "excluded_user": "the user was left out of this version of the dataset (e.g. a bot)",
 }
 
 REJECT_HINTS: Final[dict[str, str]] = {
@@ -35,6 +37,7 @@ REJECT_HINTS: Final[dict[str, str]] = {
     "cancellation": "cancellations are not shopping intent; nothing to do",
     "return": "returns are not shopping intent; nothing to do",
     "exact_duplicate": "the exporter probably wrote the row twice; nothing to do",
+    "excluded_user": "nothing to do; the original dataset still holds these rows",
 }
 
 MAX_EXAMPLES: Final = 5

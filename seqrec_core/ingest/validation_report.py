@@ -23,9 +23,9 @@ from seqrec_core.ingest.row_validation import Classified
 
 _NUMBER_FIELDS = ("quantity", "price", "rating")
 # A user with more events than this many times the median user (and at least
-# _HEAVY_MIN events) is flagged: usually a bot, a crawler or a shared account.
-_HEAVY_FACTOR = 50
-_HEAVY_MIN = 1000
+# HEAVY_MIN events) is flagged: usually a bot, a crawler or a shared account.
+HEAVY_FACTOR = 50
+HEAVY_MIN = 1000
 
 
 def build(
@@ -216,13 +216,25 @@ def _time_zone_note(mapping: ColumnMapping, classified: Classified) -> list[Flag
     ]
 
 
-def _heavy_users(con: duckdb.DuckDBPyConnection) -> list[Flag]:
+def heavy_user_counts(con: duckdb.DuckDBPyConnection, events: str) -> list[tuple[str, int]]:
+    """(user id, events) of each bot-like user, most events first: more than `HEAVY_MIN`
+    events and more than `HEAVY_FACTOR` times the median user's.
+
+    Args:
+        events: a SQL relation of accepted events with a `user_id` column (a table name
+            or a parenthesised query); the ingest report and `user_exclusion` share this rule.
+    """
     rows = con.execute(
-        "WITH c AS (SELECT user_id, count(*) AS n FROM classified WHERE _reason IS NULL "
-        "GROUP BY 1) SELECT user_id, n FROM c WHERE n > greatest(?, ? * "
-        "(SELECT median(n) FROM c)) ORDER BY n DESC",
-        [_HEAVY_MIN, _HEAVY_FACTOR],
+        f"WITH c AS (SELECT user_id, count(*) AS n FROM {events} GROUP BY 1) "
+        "SELECT user_id, n FROM c WHERE n > greatest(?, ? * (SELECT median(n) FROM c)) "
+        "ORDER BY n DESC, user_id",
+        [HEAVY_MIN, HEAVY_FACTOR],
     ).fetchall()
+    return [(str(user), int(n)) for user, n in rows]
+
+
+def _heavy_users(con: duckdb.DuckDBPyConnection) -> list[Flag]:
+    rows = heavy_user_counts(con, "(SELECT user_id FROM classified WHERE _reason IS NULL)")
     if not rows:
         return []
     examples = [Issue(None, "user_id", str(u), f"{n} events") for u, n in rows[:MAX_EXAMPLES]]

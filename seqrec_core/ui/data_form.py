@@ -4,7 +4,9 @@ preview, column mapping and ingest form.
 An upload goes: file uploader → temp file (`uploads`) → cached preview (`loaders`) → one
 `st.form` of mapping, name and options → `ingest` with a progress bar → the new dataset is
 selected in the sidebar on the next run (`state.request_dataset`). Only the fields the
-user changed from the auto-detected mapping are passed to `ingest` as overrides.
+user changed from the auto-detected mapping are passed to `ingest` as overrides. While an
+upload is previewed but not yet ingested, `add_data` says so, so the page does not show
+the selected dataset's report under the new file's preview as if it were the file's.
 """
 
 from __future__ import annotations
@@ -26,23 +28,28 @@ SOURCE = "data_source"  # the segmented control: sample or upload
 EVENTS_UPLOAD, CATALOG_UPLOAD = "events_upload", "catalog_upload"
 
 
-def add_data(workspace: Workspace) -> None:
-    """Offer the sample shop or an upload; an ingest selects its dataset and reruns."""
+def add_data(workspace: Workspace) -> str | None:
+    """Offer the sample shop or an upload; an ingest selects its dataset and reruns.
+
+    Returns:
+        The name of an uploaded file that is previewed but not ingested yet, else None.
+    """
     source = st.segmented_control("Add data", [SAMPLE, UPLOAD], default=SAMPLE, key=SOURCE)
     if source == UPLOAD:
-        _upload(workspace)
-    else:
-        _sample(workspace)
+        return _upload(workspace)
+    _sample(workspace)
+    return None
 
 
-def _upload(workspace: Workspace) -> None:
-    """The behaviour-log uploader, then (once a file is there) its preview and the form."""
+def _upload(workspace: Workspace) -> str | None:
+    """The behaviour-log uploader, then (once a file is there) its preview and the form;
+    the file's name while it awaits its ingest."""
     uploaded = st.file_uploader(
         "Behaviour log", key=EVENTS_UPLOAD, help="One row per event; the first row may be a header."
     )
     path = uploads.stash_upload(EVENTS_UPLOAD, uploaded)
     if uploaded is None or path is None:
-        return
+        return None
     done = state.ingested_from(str(path))  # collapse once ingested, to show the report
     label = f"{plain(uploaded.name)}: format, preview and column mapping"
     with st.expander(label, expanded=not done, icon=":material/table_view:"), user_errors():
@@ -54,6 +61,7 @@ def _upload(workspace: Workspace) -> None:
             st.warning(plain(warning), icon=":material/warning:")
         st.dataframe(preview.sample.head(8), hide_index=True, width="stretch")
         _ingest_form(workspace, path, uploaded.name, preview)
+    return None if done else uploaded.name
 
 
 def _ingest_form(workspace: Workspace, path: Path, display: str, preview: SourcePreview) -> None:

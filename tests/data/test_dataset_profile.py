@@ -238,10 +238,81 @@ def test_events_over_time_weekly_and_rare_types_as_other(
 
 
 @pytest.mark.parametrize(
-    ("span_days", "expected"), [(0, "day"), (92, "day"), (93, "week"), (1200, "month")]
+    ("span_days", "expected"),
+    [
+        (0, "minute"),
+        (3 / 24, "minute"),
+        (4 / 24, "hour"),
+        (4, "hour"),
+        (4.5, "day"),
+        (92, "day"),
+        (93, "week"),
+        (1200, "month"),
+    ],
 )
 def test_time_bin_for_span(span_days: float, expected: str) -> None:
     assert dataset_profile.time_bin_for_span(span_days) == expected
+
+
+def _write(tmp_path: Path, frame: pd.DataFrame) -> Path:
+    path = tmp_path / "odd.parquet"
+    frame.astype({"user_id": "string", "item_id": "string", "event_type": "string"}).to_parquet(
+        path, index=False
+    )
+    return path
+
+
+def _log(users: list[str], items: list[str], times: pd.DatetimeIndex) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "user_id": users,
+            "item_id": items,
+            "timestamp": times.astype("datetime64[us]"),
+            "event_type": ["view"] * len(times),
+            "line": range(2, len(times) + 2),
+        }
+    )
+
+
+def test_a_log_of_three_hours_is_binned_by_minute(tmp_path: Path) -> None:
+    """Regression: a 3-hour log was one dot of "events per day" and a span of "0 days"."""
+    times = pd.date_range("2024-05-01 10:00", "2024-05-01 13:00", freq="5min")  # 37 events
+    numeric_ids = [str(1_500_000 + 97 * k) for k in range(len(times))]
+    path = _write(tmp_path, _log(["17850"] * 20 + ["13047"] * 17, numeric_ids, times))
+    result = dataset_profile.profile_dataset(path)
+    assert result.headline.span_days == pytest.approx(3 / 24)
+    assert result.time_bin == "minute"
+    assert result.events_over_time["period"].nunique() == 37
+    assert result.events_over_time["events"].sum() == 37
+    assert list(result.top_items["item_id"][:2]) == ["1500000", "1500097"]  # ids stay text
+
+
+def test_a_log_of_years_is_binned_by_month(tmp_path: Path) -> None:
+    times = pd.date_range("2019-01-15", "2023-12-15", freq="MS")  # 59 month starts
+    path = _write(tmp_path, _log([f"u{k % 5}" for k in range(len(times))], ["i"] * 59, times))
+    result = dataset_profile.profile_dataset(path)
+    assert result.time_bin == "month"
+    assert result.events_over_time["period"].nunique() == 59
+
+
+def test_one_shopper_is_profiled(tmp_path: Path) -> None:
+    times = pd.date_range("2024-05-01", periods=4, freq="D")
+    path = _write(tmp_path, _log(["solo"] * 4, ["a", "b", "a", "c"], times))
+    result = dataset_profile.profile_dataset(path)
+    assert (result.headline.users, result.headline.median_sequence_length) == (1, 4)
+    assert result.sequence_lengths.to_dict("list") == {"length": [4], "users": [1]}
+    assert result.funnel.at[0, "user_share"] == 1.0
+
+
+def test_the_long_tail_of_100k_items_stays_small(tmp_path: Path) -> None:
+    n = 100_000
+    times = pd.date_range("2024-01-01", periods=n, freq="min")
+    items = [str(k) for k in range(n)]
+    path = _write(tmp_path, _log([f"u{k % 997}" for k in range(n)], items, times))
+    tail = dataset_profile.item_popularity(dataset_profile.connect(path))
+    # every rank up to 1,000, then about 100 per e-fold: ln(100,000 / 1,000) * 100 ≈ 461
+    assert 1000 + 440 <= len(tail) <= 1000 + 480
+    assert tail["rank"].iloc[-1] == n and tail["cumulative_share"].iloc[-1] == pytest.approx(1)
 
 
 def test_profile_without_catalog(events_path: Path) -> None:

@@ -200,3 +200,87 @@ def test_short_time_ranges_get_one_tick_per_day_not_clock_times() -> None:
     fig = dataset_profile.events_over_time_figure(_over_time(), "day")
     assert fig.layout.xaxis.dtick == 86_400_000
     assert "%H" not in fig.layout.xaxis.tickformat
+
+
+# -- real exports: numeric ids, logs of hours or years, one shopper, 100k items ----------
+
+
+def test_numeric_product_ids_are_bars_of_their_own_not_a_numeric_scale() -> None:
+    """Regression: ids such as 1500000 and 4800000 were drawn on a 1.5M–5M numeric axis."""
+    frame = pd.DataFrame(
+        {"item_id": ["4800000", "1500000", "85123"], "title": [None] * 3, "events": [9, 5, 2]}
+    ).assign(users=[3, 2, 1])
+    fig = dataset_profile.top_items_figure(frame)
+    assert fig.layout.yaxis.type == "category"
+    assert list(fig.data[0].y) == ["4800000", "1500000", "85123"]
+    for ranked in (
+        dataset_profile.top_categories_figure(_ranked("category", ["2053013555631882655"])),
+        dataset_profile.top_brands_figure(_ranked("brand", ["3"])),
+    ):
+        assert ranked.layout.yaxis.type == "category"
+
+
+def test_numeric_event_codes_are_funnel_categories() -> None:
+    frame = _funnel().assign(event_type=["1", "2", "3", "4"])
+    fig = dataset_profile.funnel_figure(frame)
+    assert fig.layout.xaxis.type == "category"
+    assert list(fig.data[0].x) == ["1", "2", "3", "4"]
+
+
+def test_a_log_of_hours_gets_clock_times() -> None:
+    frame = pd.DataFrame(
+        {
+            "period": pd.date_range("2024-05-01 10:00", periods=4, freq="h"),
+            "event_type": ["view"] * 4,
+            "events": [3, 1, 4, 1],
+        }
+    )
+    fig = dataset_profile.events_over_time_figure(frame, "hour")
+    assert fig.layout.title.text == "Events per hour, by event type"
+    assert fig.layout.xaxis.title.text == "Time (UTC)"
+    assert fig.layout.xaxis.dtick == 3_600_000 and "%H:%M" in fig.layout.xaxis.tickformat
+    assert "%H:%M" in fig.data[0].hovertemplate
+    assert fig.data[0].mode == "lines+markers"
+
+
+def test_a_log_of_years_gets_month_bins_without_clock_times() -> None:
+    frame = pd.DataFrame(
+        {
+            "period": pd.date_range("2019-01-01", periods=60, freq="MS"),
+            "event_type": ["purchase"] * 60,
+            "events": range(60),
+        }
+    )
+    fig = dataset_profile.events_over_time_figure(frame, "month")
+    assert fig.layout.xaxis.title.text == "Month starting"
+    assert fig.layout.yaxis.title.text == "Events per month"
+    assert "%H" not in fig.data[0].hovertemplate
+    assert fig.data[0].mode == "lines"  # 60 bins: a line, not dots
+
+
+def test_one_shopper_draws_every_chart() -> None:
+    lengths = dataset_profile.sequence_length_figure(
+        pd.DataFrame({"length": [4], "users": [1]}), median=4
+    )
+    assert list(lengths.data[0].y) == [1] and "median 4" in lengths.layout.title.text
+    funnel = dataset_profile.funnel_figure(_funnel().iloc[:1].assign(users=1, user_share=1.0))
+    assert funnel.data[0].text == ("100% of users",)
+
+
+def test_the_long_tail_of_100k_items_is_thinned_keeping_both_ends() -> None:
+    n = 100_000
+    frame = pd.DataFrame(
+        {
+            "rank": range(1, n + 1),
+            "item_id": [str(k) for k in range(n)],
+            "title": [None] * n,
+            "events": range(n, 0, -1),
+            "cumulative_share": [(k + 1) / n for k in range(n)],
+        }
+    )
+    fig = dataset_profile.popularity_figure(frame)
+    ranks = list(fig.data[0].x)
+    assert len(ranks) <= dataset_profile.MAX_TAIL_POINTS
+    assert ranks[0] == 1 and ranks[-1] == n
+    assert ranks[:10] == list(range(1, 11))  # the head stays dense
+    assert ranks == sorted(ranks)

@@ -73,3 +73,23 @@ def test_ego_graph_colours_roles_and_hovers_titles() -> None:
     assert "Chef Knife" in hovers and "item i1" in hovers
     edges = fig.data[0]
     assert len(edges.x) == 3 * len(ego.edges)  # a segment and a gap per edge
+
+
+def test_a_funnel_rate_above_100_percent_is_explained_under_the_chart() -> None:
+    """Regression: a store log's shop-average cart → purchase read 130% without a word."""
+    funnel = pd.DataFrame(
+        {
+            "step": ["view → cart", "cart → purchase"],
+            "user_rate": [0.5, 1.0],
+            "shop_rate": [0.2, 1.3],
+            "user_events": [1, 1],
+            "user_base": [2, 1],
+            "note": [None, "cart → purchase is above 100% for the shop: 13 purchase events"],
+        }
+    )
+    fig = shopper_profile.funnel_comparison_figure(funnel)
+    assert [a.text for a in fig.layout.annotations] == [
+        "cart → purchase is above 100% for the shop: 13 purchase events"
+    ]
+    plain = shopper_profile.funnel_comparison_figure(funnel.assign(note=None))
+    assert not plain.layout.annotations

@@ -235,3 +235,68 @@ def test_error_text_says_where_and_what_to_do() -> None:
     assert "a\\_b.csv, line 7, column 'ts'" in text
     assert "What to do: use ISO 8601" in text
     assert feedback.error_text(SeqRecError("costs $5 and $6")) == "costs \\$5 and \\$6"
+
+
+# -- the verdict, the next step, and the report's loose ends -----------------------------
+
+
+def _bot_log(path: Path) -> Path:
+    rows = [f"bot,i{i % 50},2024-01-01T00:{i // 60 % 60:02d}:{i % 60:02d}Z" for i in range(1200)]
+    rows += [f"u{u},i{u % 9},2024-01-02T0{u % 10}:00:00Z" for u in range(30)]
+    path.write_text("user_id,item_id,timestamp\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def test_the_page_opens_with_a_verdict_and_ends_with_the_next_step(app: AppTest) -> None:
+    app.query_params["dataset"] = "sample-shop"
+    at = app.run()
+    assert not at.exception, at.exception
+    verdict = next(m.value for m in at.markdown if "events from" in m.value)
+    assert "shoppers on" in verdict and verdict.startswith("**")
+    links = at.get("page_link")
+    assert any("Train a model" in link.proto.label for link in links)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Time span"].endswith(("days", "months"))
+    assert "," in metrics["Events"]  # thousands separators
+
+
+def test_a_previewed_upload_does_not_show_the_previous_dataset_report(app: AppTest) -> None:
+    at = _upload(app, "fresh.csv", TINY_CSV)
+    assert "Dataset: sample-shop" not in _texts(at.header)
+    assert "Ingest **fresh.csv** above" in _texts(at.info)
+    assert not any(m.label == "Rows read" for m in at.metric)
+    _submit(at, "fresh")
+    assert "Dataset: fresh" in _texts(at.header)
+    reasons = next(df.value for df in at.dataframe if "reason" in df.value.columns)
+    assert list(reasons["share"]) == ["11%", "11%"]  # 1 of 9 rows each
+
+
+def test_bot_like_users_are_listed_and_excluded_with_one_click(
+    app: AppTest, sample_workspace: Path
+) -> None:
+    ingest(_bot_log(sample_workspace.parent / "bots.csv"), Workspace.open(sample_workspace), "bots")
+    app.query_params["dataset"] = "bots"
+    at = app.run()
+    assert not at.exception, at.exception
+    assert "1 shopper looks like a bot" in _texts(at.markdown)
+    flagged = next(df.value for df in at.dataframe if "shopper" in df.value.columns)
+    assert flagged.to_dict("list") == {
+        "shopper": ["bot"],
+        "events": [1200],
+        "share of all events": ["98%"],  # 1,200 of 1,230
+    }
+    at.button(key="exclude_bots").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, _texts(at.error)
+    assert at.session_state["dataset"] == "bots-no-bots"
+    assert "Dataset: bots-no-bots" in _texts(at.header)
+    assert "leaves out 1 bot-like user and its 1,200 events" in _texts(at.info)
+    workspace = Workspace.open(sample_workspace)
+    assert workspace.get_dataset("bots").rows_accepted == 1230  # the original is kept
+    assert workspace.get_dataset("bots-no-bots").rows_accepted == 30
+
+    # Back on the original, the button opens the version instead of writing it again.
+    at.query_params["dataset"] = "bots"
+    at.session_state["dataset"] = "bots"
+    at.run()
+    assert at.button(key="exclude_bots").label == "Open bots-no-bots"
