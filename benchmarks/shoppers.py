@@ -1,13 +1,14 @@
 """Shoppers benchmark: lookalike audiences against a known truth, neighbour latency, the map.
 
 Each dataset is ingested into a scratch workspace and SASRec trained once through the CLI
-(`--keep DIR` reuses it); a shopper's representation is the run's `shopper_vectors`.
+(`--keep DIR` reuses it); a shopper's representation is the run's `shopper_vectors`, of
+each kind (`history`, the default of the shopper tools, and `next`), reported apart.
 
 Lookalike: a task is a set of truth shoppers; a seeded random half are the seeds and the
 audience must find the other half (N shoppers) among the non-seed candidates. Per ranking,
 macro over tasks: P@N (= R@N, N being the held-out size), its ratio to the base rate
 (N / candidates; target ≥ 3×), R@2N, and on how many tasks it beats the simple baseline
-(target: above it); both `lookalike` methods, and which wins.
+(target: above it); every `lookalike` method, and which wins.
   - sample (10 epochs; truth `sample_data/user_truth.csv.gz`): one task per brand with ≥
     `--min-loyal` loyal shoppers: their preferred brand for its top-level category is that
     brand AND they have ≥ 3 events on it (everyone has a preferred brand per category,
@@ -235,9 +236,12 @@ def _short(column: Any) -> str:
 
 
 def report(tasks: list[Task], vectors: Any, seed: int, verbose: bool) -> None:
+    from seqrec_core.shoppers.lookalike import DEFAULT_METHOD, METHODS
+
     table = pd.DataFrame([evaluate(vectors, t, seed) for t in tasks])
     labels = list(dict.fromkeys(c[0] for c in table.columns if isinstance(c, tuple)))
-    simple = labels[2]  # the spec's simple baseline
+    methods = labels[: len(METHODS)]
+    simple = labels[len(METHODS)]  # the spec's simple baseline
     base = table["base"].mean()
     print(f"{'ranking (macro over tasks)':<30} {'P@N':>6} {'× base':>7} {'R@2N':>6} {'beats ' + simple:>32}")  # fmt: skip
     for label in labels:
@@ -246,17 +250,30 @@ def report(tasks: list[Task], vectors: Any, seed: int, verbose: bool) -> None:
         print(f"{label:<30} {p.mean():>6.3f} {p.mean() / base:>6.1f}× {table[(label, 'R@2N')].mean():>6.3f} "
               f"{f'{wins}/{len(table)} tasks' if label != simple else '':>32}")  # fmt: skip
     print(f"{'base rate':<30} {base:>6.3f}   (mean N {table['N'].mean():.0f}, seeds = N)")
-    for label in labels[:2]:
-        p, b = table[(label, "P@N")].mean(), table[(simple, "P@N")].mean()
+    b = table[(simple, "P@N")].mean()
+    for label in methods:
+        p = table[(label, "P@N")].mean()
         print(f"{label}: {p / base:.1f}× the base rate (target ≥ 3×), {p / b:.2f}× the {simple} "
               f"baseline (target > 1×)")  # fmt: skip
-    a, b = (table[(label, "P@N")] for label in labels[:2])
-    winner = labels[0] if a.mean() >= b.mean() else labels[1]
-    print(f"winner: {winner} (macro P@N {a.mean():.3f} vs {b.mean():.3f}; nearest ahead on "
-          f"{int((a > b).sum())}, behind on {int((a < b).sum())} of {len(table)} tasks)")  # fmt: skip
+    means = {label: table[(label, "P@N")].mean() for label in methods}
+    winner = max(means, key=means.get)
+    default = f"lookalike {DEFAULT_METHOD}"
+    ahead = int((table[(default, "P@N")] >= table[[(m, "P@N") for m in methods]].max(axis=1)).sum())
+    print(f"winner: {winner} (macro P@N {means[winner]:.3f}); the default, {default}, is best or "
+          f"tied on {ahead} of {len(table)} tasks")  # fmt: skip
     if verbose:
         short = table.rename(columns=_short)
         print(short.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+
+
+def report_kinds(loaded: Any, tasks: list[Task], vectors: Any, args: argparse.Namespace) -> None:
+    """`report` on each representation kind, the default first."""
+    from seqrec_core.shoppers.representations import KIND_TITLES, KINDS, shopper_vectors
+
+    for kind in KINDS:
+        print(f"\n### representation: {kind}, {KIND_TITLES[kind]}")
+        kept = vectors if kind == vectors.kind else shopper_vectors(loaded, kind=kind)
+        report(tasks, kept, args.seed, args.verbose)
 
 
 def _synthetic(vectors: Any, size: int, seed: int) -> Any:
@@ -312,7 +329,7 @@ def latency(vectors: Any, queries: int, seed: int) -> None:
 
 
 def _audience_times(big: Any, seed: int) -> None:
-    """A 1,000-shopper audience from 200 random seeds, both methods."""
+    """A 1,000-shopper audience from 200 random seeds, each method."""
     from seqrec_core.shoppers.lookalike import METHODS, lookalike_audience
 
     rng = np.random.default_rng(seed)
@@ -321,7 +338,7 @@ def _audience_times(big: Any, seed: int) -> None:
         ms = _times(
             lambda _, m=method: lookalike_audience(big, seeds, k=1000, method=m), np.arange(5)
         )
-        print(f"  lookalike {method:<8} 200 seeds → 1,000 of {len(big):,}: p50 {ms[0]:.0f} ms, "
+        print(f"  lookalike {method:<10} 200 seeds → 1,000 of {len(big):,}: p50 {ms[0]:.0f} ms, "
               f"p95 {ms[1]:.0f} ms (5 runs after 3 warm-up)")  # fmt: skip
 
 
@@ -371,11 +388,11 @@ def main() -> None:
         folder = args.keep or Path(stack.enter_context(tempfile.TemporaryDirectory()))
         if args.data in ("sample", "both"):
             first = _load(folder / "sample", "sample", SAMPLE / "events.csv.gz", SAMPLE / "items.csv", 10)  # fmt: skip
-            report(sample_tasks(*first, args.min_loyal), first[1], args.seed, args.verbose)
+            report_kinds(first[0], sample_tasks(*first, args.min_loyal), first[1], args)
         if args.data in ("uci", "both"):
             events, path = _uci_events(folder / "uci")
             loaded = _load(folder / "uci", f"uci_before_{CUTOFF}", path, UCI / "items.csv", 4)
-            report(uci_tasks(*loaded, events), loaded[1], args.seed, args.verbose)
+            report_kinds(loaded[0], uci_tasks(*loaded, events), loaded[1], args)
             first = first or loaded
         if not args.skip_speed and first is not None:
             latency(first[1], args.queries, args.seed)

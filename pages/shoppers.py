@@ -21,9 +21,10 @@ st.caption(
 
 with ui.user_errors():
     root = str(workspace.root)
-    vectors = shoppers_views.vectors_for(root, run_id)
+    kind = shoppers_views.representation_picker()
+    vectors = shoppers_views.vectors_for(root, run_id, kind)
     k = shoppers_views.segment_count()
-    found = shoppers_views.segments_for(root, run_id, k)
+    found = shoppers_views.segments_for(root, run_id, k, kind)
     sentence.markdown(shoppers_views.verdict(vectors, found))
     lookalike_tab, map_tab, segments_tab = st.tabs(["Lookalike audience", "Map", "Segments"])
     with lookalike_tab:

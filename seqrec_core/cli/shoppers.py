@@ -1,7 +1,9 @@
 """The shopper commands: `representations`, `lookalike` and `segments` of a trained run.
 
 `representations --out FILE` writes every shopper's vector (Parquet with a `vector` list
-column, or CSV with `e0..eN` columns for a `.csv` name). `lookalike` builds an audience from
+column, or CSV with `e0..eN` columns for a `.csv` name); `--representation` chooses the
+kind (`next`, the model's scoring state, by default for the export; `history`, the mean
+item vector of the whole history, by default for `lookalike` and `segments`). `lookalike` builds an audience from
 seed ids (`--seed-users` and/or `--seed-file`, one id per line or a `user_id` column);
 unknown ids are reported in `unknown_seeds`, never fatal while one seed is known.
 `segments` groups the shoppers by k-means (`--k`, or chosen by silhouette) and saves the
@@ -17,6 +19,19 @@ from typing import Any
 from seqrec_core.cli.common import add_common, stderr_progress
 from seqrec_core.store import Workspace
 
+# `shoppers.lookalike.METHODS` and `shoppers.representations.KINDS`, here without torch.
+_METHODS = ("classifier", "nearest", "centroid")
+_KINDS = ("history", "next")
+
+
+def _kind_argument(parser: argparse.ArgumentParser, default: str) -> None:
+    parser.add_argument(
+        "--representation",
+        choices=_KINDS,
+        default=default,
+        help=f"history: lasting taste; next: recent intent (default {default})",
+    )
+
 
 def add_commands(commands: Any) -> None:
     """Register `representations`, `lookalike` and `segments` on the CLI's subparsers."""
@@ -24,6 +39,7 @@ def add_commands(commands: Any) -> None:
     add_common(rep)
     rep.add_argument("--run", required=True, help="trained run (see `runs`)")
     rep.add_argument("--out", required=True, type=Path, help="FILE.parquet or FILE.csv")
+    _kind_argument(rep, "next")
     rep.set_defaults(handler=_representations)
 
     look = commands.add_parser("lookalike", help="the shoppers most like a list of seed shoppers")
@@ -32,13 +48,15 @@ def add_commands(commands: Any) -> None:
     look.add_argument("--seed-users", default="", help="U1,U2,...: the seed shoppers")
     look.add_argument("--seed-file", type=Path, help="a file of seed ids (one per line or CSV)")
     look.add_argument("--k", type=int, default=100, help="audience size (default 100)")
-    look.add_argument("--method", choices=("nearest", "centroid"), default="nearest")
+    look.add_argument("--method", choices=_METHODS, default=_METHODS[0])
+    _kind_argument(look, "history")
     look.set_defaults(handler=_lookalike)
 
     seg = commands.add_parser("segments", help="k-means segments of a run's shoppers, described")
     add_common(seg)
     seg.add_argument("--run", required=True, help="trained run (see `runs`)")
     seg.add_argument("--k", type=int, help="number of segments (default: chosen by silhouette)")
+    _kind_argument(seg, "history")
     seg.set_defaults(handler=_segments)
 
 
@@ -49,7 +67,8 @@ def _load(args: argparse.Namespace):  # -> (LoadedRun, ShopperVectors)
     workspace = Workspace.open(args.workspace)
     loaded = load_run(workspace, args.run)
     require_representations(loaded)
-    return loaded, shopper_vectors(loaded, progress=stderr_progress)
+    kind = args.representation
+    return loaded, shopper_vectors(loaded, kind=kind, progress=stderr_progress)
 
 
 def _representations(args: argparse.Namespace) -> dict[str, Any]:
@@ -63,6 +82,7 @@ def _representations(args: argparse.Namespace) -> dict[str, Any]:
         "dim": vectors.dim,
         "run": args.run,
         "model": vectors.model,
+        "representation": vectors.kind,
     }
 
 
@@ -94,6 +114,7 @@ def _lookalike(args: argparse.Namespace) -> dict[str, Any]:
         "unknown_seeds": list(audience.seeds.unknown),
         "repeated_seeds": audience.seeds.repeated,
         "method": audience.method,
+        "representation": vectors.kind,
         "notes": [audience.seeds.summary(), *audience.notes],
     }
 
@@ -114,6 +135,7 @@ def _segments(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "run": args.run,
         "k": segmentation.k,
+        "representation": vectors.kind,
         "automatic": segmentation.automatic,
         "silhouette": {str(k): round(v, 4) for k, v in segmentation.silhouette.items()},
         "segments": [s.to_dict() for s in segmentation.segments],

@@ -1,9 +1,14 @@
 """Lookalike audiences: the shoppers most like a list of seed shoppers, seeds left out.
 
 Seeds come as ids (pasted, from a file, from "bought brand X", from a segment). Ids the
-run does not know are reported and the rest used; repeated ids count once. Two ways to
-score a candidate were measured (`benchmarks/shoppers.py`):
+run does not know are reported and the rest used; repeated ids count once. Three ways to
+score a candidate were measured (`benchmarks/shoppers.py`, on the `history` vectors):
 
+- `classifier` (the default): a logistic regression (scikit-learn) learns what sets the
+  seeds apart from a seeded sample of the other shoppers (`NEGATIVES_PER_SEED` per seed,
+  class-balanced); a candidate's score is its probability of being seed-like. It finds
+  what the seeds share even when that is one taste among many (a brand, a product
+  family): 0.60 of the sample's held-out loyal shoppers against 0.42 for `nearest`.
 - `nearest`: the mean cosine similarity to the candidate's `NEAREST_SEEDS` most similar
   seeds; a seed list with several kinds of shoppers keeps all of them. Above
   `MAX_COMPARED_SEEDS` seeds a fixed, seeded sample of them is compared (stated in the notes).
@@ -28,8 +33,18 @@ from seqrec_core.errors import ConfigError, InputError
 from seqrec_core.shoppers.neighbours import top_k_cosine
 from seqrec_core.shoppers.representations import ShopperVectors
 
-METHODS = ("nearest", "centroid")
-DEFAULT_METHOD = "nearest"
+METHODS = ("classifier", "nearest", "centroid")
+DEFAULT_METHOD = "classifier"
+METHOD_HELP = {
+    "classifier": "learns what sets the seeds apart from the other shoppers (scikit-learn "
+    "logistic regression); likeness is the chance of being seed-like",
+    "nearest": "mean cosine similarity to each shopper's 10 most similar seeds (keeps every "
+    "kind of seed)",
+    "centroid": "cosine similarity to the average seed",
+}
+NEGATIVES_PER_SEED = 20  # other shoppers sampled per seed for the classifier
+MIN_NEGATIVES, MAX_NEGATIVES = 1_000, 200_000
+MAX_CLASSIFIER_SEEDS = 50_000  # above this, the classifier learns from a seeded sample
 NEAREST_SEEDS = 10  # seeds a candidate is compared with under "nearest"
 MAX_COMPARED_SEEDS = 5_000  # above this, "nearest" compares a seeded sample of the seeds
 MAX_SEED_IDS = 2_000_000  # ids read from one paste or file
@@ -157,9 +172,10 @@ class Audience:
 
     Attributes:
         seeds: the seeds it was built from.
-        members: `user_id`, `score` (similarity, -1..1), `rank` (1-based) and
-            `closest_seeds` (the up to three seeds each is most like), best first.
-        method: "nearest" or "centroid".
+        members: `user_id`, `score` (likeness: the classifier's probability, 0..1, or
+            the cosine similarity, -1..1, of `nearest` and `centroid`), `rank` (1-based)
+            and `closest_seeds` (the up to three seeds each is most like), best first.
+        method: one of `METHODS`.
         notes: plain sentences about what was set aside or sampled.
     """
 
@@ -174,6 +190,8 @@ def _scores(
 ) -> tuple[torch.Tensor, str | None]:
     """(U,) every shopper's similarity to the seeds, and a note when seeds were sampled."""
     unit = vectors.unit
+    if method == "classifier":
+        return _classifier_scores(unit, seed_rows, seed)
     if method == "centroid":
         centre = torch.nn.functional.normalize(unit[seed_rows].mean(dim=0), dim=0)
         return unit @ centre, None
@@ -188,6 +206,35 @@ def _scores(
         )
     sims, _ = top_k_cosine(unit[compared], unit, NEAREST_SEEDS)  # (U, m)
     return sims.mean(dim=1), note
+
+
+def _classifier_scores(
+    unit: torch.Tensor, seed_rows: np.ndarray, seed: int
+) -> tuple[torch.Tensor, str | None]:
+    """(U,) the probability of being seed-like under a logistic regression fitted on the
+    seeds against a seeded sample of the other shoppers; a note when seeds were sampled."""
+    from sklearn.linear_model import LogisticRegression  # a second's import: lazily
+
+    rng = np.random.default_rng(seed)
+    others = np.setdiff1d(np.arange(unit.shape[0]), seed_rows)
+    if len(others) == 0:  # every shopper is a seed: nobody to tell them from
+        return torch.ones(unit.shape[0]), None
+    note = None
+    positives = seed_rows
+    if len(positives) > MAX_CLASSIFIER_SEEDS:
+        positives = np.sort(rng.choice(positives, MAX_CLASSIFIER_SEEDS, replace=False))
+        note = (
+            f"The classifier learned from a fixed sample of {MAX_CLASSIFIER_SEEDS:,} of the "
+            f"{len(seed_rows):,} seeds."
+        )
+    wanted = max(MIN_NEGATIVES, NEGATIVES_PER_SEED * len(positives))
+    negatives = np.sort(rng.choice(others, min(len(others), wanted, MAX_NEGATIVES), replace=False))
+    rows = np.concatenate([positives, negatives])
+    labels = np.r_[np.ones(len(positives)), np.zeros(len(negatives))]
+    model = LogisticRegression(class_weight="balanced", max_iter=1000, random_state=seed)
+    model.fit(unit[torch.from_numpy(rows)].numpy(), labels)
+    weights = torch.from_numpy(model.coef_[0].astype(np.float32))  # (D,)
+    return torch.sigmoid(unit @ weights + float(model.intercept_[0])), note
 
 
 def lookalike_audience(

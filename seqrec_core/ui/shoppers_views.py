@@ -23,6 +23,12 @@ from seqrec_core.ui.feedback import plain, user_errors
 SEGMENT_COUNT = "shoppers_k"  # widget key: "Automatic" or a number of segments
 MAP_COLOUR = "shoppers_colour"
 AUDIENCE = "shoppers_audience"  # session state: the last audience (ids only) per run
+REPRESENTATION = "shoppers_representation"  # widget key: "history" or "next"
+_LIKENESS_HELP = {
+    "classifier": "The chance, learned from the seeds, that this shopper is like them (1: surely)",
+    "nearest": "Cosine similarity to the seeds most like this shopper (1: identical)",
+    "centroid": "Cosine similarity to the average seed (1: identical)",
+}
 _COLOURS = {
     "Main category": "main_category",
     "Segment": "segment",
@@ -31,35 +37,59 @@ _COLOURS = {
 }
 
 
-def vectors_for(root: str, run_id: str) -> representations.ShopperVectors:
-    """The run's shopper vectors: computed once with a progress bar, then cached.
+def representation_kind() -> str:
+    """The representation the shopper tools compare (chosen on the Shoppers page)."""
+    kind = st.session_state.get(REPRESENTATION, representations.DEFAULT_KIND)
+    return kind if kind in representations.KINDS else representations.DEFAULT_KIND
+
+
+def representation_picker() -> str:
+    """The data scientists' choice of representation; the kind."""
+    with st.expander("For data scientists: which representation of a shopper"):
+        return st.radio(
+            "Compare shoppers by",
+            representations.KINDS,
+            index=representations.KINDS.index(representation_kind()),
+            format_func=representations.KIND_TITLES.get,
+            key=REPRESENTATION,
+            help="Whole history: the average of the model's vectors of every product the "
+            "shopper touched. Next step: the state the model scores the next product from "
+            "(its last events). The whole history finds lookalikes best in our benchmarks.",
+        )
+
+
+def vectors_for(root: str, run_id: str, kind: str) -> representations.ShopperVectors:
+    """The run's shopper vectors of `kind`: computed once with a progress bar, then cached.
 
     Raises:
         RunError: the run is a baseline without shopper representations.
     """
     loaded = model_pickers.load_engine(root, run_id).loaded
     representations.require_representations(loaded)
-    checked = _cache_checked(root, run_id)
+    checked = _cache_checked(root, run_id, kind)
     if not checked:  # once per run and server: the check digests every history
-        if not representations.cache_is_fresh(loaded):
+        if not representations.cache_is_fresh(loaded, kind):
             bar = st.progress(0.0, text="Representing shoppers…")
             representations.shopper_vectors(
-                loaded, progress=lambda done, text: bar.progress(min(done, 1.0), text=text)
+                loaded,
+                kind=kind,
+                progress=lambda done, text: bar.progress(min(done, 1.0), text=text),
             )
             bar.empty()
         checked.append(True)
-    return _vectors(root, run_id)
+    return _vectors(root, run_id, kind)
 
 
-@st.cache_resource(max_entries=2, show_spinner=False)
-def _cache_checked(root: str, run_id: str) -> list[bool]:
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _cache_checked(root: str, run_id: str, kind: str) -> list[bool]:
     """Shared and mutable: non-empty once the run's vector cache on disk is known fresh."""
     return []
 
 
-@st.cache_resource(max_entries=2, show_spinner=False)
-def _vectors(root: str, run_id: str) -> representations.ShopperVectors:
-    return representations.shopper_vectors(model_pickers.load_engine(root, run_id).loaded)
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _vectors(root: str, run_id: str, kind: str) -> representations.ShopperVectors:
+    loaded = model_pickers.load_engine(root, run_id).loaded
+    return representations.shopper_vectors(loaded, kind=kind)
 
 
 @st.cache_resource(max_entries=2, show_spinner="Reading what each shopper goes for…")
@@ -69,18 +99,19 @@ def tastes_for(root: str, run_id: str) -> tastes.Tastes:
 
 
 @st.cache_resource(max_entries=4, show_spinner="Grouping the shoppers into segments…")
-def segments_for(root: str, run_id: str, k: int | None) -> segments.Segmentation:
+def segments_for(root: str, run_id: str, k: int | None, kind: str) -> segments.Segmentation:
     """k-means segments (None: k chosen by silhouette), described; saved for Recommend."""
     engine = model_pickers.load_engine(root, run_id)
-    found = segments.segment_shoppers(_vectors(root, run_id), tastes_for(root, run_id), k)
+    vectors = _vectors(root, run_id, kind)
+    found = segments.segment_shoppers(vectors, tastes_for(root, run_id), k)
     found = segments.add_recommendation_mix(engine, found, tastes_for(root, run_id))
     save_segments(engine.loaded.info.best_dir.parent, found.users, found.labels)
     return found
 
 
 @st.cache_resource(max_entries=2, show_spinner="Drawing the map…")
-def _map_for(root: str, run_id: str) -> shopper_map.ShopperMap:
-    return shopper_map.shopper_map(_vectors(root, run_id))
+def _map_for(root: str, run_id: str, kind: str) -> shopper_map.ShopperMap:
+    return shopper_map.shopper_map(_vectors(root, run_id, kind))
 
 
 def segment_count() -> int | None:
@@ -130,7 +161,7 @@ def _without_empty(frame: pd.DataFrame) -> pd.DataFrame:
 
 def show_map(root: str, dataset: str, run_id: str, found: segments.Segmentation) -> None:
     """The customer map with a colour choice; a clicked shopper gets a link to Profile."""
-    drawn = _map_for(root, run_id)
+    drawn = _map_for(root, run_id, representation_kind())
     has_categories = tastes_for(root, run_id).has_categories
     options = [c for c in _COLOURS if c != "Main category" or has_categories]
     label = st.radio("Colour by", options, horizontal=True, key=MAP_COLOUR)
@@ -265,9 +296,12 @@ def lookalike_builder(
         ids = _seed_ids(workspace, dataset, found)
     size = st.number_input("Audience size", 1, 1_000_000, 200, step=50, key="audience_size")
     with st.expander("For data scientists: how shoppers are compared"):
-        method = st.radio("Similarity to the seeds", lookalike.METHODS, key="audience_method",
-                          help="nearest: mean cosine similarity to each shopper's 10 most similar "
-                          "seeds (keeps every kind of seed). centroid: similarity to the average seed.")  # fmt: skip
+        method = st.radio(
+            "Likeness to the seeds",
+            lookalike.METHODS,
+            key="audience_method",
+            help=" ".join(f"{name}: {text}." for name, text in lookalike.METHOD_HELP.items()),
+        )
     if not ids:
         st.info(
             "Choose seed shoppers to find the shoppers most like them.", icon=":material/group_add:"
@@ -275,7 +309,7 @@ def lookalike_builder(
         return
     with user_errors():
         audience = lookalike.lookalike_audience(
-            _vectors(root, run_id), ids, k=int(size), method=method
+            _vectors(root, run_id, representation_kind()), ids, k=int(size), method=method
         )
         _show_audience(root, run_id, audience)
 
@@ -283,7 +317,11 @@ def lookalike_builder(
 def _show_audience(root: str, run_id: str, audience: lookalike.Audience) -> None:
     taste = tastes_for(root, run_id)
     rows = np.array(
-        [_vectors(root, run_id).rows[u] for u in audience.members["user_id"]], dtype=np.int64
+        [
+            _vectors(root, run_id, representation_kind()).rows[u]
+            for u in audience.members["user_id"]
+        ],
+        dtype=np.int64,
     )
     mix = tastes.audience_mix(taste, rows, by="category" if taste.has_categories else "brand")
     lead = ", ".join(
@@ -304,7 +342,7 @@ def _show_audience(root: str, run_id: str, audience: lookalike.Audience) -> None
         column_config={
             "user_id": "shopper",
             "score": st.column_config.ProgressColumn("likeness", min_value=0.0, max_value=1.0, format="%.2f",
-                                                     help="Cosine similarity to the seeds (1: identical)"),
+                                                     help=_LIKENESS_HELP[audience.method]),
             "closest_seeds": "closest seeds", "main_category": "main category",
             "top_categories": "top categories", "top_brands": "top brands", "top_items": "top items",
         },
@@ -321,15 +359,16 @@ def export_section(vectors: representations.ShopperVectors) -> None:
     with st.expander("Export the shopper representations"):
         st.caption(
             f"{len(vectors):,} shoppers × {vectors.dim} numbers from model {vectors.model} "
-            f"(run {vectors.run_id}). Parquet keeps one `vector` list per shopper; CSV has "
-            "columns e0, e1, …"
+            f"(run {vectors.run_id}), representation: "
+            f"{representations.KIND_TITLES[vectors.kind]}. Parquet keeps one `vector` list "
+            "per shopper; CSV has columns e0, e1, …"
         )
         if st.button("Prepare the files", key="prepare_vectors"):
             cols = st.columns(2)
-            cols[0].download_button("Parquet", _parquet_bytes(vectors), "shopper_vectors.parquet",
+            cols[0].download_button("Parquet", _parquet_bytes(vectors), f"shopper_vectors_{vectors.kind}.parquet",
                                     "application/octet-stream", key="vectors_parquet")  # fmt: skip
             cols[1].download_button("CSV", csv_bytes(representations.vectors_frame(vectors)),
-                                    "shopper_vectors.csv", "text/csv", key="vectors_csv")  # fmt: skip
+                                    f"shopper_vectors_{vectors.kind}.csv", "text/csv", key="vectors_csv")  # fmt: skip
 
 
 def _parquet_bytes(vectors: representations.ShopperVectors) -> bytes:
@@ -347,7 +386,7 @@ def similar_shoppers(root: str, run_id: str, user: str, k: int = 5) -> pd.DataFr
     the run has not seen the shopper)."""
     from seqrec_core.shoppers.neighbours import similar_shoppers as nearest
 
-    vectors = vectors_for(root, run_id)
+    vectors = vectors_for(root, run_id, representation_kind())
     if user not in vectors.rows:
         return None
     near = nearest(vectors, user, k)

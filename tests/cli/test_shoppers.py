@@ -69,8 +69,22 @@ def test_representations_write_csv(shop, tmp_path: Path) -> None:
     assert code == 0, answer
     frame = pd.read_csv(answer["path"])
     assert len(frame) == answer["users"] == USERS
-    assert list(frame.columns) == ["user_id", *(f"e{i}" for i in range(16)), "run_id", "model"]
+    assert list(frame.columns) == [
+        "user_id", *(f"e{i}" for i in range(16)), "run_id", "model", "representation"
+    ]  # fmt: skip
     assert frame["user_id"].tolist() == [f"u{u:02d}" for u in range(USERS)]
+
+
+def test_representations_export_either_kind(shop, tmp_path: Path) -> None:
+    from seqrec_core.cli import shoppers as cli_shoppers
+    from seqrec_core.shoppers import lookalike, representations
+
+    assert cli_shoppers._METHODS == lookalike.METHODS  # the CLI's copies, kept without torch
+    assert cli_shoppers._KINDS == representations.KINDS
+    out = tmp_path / "history.parquet"
+    code, answer = _run(shop, "representations", "--out", str(out), "--representation", "history")
+    assert code == 0 and answer["representation"] == "history", answer
+    assert set(pq.read_table(out).column("representation").to_pylist()) == {"history"}
 
 
 def test_representations_refuse_another_file_type(shop, tmp_path: Path) -> None:
@@ -88,11 +102,12 @@ def test_lookalike_answers_ranked_shoppers_without_the_seeds(shop) -> None:
     assert [u["rank"] for u in users] == [1, 2, 3, 4, 5, 6]
     for user in users:
         assert {"user_id", "score", "rank", "closest_seeds"} <= set(user)
-        assert -1 <= user["score"] <= 1 and set(user["closest_seeds"].split(", ")) <= {"u01", "u02"}
+        assert 0 <= user["score"] <= 1 and set(user["closest_seeds"].split(", ")) <= {"u01", "u02"}
     assert not {"u01", "u02"} & {u["user_id"] for u in users}
     assert [u["score"] for u in users] == sorted((u["score"] for u in users), reverse=True)
     assert answer["unknown_seeds"] == ["ghost"] and answer["seeds_used"] == 2
-    assert answer["repeated_seeds"] == 1 and answer["method"] == "nearest"
+    assert answer["repeated_seeds"] == 1 and answer["method"] == "classifier"
+    assert answer["representation"] == "history"
     assert "2 seed shoppers used" in answer["notes"][0] and "ghost" in answer["notes"][0]
 
 

@@ -58,7 +58,8 @@ def test_members_are_ranked_and_name_their_closest_seeds(hand: ShopperVectors, m
     assert list(members.columns) == ["user_id", "score", "rank", "closest_seeds"]
     assert members["rank"].tolist() == list(range(1, 13))
     assert members["score"].is_monotonic_decreasing
-    assert members["score"].between(-1, 1 + 1e-6).all()
+    low = 0 if method == "classifier" else -1  # a probability, or a cosine
+    assert members["score"].between(low, 1 + 1e-6).all()
     assert audience.method == method and audience.notes == ()
     for user, closest in zip(members["user_id"], members["closest_seeds"], strict=True):
         named = closest.split(", ")
@@ -67,9 +68,30 @@ def test_members_are_ranked_and_name_their_closest_seeds(hand: ShopperVectors, m
             assert all(name.startswith("g1") for name in named)
 
 
+def test_the_classifier_is_the_default_and_learns_the_one_trait_seeds_share() -> None:
+    # 400 shoppers in 8 dims: dim 0 is the trait (the 40 seeds and 40 hidden lookalikes
+    # have it), dim 1 a strong taste everybody shares, the rest noise. Cosine to the seeds
+    # is swamped by what everybody shares; a classifier of seeds against the others finds
+    # the trait.
+    rng = np.random.default_rng(3)
+    vectors = rng.standard_normal((400, 8)).astype(np.float32)
+    vectors[:, 0] = 0.0
+    vectors[:80, 0] = 1.0  # 40 seeds, then 40 lookalikes
+    vectors[:, 1] += 4.0
+    users = tuple(f"s{i:03d}" for i in range(400))
+    shop = ShopperVectors("run-t", "sasrec", users, vectors, np.zeros((2, 8), np.float32))
+    assert lookalike.DEFAULT_METHOD == "classifier"
+    seeds, hidden = list(users[:40]), set(users[40:80])
+    found = set(lookalike_audience(shop, seeds, k=40).members["user_id"])
+    assert len(found & hidden) >= 36  # 40 found here
+    for method in ("nearest", "centroid"):  # 16 and 18 found here
+        other = set(lookalike_audience(shop, seeds, k=40, method=method).members["user_id"])
+        assert len(other & hidden) <= 25
+
+
 def test_nearest_scores_are_the_mean_of_the_closest_seeds(hand: ShopperVectors) -> None:
     seeds = group_users()[0][:13]
-    audience = lookalike_audience(hand, seeds, k=5)
+    audience = lookalike_audience(hand, seeds, k=5, method="nearest")
     unit = hand.unit.numpy()
     seed_rows = [hand.rows[s] for s in seeds]
     for user, score in zip(audience.members["user_id"], audience.members["score"], strict=True):
@@ -140,7 +162,7 @@ def test_an_audience_larger_than_the_non_seeds_is_cut_and_says_so(hand: ShopperV
         ([], 5, "nearest", r"\(none given\)"),
         (["g0u01"], 0, "nearest", "audience size = 0: ask for at least 1"),
         (["g0u01"], -3, "centroid", "audience size = -3"),
-        (["g0u01"], 5, "cosine", "method = 'cosine' is not one of nearest, centroid"),
+        (["g0u01"], 5, "cosine", "method = 'cosine' is not one of classifier, nearest, centroid"),
     ],
 )
 def test_unusable_requests_are_config_errors(
@@ -155,13 +177,24 @@ def test_many_seeds_are_sampled_under_nearest_and_the_notes_say_so(
 ) -> None:
     monkeypatch.setattr(lookalike, "MAX_COMPARED_SEEDS", 4)
     seeds = group_users()[0][:9]
-    audience = lookalike_audience(hand, seeds, k=5)
+    audience = lookalike_audience(hand, seeds, k=5, method="nearest")
     assert audience.notes == ("Each shopper was compared with a fixed sample of 4 of the 9 seeds.",)
-    again = lookalike_audience(hand, seeds, k=5)
+    again = lookalike_audience(hand, seeds, k=5, method="nearest")
     assert again.members.equals(audience.members)  # a fixed, seeded sample
     assert all(user.startswith("g0") for user in audience.members["user_id"])
     assert lookalike_audience(hand, seeds, k=5, method="centroid").notes == ()
-    assert lookalike_audience(hand, seeds[:4], k=5).notes == ()
+    assert lookalike_audience(hand, seeds[:4], k=5, method="nearest").notes == ()
+
+
+def test_many_seeds_are_sampled_by_the_classifier_and_the_notes_say_so(
+    hand: ShopperVectors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(lookalike, "MAX_CLASSIFIER_SEEDS", 5)
+    seeds = group_users()[0][:9]  # 8 of group 0 are left to find
+    audience = lookalike_audience(hand, seeds, k=5)
+    assert audience.notes == ("The classifier learned from a fixed sample of 5 of the 9 seeds.",)
+    assert audience.members.equals(lookalike_audience(hand, seeds, k=5).members)
+    assert all(user.startswith("g0") for user in audience.members["user_id"])
 
 
 def test_resolve_seeds_keeps_the_given_order() -> None:

@@ -68,6 +68,34 @@ def _vector_scores(vectors: ShopperVectors) -> np.ndarray:
 
 
 @pytest.mark.parametrize("name", NEURAL)
+def test_history_vectors_are_the_mean_item_vector_of_the_whole_history(
+    runs: dict[str, LoadedRun], name: str
+) -> None:
+    loaded = runs[name]
+    seqs = loaded.prepared.data.sequences
+    vectors = compute_shopper_vectors(loaded, kind="history", batch_size=3)  # several batches
+    assert vectors.kind == "history" and vectors.vectors.shape == (USERS, vectors.dim)
+    items = vectors.item_vectors
+    for row in range(USERS):
+        history = seqs.items[seqs.offsets[row] : seqs.offsets[row + 1]]  # every event, not max_len
+        np.testing.assert_allclose(vectors.vectors[row], items[history].mean(axis=0), atol=1e-5)
+
+
+def test_each_kind_has_its_own_cache(runs: dict[str, LoadedRun]) -> None:
+    loaded = runs["sasrec"]
+    nxt, history = (shopper_vectors(loaded, kind=kind) for kind in ("next", "history"))
+    assert (loaded.info.folder / representations.CACHE_FILES["history"]).is_file()
+    assert representations.cache_is_fresh(loaded, "history") and representations.cache_is_fresh(
+        loaded
+    )
+    again = shopper_vectors(loaded, kind="history")
+    assert again.kind == "history" and not np.allclose(nxt.vectors, history.vectors)
+    np.testing.assert_array_equal(again.vectors, history.vectors)
+    with pytest.raises(ConfigError, match="representation = 'mean' is not one of history, next"):
+        shopper_vectors(loaded, kind="mean")
+
+
+@pytest.mark.parametrize("name", NEURAL)
 def test_representations_score_every_item_as_the_model_does(
     runs: dict[str, LoadedRun], name: str
 ) -> None:
@@ -142,7 +170,7 @@ def test_the_cache_is_written_then_read_instead_of_recomputed(
     assert path.is_file() and path.parent.name == loaded.info.run_id
     assert path.parent.parent.name == "runs"
     table = pq.read_table(path)
-    assert table.column_names == ["user_id", "vector", "run_id", "model"]
+    assert table.column_names == ["user_id", "vector", "run_id", "model", "representation"]
     assert table.column("user_id").to_pylist() == list(first.users)
 
     def fail(*args: object, **kwargs: object) -> ShopperVectors:
@@ -222,20 +250,21 @@ def test_parquet_export_round_trips(runs: dict[str, LoadedRun], tmp_path: Path) 
     path = write_vectors(vectors, tmp_path / "deep" / "out.PARQUET")
     assert path.is_file() and not list(path.parent.glob(".*.tmp"))
     table = pq.read_table(path)
-    assert table.column_names == ["user_id", "vector", "run_id", "model"]
+    assert table.column_names == ["user_id", "vector", "run_id", "model", "representation"]
     assert table.schema.field("vector").type == pa.list_(pa.float32())
     assert table.column("user_id").to_pylist() == list(vectors.users)
     back = np.array(table.column("vector").to_pylist(), dtype=np.float32)
     np.testing.assert_array_equal(back, vectors.vectors)
     assert set(table.column("run_id").to_pylist()) == {vectors.run_id}
     assert set(table.column("model").to_pylist()) == {"sasrec"}
+    assert set(table.column("representation").to_pylist()) == {"next"}
 
 
 def test_csv_export_has_one_column_per_dimension_and_safe_ids(tmp_path: Path) -> None:
     vectors = _hand_vectors()
     path = write_vectors(vectors, tmp_path / "out.csv")
     frame = pd.read_csv(path, dtype={"user_id": str})
-    assert list(frame.columns) == ["user_id", "e0", "e1", "e2", "run_id", "model"]
+    assert list(frame.columns) == ["user_id", "e0", "e1", "e2", "run_id", "model", "representation"]
     assert frame["user_id"].tolist() == [
         "'=cmd|' /C calc'!A0",
         "'+1",
