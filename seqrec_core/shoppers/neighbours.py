@@ -1,10 +1,12 @@
-"""Exact nearest neighbours by cosine over shopper vectors (torch matrix products).
+"""Nearest neighbours by cosine over shopper vectors: exact (torch), or approximate above
+`shopper_index.EXACT_LIMIT` shoppers.
 
 `top_k_cosine` compares query vectors with an index of vectors, both of length 1, in
 chunks so that no more than `_CELLS` similarities exist at once, whatever the sizes; the
 exact search answers one shopper among 100k in a few milliseconds on a laptop CPU
-(`benchmarks/shoppers.py` measures it up to millions). `similar_shoppers` is the
-"shoppers like this one" list.
+(`benchmarks/shoppers.py` and `benchmarks/shopper_index.py` measure it up to millions).
+`similar_shoppers` is the "shoppers like this one" list; for a shop above the limit it
+asks the run's faiss index (`shopper_index`), built on first use.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import pandas as pd
 import torch
 
 from seqrec_core.errors import InputError
+from seqrec_core.shoppers import shopper_index
 from seqrec_core.shoppers.representations import ShopperVectors
 
 _CELLS = 1 << 24  # similarities held at once (64 MiB of float32)
@@ -78,8 +81,14 @@ def row_of(vectors: ShopperVectors, user: str) -> int:
     return row
 
 
-def similar_shoppers(vectors: ShopperVectors, user: str, k: int = 10) -> pd.DataFrame:
+def similar_shoppers(
+    vectors: ShopperVectors, user: str, k: int = 10, *, exact: bool | None = None
+) -> pd.DataFrame:
     """The `k` shoppers most like `user` (never the shopper themself).
+
+    Args:
+        exact: exact search (True), the approximate index (False), or by the shop's size
+            (None: exact up to `shopper_index.EXACT_LIMIT` shoppers).
 
     Returns:
         `user_id`, `score` (cosine similarity, -1..1) and `rank` (1-based), best first.
@@ -89,13 +98,21 @@ def similar_shoppers(vectors: ShopperVectors, user: str, k: int = 10) -> pd.Data
     """
     row = row_of(vectors, user)
     unit = vectors.unit
-    excluded = torch.zeros(len(vectors), dtype=torch.bool)
-    excluded[row] = True
-    scores, rows = top_k_cosine(unit, unit[row : row + 1], k, excluded)
+    if exact is None:
+        exact = len(vectors) <= shopper_index.EXACT_LIMIT
+    if exact:
+        excluded = torch.zeros(len(vectors), dtype=torch.bool)
+        excluded[row] = True
+        found_scores, found_rows = top_k_cosine(unit, unit[row : row + 1], k, excluded)
+        scores, rows = found_scores[0].numpy(), found_rows[0].tolist()
+    else:
+        query = unit[row : row + 1].numpy()
+        found_scores, found_rows = vectors.index.search(query, k, np.array([row]))
+        scores, rows = found_scores[0], found_rows[0].tolist()
     return pd.DataFrame(
         {
-            "user_id": [vectors.users[r] for r in rows[0].tolist()],
-            "score": scores[0].numpy().astype(float),
-            "rank": np.arange(1, rows.shape[1] + 1),
+            "user_id": [vectors.users[r] for r in rows],
+            "score": np.asarray(scores, dtype=float),
+            "rank": np.arange(1, len(rows) + 1),
         }
     )

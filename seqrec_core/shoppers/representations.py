@@ -37,6 +37,7 @@ from seqrec_core.errors import ConfigError, RunError
 from seqrec_core.models.names import MODEL_TITLES
 from seqrec_core.report.csv_export import csv_bytes
 from seqrec_core.runs.trained_run import LoadedRun
+from seqrec_core.shoppers.shopper_index import ShopperIndex, build_index
 
 KINDS = ("history", "next")
 DEFAULT_KIND = "history"  # what the shopper tools compare; the export defaults to "next"
@@ -91,6 +92,11 @@ class ShopperVectors:
         """(U, D) the vectors scaled to length 1 (cosine similarity is a dot product)."""
         vectors = torch.from_numpy(self.vectors)
         return torch.nn.functional.normalize(vectors, dim=1)
+
+    @cached_property
+    def index(self) -> ShopperIndex:
+        """The approximate neighbour index of the unit vectors, built on first use."""
+        return build_index(self.unit.numpy())
 
 
 def sample_rows(count: int, size: int, seed: int = 0) -> np.ndarray:

@@ -10,6 +10,7 @@ from seqrec_core.errors import InputError
 from seqrec_core.shoppers import neighbours
 from seqrec_core.shoppers.neighbours import row_of, similar_shoppers, top_k_cosine
 from seqrec_core.shoppers.representations import ShopperVectors
+from tests.support.planted_shop import planted_vectors
 
 # Seven vectors in 3-D whose cosines with the x and y axes are easy to state.
 HAND = torch.tensor(
@@ -107,3 +108,37 @@ def test_an_unknown_shopper_is_an_input_error_with_examples() -> None:
         similar_shoppers(_shoppers(), "zed")
     assert "e.g. ann, bo, cy" in str(raised.value)
     assert row_of(_shoppers(), "gus") == 6
+
+
+def test_the_approximate_index_finds_the_exact_neighbours_of_planted_groups() -> None:
+    from seqrec_core.shoppers.shopper_index import build_index
+
+    vectors, truth = planted_vectors((120, 100, 80), dim=6, noise=0.3)
+    for user in vectors.users[:30]:
+        exact = similar_shoppers(vectors, user, k=5, exact=True)
+        approx = similar_shoppers(vectors, user, k=5, exact=False)
+        assert user not in set(approx["user_id"]) and approx["rank"].tolist() == [1, 2, 3, 4, 5]
+        assert approx["score"].is_monotonic_decreasing
+        # Every list is read here (few lists): the approximate answer is the exact one.
+        assert approx["user_id"].tolist() == exact["user_id"].tolist()
+        np.testing.assert_allclose(approx["score"], exact["score"], atol=1e-5)
+    index = build_index(vectors.unit.numpy(), nprobe=1)  # one list read per query
+    assert index.lists == 7  # 300 vectors: at most one list per 40 of them
+    scores, rows = index.search(vectors.unit[:4].numpy(), 3, np.arange(4))
+    assert rows.shape[0] == 4 and not (rows == np.arange(4)[:, None]).any()
+    assert (np.diff(scores, axis=1) <= 1e-6).all()  # best first
+    assert (truth[rows] == truth[:4, None]).mean() >= 0.9  # one list still holds the group
+
+
+def test_shops_above_the_exact_limit_use_the_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    from seqrec_core.shoppers import shopper_index
+
+    vectors, _ = planted_vectors()
+    monkeypatch.setattr(shopper_index, "EXACT_LIMIT", 10)
+    assert "index" not in vectors.__dict__
+    similar_shoppers(vectors, vectors.users[0], k=3)
+    assert "index" in vectors.__dict__  # built on first use, then kept
+    monkeypatch.setattr(shopper_index, "EXACT_LIMIT", 10_000)
+    fresh, _ = planted_vectors()
+    similar_shoppers(fresh, fresh.users[0], k=3)
+    assert "index" not in fresh.__dict__
