@@ -10,8 +10,9 @@ searched by:
   - faiss IVF: `IndexIVFFlat`, 4·√N lists trained on a seeded sample, at several
     `nprobe`;
   - faiss HNSW: `IndexHNSWFlat` (M 32), at several `efSearch`, and usearch's HNSW
-    (connectivity 16) at several `expansion_search` (graphs are built up to `--hnsw-max`
-    shoppers only: their build is the slowest).
+    (connectivity 16, when usearch is installed: the app does not need it) at several
+    `expansion_search` (graphs are built up to `--hnsw-max` shoppers only: their build is
+    the slowest).
 Per index: build seconds, p50 / p95 milliseconds of one shopper's 10 neighbours (the
 Profile's and the CLI's query, after a warm-up) and recall@10 against exact, with the
 ratio of its p50 to exact's in the same run. The load average is printed: other work
@@ -82,7 +83,6 @@ def _faiss_search(index, unit: np.ndarray) -> Callable[[int], np.ndarray]:
 def bench(size: int, args: argparse.Namespace) -> None:
     import faiss
     import torch
-    import usearch.index
 
     from seqrec_core.shoppers.neighbours import top_k_cosine
 
@@ -137,6 +137,11 @@ def bench(size: int, args: argparse.Namespace) -> None:
             hnsw.hnsw.efSearch = ef
             row(f"faiss HNSW32 efSearch {ef}", build, _faiss_search(hnsw, unit))
         del hnsw
+        try:
+            import usearch.index  # not a dependency of the app: only compared here
+        except ImportError:
+            print("usearch HNSW: skipped (pip install usearch==2.26.6 to compare it)")
+            return
         started = time.perf_counter()
         graph = usearch.index.Index(ndim=DIM, metric="ip", dtype="f32", connectivity=16)
         graph.add(np.arange(size), unit, threads=args.threads)
