@@ -368,6 +368,46 @@ def map_time(vectors: Any, loaded: Any, seed: int) -> None:
           f"load {os.getloadavg()[0]:.1f})")  # fmt: skip
 
 
+def _kept_neighbours(unit: np.ndarray, points: np.ndarray, k: int = 10) -> float:
+    """Mean share of each shopper's k nearest (cosine) that are among its k nearest on the map."""
+    from sklearn.neighbors import NearestNeighbors
+
+    near = NearestNeighbors(n_neighbors=k + 1, metric="cosine").fit(unit)
+    before = near.kneighbors(unit, return_distance=False)[:, 1:]
+    after = (
+        NearestNeighbors(n_neighbors=k + 1).fit(points).kneighbors(points, return_distance=False)
+    )
+    return float(
+        np.mean([len(set(a) & set(b)) / k for a, b in zip(before, after[:, 1:], strict=True)])
+    )
+
+
+def projections(vectors: Any, seed: int, size: int) -> None:
+    """PCA (the map's) against UMAP (when umap-learn is installed): seconds for `size`
+    synthetic shoppers, and on the run's real shoppers the share of each one's 10 nearest
+    neighbours that stay its 10 nearest on the map."""
+    from sklearn.decomposition import PCA
+
+    try:
+        import umap  # not a dependency of the app: only compared here
+    except ImportError:
+        print("projection: UMAP skipped (pip install umap-learn==0.5.12 to compare it)")
+        return
+    real = vectors.unit.numpy()
+    big = _synthetic(vectors, size, seed).unit.numpy()
+    makers = {
+        "PCA": lambda: PCA(2, random_state=seed),
+        "UMAP": lambda: umap.UMAP(random_state=seed),
+    }
+    for name, make in makers.items():
+        started = time.perf_counter()
+        make().fit_transform(big)
+        took = time.perf_counter() - started
+        kept = _kept_neighbours(real, make().fit_transform(real))
+        print(f"projection {name:<5} {size:,} shoppers in {took:.1f} s; on the run's "
+              f"{len(real):,} shoppers {kept:.0%} of each one's 10 nearest stay nearest on the map")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", choices=["sample", "uci", "both"], default="both")
@@ -397,6 +437,7 @@ def main() -> None:
         if not args.skip_speed and first is not None:
             latency(first[1], args.queries, args.seed)
             map_time(first[1], first[0], args.seed)
+            projections(first[1], args.seed, 20_000)
     print(f"\ntotal {time.perf_counter() - started:.0f} s")
 
 
