@@ -21,6 +21,7 @@ import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
+from seqrec_core import schema
 from seqrec_core.errors import ConfigError
 from seqrec_core.recommend.recommender import RunRecommender
 from seqrec_core.recommend.segments import preview_segment
@@ -226,7 +227,9 @@ def _recommended_shares(
 ) -> np.ndarray:
     """(C,) share of each top-level category among the top-10 lists of `users`."""
     lists = preview_segment(engine, users, k=10).top_items
-    tops = [str(c).split(" > ")[0] if c else None for c in engine.table.category]
+    tops = [
+        str(c).split(schema.CATEGORY_SEPARATOR)[0] if c else None for c in engine.table.category
+    ]
     counts = np.zeros(len(names))
     for index in lists[lists > 0]:
         code = names.get(tops[index]) if tops[index] else None

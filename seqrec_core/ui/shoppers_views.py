@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from seqrec_core import schema
 from seqrec_core.figures.shoppers import audience_mix_figure, segment_mix_figure, shopper_map_figure
 from seqrec_core.report.csv_export import csv_bytes
 from seqrec_core.shoppers import lookalike, representations, segments, shopper_map, tastes
@@ -260,7 +261,7 @@ def _seed_ids(workspace: Workspace, dataset: str, found: segments.Segmentation) 
         return found.members(int(number))
     root, run_id = str(workspace.root), found.run_id
     choices = model_pickers.load_engine(root, run_id).table
-    tops = sorted({str(c).split(" > ")[0] for c in choices.category[1:] if c})
+    tops = sorted({str(c).split(schema.CATEGORY_SEPARATOR)[0] for c in choices.category[1:] if c})
     brands = sorted({str(b) for b in choices.brand[1:] if b})
     labels = whatif_views.item_labels(root, run_id)
     products = st.multiselect(
