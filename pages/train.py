@@ -7,17 +7,18 @@ import streamlit as st
 from seqrec_core import ui
 from seqrec_core.runs import registry
 from seqrec_core.training.devices import describe_device
-from seqrec_core.ui import state, train_views
+from seqrec_core.ui import state, train_runs_views, train_views
 
 st.title("Train")
+workspace = ui.current_workspace()
+dataset = state.require_dataset()
+train_runs_views.draw_verdict(workspace, dataset)
 st.caption(
     "Train a model on the selected dataset. Training runs in its own process: you can "
     "reload, open another tab or close the browser, and it keeps going. Every model is "
     "scored the same way: each shopper's held-out next event ranked against the whole catalog."
 )
-workspace = ui.current_workspace()
 st.markdown(f"**Device:** {ui.feedback.plain(describe_device('auto'))}")
-dataset = state.require_dataset()
 
 with st.expander(
     "New training run", expanded=not registry.list_runs(workspace, dataset), icon=":material/add:"
@@ -26,9 +27,5 @@ with st.expander(
     if choice is not None:
         train_views.start(workspace, dataset, choice)
 
-st.subheader("Running now")
 active = any(info.active for info in registry.list_runs(workspace, dataset))
-train_views.draw_live_panel(workspace, dataset, refresh=active)
-
-st.subheader("Runs of this dataset")
-train_views.history(workspace, dataset)
+train_runs_views.draw_runs(workspace, dataset, refresh=active)

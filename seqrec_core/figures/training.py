@@ -2,6 +2,7 @@
 
 Pure functions: progress events (as written to `progress.jsonl`) or a run table in, a
 titled, axis-labelled plotly Figure out; the Train page and the review report share them.
+A baseline (POP, COOC) is counted in one pass and has no curve: its figure says so.
 """
 
 from __future__ import annotations
@@ -16,6 +17,16 @@ from plotly.subplots import make_subplots
 from seqrec_core.figures.style import BAR_COLOR, SECOND_COLOR, style
 
 VALID_CURVES = ("NDCG@10", "HR@10")
+NO_PROGRESS_NOTE = "No progress yet: the first numbers appear after a few steps"
+BASELINE_NOTE = (
+    "A baseline is counted in one pass over the training events: it has no training curve"
+)
+
+
+def counted_in_one_pass(events: Sequence[dict[str, Any]]) -> bool:
+    """Whether `events` are a baseline's: a final "done" event and no steps or epochs."""
+    kinds = {event["kind"] for event in events}
+    return "done" in kinds and not kinds & {"step", "epoch"}
 
 
 def progress_frames(events: Sequence[dict[str, Any]]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -100,7 +111,7 @@ def training_curves_figure(
         x_title="",
         y_title="",
         empty=steps.empty and epochs.empty,
-        note="No progress yet: the first numbers appear after a few steps",
+        note=BASELINE_NOTE if counted_in_one_pass(events) else NO_PROGRESS_NOTE,
     )
     fig.update_xaxes(title_text="Optimizer step", row=1, col=1)
     fig.update_yaxes(title_text="Cross-entropy loss", row=1, col=1)

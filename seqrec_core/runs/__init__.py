@@ -5,5 +5,6 @@
 - `cancel`: cancelling a queued or running run, without loading the training stack.
 - `liveness`: whether a worker process still runs (zombies included).
 - `run_table`: runs as people read them: the comparison table, a progress summary.
+- `verdict`: what a run found, in one sentence against the most-popular list; metric help.
 - `trained_run`: a run's best checkpoint with its data, indexed alike (`load_run`).
 """

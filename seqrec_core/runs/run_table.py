@@ -7,23 +7,31 @@ the same names everywhere (`test HR@10`, not a JSON key).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
+from seqrec_core.models.names import NEURAL_MODELS
 from seqrec_core.runs.registry import RUNNING, RunInfo
 
 TABLE_METRICS = ("HR@10", "NDCG@10", "HR@20", "NDCG@20", "MRR", "coverage@10", "popularity@10")
 
 
-def run_table(infos: Sequence[RunInfo]) -> pd.DataFrame:
+def run_table(
+    infos: Sequence[RunInfo], live: Mapping[str, LiveProgress] | None = None
+) -> pd.DataFrame:
     """One row per run: status, device, timing and test metrics (validation NDCG@10 too).
 
-    Columns: `run`, `label` (model + short id), `model`, `status`, `split`, `device`,
-    `created`, `epochs`, `best epoch`, `stopped by`, `minutes`, `valid NDCG@10`, one
-    column per `TABLE_METRICS` entry (test split) and `error`.
+    Columns: `run`, `label` (model + short id), `model`, `status`, `progress` (0..1, active
+    runs only), `split`, `device`, `created`, `epochs`, `best epoch`, `stopped by`,
+    `minutes`, `valid NDCG@10`, one column per `TABLE_METRICS` entry (test split) and
+    `error`. Baselines are counted, not trained: their `epochs` and `best epoch` are empty.
+
+    Args:
+        live: run id → `live_progress` of the active runs, so that an active run's row shows
+            the same epochs and best validation NDCG@10 as its live panel.
     """
     rows = []
     for info in infos:
@@ -31,20 +39,23 @@ def run_table(infos: Sequence[RunInfo]) -> pd.DataFrame:
         test = result.get("test_metrics") or {}
         valid = result.get("metrics") or {}
         seconds = result.get("seconds")
+        now = (live or {}).get(info.run_id) if info.active else None
+        trained = info.model in NEURAL_MODELS
         rows.append(
             {
                 "run": info.run_id,
                 "label": f"{info.model} · {info.run_id[-4:]}",
                 "model": info.model,
                 "status": info.status,
+                "progress": now.fraction if now is not None else None,
                 "split": info.request.get("split", "leave_one_out"),
                 "device": info.device,
                 "created": info.created_at,
-                "epochs": result.get("epochs"),
-                "best epoch": _plus_one(result.get("best_epoch")),
+                "epochs": _epochs(result, now) if trained else None,
+                "best epoch": _plus_one(result.get("best_epoch")) if trained else None,
                 "stopped by": result.get("stopped_by"),
                 "minutes": seconds / 60 if isinstance(seconds, int | float) else None,
-                "valid NDCG@10": valid.get("NDCG@10"),
+                "valid NDCG@10": now.best_ndcg if now is not None else valid.get("NDCG@10"),
                 **{metric: test.get(metric) for metric in TABLE_METRICS},
                 "error": info.error,
             }
@@ -54,6 +65,7 @@ def run_table(infos: Sequence[RunInfo]) -> pd.DataFrame:
         "label",
         "model",
         "status",
+        "progress",
         "split",
         "device",
         "created",
@@ -68,6 +80,11 @@ def run_table(infos: Sequence[RunInfo]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def _epochs(result: dict[str, Any], now: LiveProgress | None) -> int | None:
+    """Epochs run: the live panel's epoch while a run is active, else the final count."""
+    return now.epoch if now is not None else result.get("epochs")
+
+
 def _plus_one(epoch: Any) -> int | None:
     """0-based epoch → the 1-based number people count."""
     return int(epoch) + 1 if isinstance(epoch, int) and epoch >= 0 else None
@@ -80,6 +97,7 @@ class LiveProgress:
     fraction: float
     text: str
     best_ndcg: float | None
+    epoch: int | None = None  # the 1-based epoch `text` names; None before the first event
 
 
 def live_progress(info: RunInfo, events: Sequence[dict[str, Any]]) -> LiveProgress:
@@ -105,7 +123,7 @@ def live_progress(info: RunInfo, events: Sequence[dict[str, Any]]) -> LiveProgre
     if last.get("eta_s") is not None:
         parts.append(f"at most {_duration(last['eta_s'])} left")
     parts.append(f"{_duration(last['elapsed_s'])} so far")
-    return LiveProgress(min(fraction, 1.0), " · ".join(parts), best)
+    return LiveProgress(min(fraction, 1.0), " · ".join(parts), best, last["epoch"] + 1)
 
 
 def _duration(seconds: float) -> str:

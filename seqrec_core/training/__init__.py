@@ -8,4 +8,5 @@
 - `device_names`: the device names a request may give, free of torch.
 - `distributed`: data-parallel training across processes (`torchrun`).
 - `evaluation`: full-ranking evaluation and its breakdowns, the same for every model.
+- `popular_reference`: the most-popular list scored on a run's test split, as POP would be.
 """

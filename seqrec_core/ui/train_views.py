@@ -1,9 +1,7 @@
-"""Blocks of the Train page: the training form, the live progress panel, the run history.
+"""The Train page's form: model, settings and budget in, a worker process started.
 
-Training itself runs in a worker process (`seqrec_core.runs.worker`); these blocks only start,
-watch and cancel it. The live panel is a fragment that refreshes itself every few
-seconds while a run is active, and reruns the whole page once a run finishes so the
-history table shows the new result.
+Training itself runs in a worker process (`seqrec_core.runs.worker`); this module only asks
+for a run and starts it. Watching, cancelling and comparing runs is `train_runs_views`.
 """
 
 from __future__ import annotations
@@ -11,23 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
-from seqrec_core.figures.training import run_comparison_figure, training_curves_figure
 from seqrec_core.models import MODEL_HELP, MODELS
-from seqrec_core.runs import cancel, registry, worker
-from seqrec_core.runs.run_table import live_progress, run_table
+from seqrec_core.runs import worker
 from seqrec_core.store import Workspace
 from seqrec_core.text import embedding_uploads
 from seqrec_core.training.config import TrainConfig
-from seqrec_core.ui import run_text_views, state
-from seqrec_core.ui.feedback import plain, user_errors
+from seqrec_core.ui import state
+from seqrec_core.ui.feedback import user_errors
 
-REFRESH_SECONDS = 2.0
 _TRANSFORMERS = ("sasrec", "bert4rec")
 _NEURAL = ("sasrec", "bert4rec", "gru4rec")
-_ACTIVE_SEEN = "_train_active_seen"  # run ids seen active by the live panel (to notice ends)
 _OWN = "own"  # the item text choice "your own embeddings" (the request names the file)
 _ITEM_TEXT = {
     "auto": (
@@ -221,104 +214,3 @@ def start(workspace: Workspace, dataset: str, choice: TrainChoice) -> None:
         info = worker.launch_run(workspace, dataset, choice.model, **choice.request)
         st.session_state[state.RUN] = info.run_id
         st.toast(f"Started {info.run_id}", icon=":material/rocket_launch:")
-
-
-def _show_active(workspace: Workspace, info: registry.RunInfo) -> None:
-    events = registry.read_progress(info.folder)
-    live = live_progress(info, events)
-    with st.container(border=True):
-        top = st.columns([4, 1])
-        top[0].markdown(
-            f"**{plain(info.run_id)}** · {info.status} on {plain(info.device or 'starting…')}"
-        )
-        if top[1].button("Cancel", key=f"cancel_{info.run_id}", icon=":material/stop_circle:"):
-            with user_errors():
-                cancel.cancel_run(workspace, info.run_id)
-                st.toast(f"Cancelling {info.run_id}…")
-        st.progress(live.fraction, text=live.text)
-        st.plotly_chart(
-            training_curves_figure(events, f"Live: {info.model} on {info.dataset}"),
-            key=f"live_{info.run_id}",
-        )
-
-
-def live_panel(workspace: Workspace, dataset: str) -> None:
-    """Active runs of `dataset` with progress, curves and Cancel (self-refreshing)."""
-    active = [info for info in registry.list_runs(workspace, dataset) if info.active]
-    seen = set(st.session_state.get(_ACTIVE_SEEN, []))
-    if seen - {info.run_id for info in active}:
-        st.session_state[_ACTIVE_SEEN] = [info.run_id for info in active]
-        st.rerun(scope="app")  # a run just finished: refresh the history below
-    st.session_state[_ACTIVE_SEEN] = [info.run_id for info in active]
-    if not active:
-        st.caption("No training running for this dataset. Runs keep going if you close the tab.")
-    for info in active:
-        _show_active(workspace, info)
-
-
-def draw_live_panel(workspace: Workspace, dataset: str, *, refresh: bool) -> None:
-    """`live_panel` as a fragment that refreshes every few seconds while `refresh`."""
-    st.fragment(live_panel, run_every=REFRESH_SECONDS if refresh else None)(workspace, dataset)
-
-
-def _run_metrics(row: Any) -> None:
-    """The chosen run's headline numbers as metric tiles ("—" where there is none yet)."""
-
-    def shown(value: Any, pattern: str = "{:.4f}") -> str:
-        return "—" if value is None or pd.isna(value) else pattern.format(value)
-
-    cols = st.columns(5)
-    cols[0].metric("Status", row["status"])
-    cols[1].metric("Test HR@10", shown(row["HR@10"]))
-    cols[2].metric("Test NDCG@10", shown(row["NDCG@10"]))
-    cols[3].metric("Best valid NDCG@10", shown(row["valid NDCG@10"]))
-    epochs = shown(row["epochs"], "{:.0f}")
-    cols[4].metric("Epochs (best)", f"{epochs} ({shown(row['best epoch'], '{:.0f}')})")
-
-
-def history(workspace: Workspace, dataset: str) -> None:
-    """Every run of `dataset`: comparison chart, table, and the chosen run's curves."""
-    infos = registry.list_runs(workspace, dataset)
-    if not infos:
-        st.info(
-            "No runs yet. Start with POP and COOC (seconds), then SASRec.", icon=":material/info:"
-        )
-        return
-    table = run_table(infos)
-    finished = table[table["status"] == registry.SUCCEEDED]
-    split_note = ", ".join(sorted(set(finished["split"]))) or "—"
-    st.plotly_chart(run_comparison_figure(finished), key="run_comparison")
-    st.caption(
-        f"Test metrics, full ranking over the whole catalog, history items excluded; split: {split_note}."
-    )
-    st.dataframe(
-        table.drop(columns=["label"]),
-        hide_index=True,
-        column_config={
-            m: st.column_config.NumberColumn(format="%.4f")
-            for m in ("valid NDCG@10", "HR@10", "NDCG@10", "HR@20", "NDCG@20", "MRR", "coverage@10")
-        }
-        | {
-            "minutes": st.column_config.NumberColumn(format="%.1f"),
-            "popularity@10": st.column_config.NumberColumn(format="%.0f"),
-        },
-    )
-    ids = [info.run_id for info in infos]
-    choice = state.initial_choice(state.RUN, ids)
-    if choice is not None:
-        st.session_state[state.RUN] = choice
-    picked = st.selectbox("Run details", ids, key=state.RUN)
-    state.mirror_in_url(state.RUN, picked)
-    info = next(i for i in infos if i.run_id == picked)
-    _run_metrics(table[table["run"] == picked].iloc[0])
-    if info.error:
-        st.error(f"{info.status}: {plain(info.error)}", icon=":material/error:")
-    run_text_views.show_run_item_text(workspace, info)
-    st.plotly_chart(
-        training_curves_figure(
-            registry.read_progress(info.folder), f"{info.model} · {info.run_id}"
-        ),
-        key="run_curves",
-    )
-    with st.expander("Settings of this run"):
-        st.json(info.request)

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
-from seqrec_core.figures.training import run_comparison_figure, training_curves_figure
+from seqrec_core.figures.training import (
+    BASELINE_NOTE,
+    NO_PROGRESS_NOTE,
+    counted_in_one_pass,
+    run_comparison_figure,
+    training_curves_figure,
+)
 from seqrec_core.runs.registry import RUNNING, SUCCEEDED, RunInfo
 from seqrec_core.runs.run_table import live_progress, run_table
 
@@ -86,7 +93,8 @@ def test_training_curves_have_titles_axes_and_both_panels() -> None:
 
 def test_empty_progress_says_so() -> None:
     fig = training_curves_figure([])
-    assert fig.data == () and "No progress yet" in fig.layout.annotations[-1].text
+    assert fig.data == () and fig.layout.annotations[-1].text == NO_PROGRESS_NOTE
+    assert "No progress yet" in NO_PROGRESS_NOTE
 
 
 def test_run_table_and_comparison() -> None:
@@ -115,3 +123,37 @@ def test_live_progress_in_words() -> None:
     assert live.best_ndcg == 0.034
     assert "epoch 2" in live.text and "best validation NDCG@10 0.0340" in live.text
     assert live_progress(_info(RUNNING), []).fraction == 0.0
+    assert live_progress(_info(RUNNING), []).epoch is None
+
+
+def test_an_active_run_reads_the_same_epoch_in_the_table_as_in_its_live_panel() -> None:
+    """Regression: the run table said "queued" with no epochs for a run the live panel
+    showed at epoch 2; both now come from the same `live_progress`."""
+    running = _info(RUNNING, epochs=None)
+    live = live_progress(running, EVENTS)
+    (row,) = run_table([running], {running.run_id: live}).to_dict("records")
+    assert live.epoch == 2 and "epoch 2" in live.text
+    assert (row["status"], row["epochs"], row["progress"]) == (RUNNING, 2, 0.5)
+    assert row["valid NDCG@10"] == 0.034 == live.best_ndcg
+    done = _info(SUCCEEDED, epochs=4, metrics={"NDCG@10": 0.05})
+    (row,) = run_table([done], {done.run_id: live}).to_dict("records")  # a finished run
+    assert row["epochs"] == 4 and row["valid NDCG@10"] == 0.05 and pd.isna(row["progress"])
+
+
+def test_a_baseline_has_no_epochs_in_the_table() -> None:
+    pop = replace(
+        _info(SUCCEEDED, epochs=1, best_epoch=0, stopped_by="fit", test_metrics={"HR@10": 0.1}),
+        model="pop",
+    )
+    (row,) = run_table([pop]).to_dict("records")
+    assert row["epochs"] is None and row["best epoch"] is None and row["HR@10"] == 0.1
+
+
+def test_a_baseline_curve_says_there_is_none_instead_of_waiting() -> None:
+    """Regression: a POP run's chart was empty and said "No progress yet"."""
+    fitted = [{"kind": "done", "epoch": 0, "step": 0, "loss": float("nan"), "elapsed_s": 0.1}]
+    assert counted_in_one_pass(fitted) and not counted_in_one_pass(EVENTS)
+    assert not counted_in_one_pass([])
+    fig = training_curves_figure(fitted)
+    assert fig.data == () and fig.layout.annotations[-1].text == BASELINE_NOTE
+    assert "no training curve" in BASELINE_NOTE

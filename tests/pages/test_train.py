@@ -1,16 +1,24 @@
-"""The Train page through AppTest: start real worker runs, watch, cancel, compare, deep-link."""
+"""The Train page through AppTest: start real worker runs, watch, cancel, compare, deep-link,
+and the sentences and help that say what the runs found."""
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Metric
 
 from seqrec_core.ingest.pipeline import ingest
+from seqrec_core.report.numbers import percent, times
 from seqrec_core.runs import registry, worker
+from seqrec_core.runs.verdict import METRIC_HELP
 from seqrec_core.store import Workspace
 from seqrec_core.text import embedding_uploads
+from seqrec_core.training.popular_reference import popular_list_metrics
 from tests.support.helpers import markdown_text, open_page, wait_until
 
 PAGE = "pages/train.py"
@@ -18,20 +26,32 @@ PAGE = "pages/train.py"
 pytestmark = pytest.mark.usefixtures("apptest_runs_app_py_every_time")
 
 
-@pytest.fixture
-def ring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
-    """A workspace with one tiny learnable dataset, `ring` (item i → item i + 1)."""
+def _ring_shop(root: Path, monkeypatch: pytest.MonkeyPatch, name: str, items: int) -> Workspace:
+    """A workspace with one learnable dataset `name`: 29 shoppers walk a ring of `items`
+    products (item i → item i + 1), 8 events each."""
     rows = [
-        (f"u{u:02d}", f"i{(u * 3 + s) % 17 + 1:02d}", f"2026-02-01T10:{s:02d}:00Z")
+        (f"u{u:02d}", f"i{(u * 3 + s) % items + 1:02d}", f"2026-02-01T10:{s:02d}:00Z")
         for u in range(29)
         for s in range(8)
     ]
-    csv = tmp_path / "ring.csv"
+    csv = root / f"{name}.csv"
     pd.DataFrame(rows, columns=["user_id", "item_id", "timestamp"]).to_csv(csv, index=False)
-    ws = Workspace.open(tmp_path / "ws")
-    ingest(csv, ws, "ring")
+    ws = Workspace.open(root / "ws")
+    ingest(csv, ws, name)
     monkeypatch.setenv("SEQREC_WORKSPACE", str(ws.root))
     return ws
+
+
+@pytest.fixture
+def ring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    """A workspace with one tiny learnable dataset, `ring` (item i → item i + 1)."""
+    return _ring_shop(tmp_path, monkeypatch, "ring", 17)
+
+
+@pytest.fixture
+def wide_ring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    """`ring` over 41 products, so that a top 10 can miss (on 17 every list finds all)."""
+    return _ring_shop(tmp_path, monkeypatch, "ring", 41)
 
 
 def test_page_shows_the_device_and_an_empty_history(ring: Workspace) -> None:
@@ -198,3 +218,104 @@ def test_run_details_show_item_text_and_results_for_new_products(ring: Workspace
     ]
     specs = "\n".join(c.proto.spec for c in at.get("plotly_chart"))
     assert "Times the next product was seen in training" in specs
+
+
+def _metrics(at: AppTest) -> dict[str, Metric]:
+    return {m.label: m for m in at.metric}
+
+
+def test_the_page_opens_with_the_best_run_against_the_pop_run(wide_ring: Workspace) -> None:
+    pop = _finished(wide_ring, worker.launch_run(wide_ring, "ring", "pop"))
+    cooc = _finished(wide_ring, worker.launch_run(wide_ring, "ring", "cooc"))
+    at = open_page(PAGE, {"run": pop.run_id})
+    pop_hr, cooc_hr = (r.result["test_metrics"]["HR@10"] for r in (pop, cooc))
+    assert 0 < 1.1 * pop_hr < cooc_hr  # the chain is learnable: COOC beats the list
+    assert at.markdown[0].value == (
+        f"**COOC finds the next product in its top 10 for {percent(cooc_hr)} of 29 test "
+        f"shoppers, {times(cooc_hr / pop_hr)} more often than the most-popular list "
+        f"({percent(pop_hr)}).**"
+    )
+    assert f"by validation NDCG@10: {cooc.run_id}" in at.caption[0].value
+    # POP's own details: the floor, and no training curve or epochs to show.
+    text = markdown_text(at)
+    assert "POP, the most-popular list, finds the next product" in text
+    captions = "\n".join(c.value for c in at.caption)
+    assert "POP is a baseline" in captions and "no training curve and no epochs" in captions
+    assert "Epochs (best)" not in _metrics(at) and _metrics(at)["Epochs"].value == "none"
+    assert not [c for c in at.get("plotly_chart") if c.proto.id.endswith("run_curves")]
+    table = at.dataframe[0].value
+    assert table.set_index("run").loc[pop.run_id, ["epochs", "best epoch"]].isna().all()
+
+
+def test_without_a_pop_run_the_verdict_scores_the_most_popular_list(
+    wide_ring: Workspace,
+) -> None:
+    ring = wide_ring
+    info = registry.create_run(ring, "ring", "sasrec", worker.make_request("sasrec"))
+    result = {
+        "epochs": 3,
+        "best_epoch": 1,
+        "metrics": {"NDCG@10": 0.41},
+        "test_metrics": {"HR@10": 0.5, "NDCG@10": 0.45, "MRR": 0.4, "coverage@10": 0.8235},
+        "test_by_history_length": {"5-9": {"examples": 29.0}},
+    }
+    registry.record_state(ring, info.run_id, registry.SUCCEEDED, result=result)
+    at = open_page(PAGE)
+    # The list as a POP run would score it: 6 of the 29 test shoppers (21%), 0.5 / (6/29) = 2.4.
+    assert popular_list_metrics(ring, "ring")["HR@10"] == pytest.approx(6 / 29)
+    assert at.markdown[0].value == (
+        "**SASRec finds the next product in its top 10 for 50% of 29 test shoppers, "
+        "2.4× more often than the most-popular list (21%).**"
+    )
+    tiles = _metrics(at)
+    assert tiles["Test HR@10"].value == "50%" and tiles["Catalog coverage@10"].value == "82%"
+    assert tiles["Epochs (best)"].value == "3 (2)" and tiles["Test NDCG@10"].value == "0.45"
+    assert "Hit rate" in tiles["Test HR@10"].help
+    assert "test score above the best validation score is common" in (
+        tiles["Best valid NDCG@10"].help
+    )
+
+
+def test_the_table_explains_every_metric_and_shows_shares_as_percentages(
+    ring: Workspace,
+) -> None:
+    info = registry.create_run(ring, "ring", "cooc", worker.make_request("cooc"))
+    registry.record_state(ring, info.run_id, registry.FAILED, error="out of memory")
+    at = open_page(PAGE)
+    assert "No finished model for ring yet" in at.markdown[0].value
+    columns = json.loads(at.dataframe[0].proto.columns)
+    for metric in ("HR@10", "NDCG@10", "MRR", "coverage@10", "popularity@10"):
+        assert columns[metric]["help"] == METRIC_HELP[metric]
+    assert columns["valid NDCG@10"]["help"].startswith(METRIC_HELP["valid NDCG@10"])
+    assert "different held-out events" in columns["valid NDCG@10"]["help"]
+    assert columns["coverage@10"]["type_config"]["format"] == "percent"
+    assert columns["HR@10"]["type_config"]["format"] == "percent"
+    assert {columns[c]["width"] for c in ("run", "device", "error")} == {"medium", "large"}
+    shown = at.dataframe[0].proto.column_order
+    assert "progress" not in shown and "label" not in shown  # no run is active
+
+
+def test_the_table_and_the_live_panel_agree_on_a_running_run(ring: Workspace) -> None:
+    """Regression: "Runs of this dataset" said `queued` / "No progress yet" for a run the
+    live panel showed at epoch 6. Here the registry row still says queued while the
+    worker's status file says running at epoch 2 (the test process stands in for the
+    worker, so the run stays alive and its progress fixed)."""
+    info = registry.create_run(
+        ring, "ring", "sasrec", worker.make_request("sasrec", train_settings={"epochs": 8})
+    )
+    registry.write_status(info.folder, registry.RUNNING, pid=os.getpid(), device="CPU")
+    for epoch in range(2):
+        event = {"kind": "epoch", "epoch": epoch, "step": 10 * (epoch + 1), "loss": 7.5}
+        metrics = {"NDCG@10": 0.1 + epoch / 10, "HR@10": 0.2}
+        registry.append_progress(info.folder, {**event, "elapsed_s": 3.0, "metrics": metrics})
+    at = open_page(PAGE)
+    (bar,) = at.get("progress")
+    assert "epoch 2" in bar.proto.text and "best validation NDCG@10 0.2000" in bar.proto.text
+    (row,) = at.dataframe[0].value.to_dict("records")
+    assert (row["status"], row["epochs"], row["progress"]) == ("running", 2, 0.25)
+    assert "progress" in at.dataframe[0].proto.column_order
+    assert row["valid NDCG@10"] == pytest.approx(0.2)
+    tiles = _metrics(at)
+    assert tiles["Status"].value == "running" and tiles["Epochs (best)"].value == "2 (—)"
+    curves = next(c for c in at.get("plotly_chart") if c.proto.id.endswith("run_curves"))
+    assert "No progress yet" not in curves.proto.spec
