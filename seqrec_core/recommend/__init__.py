@@ -1,6 +1,7 @@
 """Recommendations: top-K with business filters and cold start, what-ifs, segments.
 
 - `recommender`: `RunRecommender`, the top-K for a shopper or an edited history, with reasons.
+- `reasons`: the past product most responsible for each recommended item ("because …").
 - `graph_reasons`: why each recommended item fits the shopper, via the knowledge graph.
 - `item_table`: catalog fields aligned with item indices, and the filter masks over them.
 - `whatif`: edits of a shopper's history and the rank diff between two lists.

@@ -2,8 +2,8 @@
 
 `recommend` scores a history (a shopper's stored events or a what-if edit of them) with a
 trained run's model, applies business filters, and gives every item a one-line reason:
-the past event whose removal lowers that item's score most (exact re-scoring of all
-leave-one-out variants in one batch). A shopper with no usable history gets a labelled
+the past product most responsible for it, by exact re-scoring of the history without each
+of its products in one batch (`reasons` says how the product is chosen). A shopper with no usable history gets a labelled
 cold-start fallback: what is popular in the categories they touched, else overall.
 """
 
@@ -18,6 +18,7 @@ import torch
 from seqrec_core.data.sequences import Sequences, pad_left
 from seqrec_core.errors import InputError
 from seqrec_core.recommend.item_table import Filters, ItemTable, allowed_mask, build_item_table
+from seqrec_core.recommend.reasons import history_products, pick_reasons
 from seqrec_core.runs.trained_run import LoadedRun
 from seqrec_core.training.evaluation import training_popularity
 
@@ -159,32 +160,40 @@ class RunRecommender:
             mask[data.items.encode(known, what="item")] = False
         return mask
 
+    def _without_each(self, encoded: Sequences, products: np.ndarray) -> Sequences:
+        """One row per product: the (single-row) history `encoded` without its events."""
+        rows = [encoded.items != item for item in products]  # (G,) masks over the events
+        offsets = np.concatenate([[0], np.cumsum([int(r.sum()) for r in rows])]).astype(np.int64)
+        return Sequences(
+            offsets,
+            np.concatenate([encoded.items[r] for r in rows]),
+            np.concatenate([encoded.event_types[r] for r in rows]),
+            np.arange(len(rows)),
+        )
+
     def _reasons(
         self, history: Sequence[Event], encoded: Sequences, top: np.ndarray, full: torch.Tensor
     ) -> list[tuple[str, int | None]]:
-        """Per recommended item: the strongest past event by exact leave-one-out re-scoring."""
+        """Per recommended item: the past product most responsible for it (`reasons`), and
+        the position in `history` of that product's strongest event."""
         window = min(len(history), self.model.config.max_len)
         if window == 0:
             return [("popular with shoppers", None)] * len(top)
-        start = len(history) - window
-        rows = [np.delete(encoded.items, start + j) for j in range(window)]
-        types = [np.delete(encoded.event_types, start + j) for j in range(window)]
-        offsets = np.concatenate([[0], np.cumsum([len(r) for r in rows])]).astype(np.int64)
-        occluded = Sequences(
-            offsets, np.concatenate(rows), np.concatenate(types), np.arange(window)
-        )
-        without = self.score(occluded, np.arange(window))  # (W, V)
-        drops = full[top].unsqueeze(0) - without[:, top]  # (W, K): score lost without event j
-        out = []
-        for k in range(len(top)):
-            j = int(drops[:, k].argmax())
-            if float(drops[j, k]) <= 0:
+        types = [e.event_type for e in history]
+        products = history_products(encoded.items, types, len(history) - window)
+        rows = np.arange(len(products.items))
+        without = self.score(self._without_each(encoded, products.items), rows)  # (G, V)
+        drops = full[top].unsqueeze(0) - without[:, top]  # (G, K): score lost without g
+        out: list[tuple[str, int | None]] = []
+        for g in pick_reasons(drops.numpy()):
+            if g < 0:
                 out.append(("popular with shoppers like this one", None))
                 continue
-            event = history[start + j]
-            verb = _VERBS.get(event.event_type or "", "interacted with")
-            name = self.table.label(int(encoded.items[start + j]))
-            out.append((f"because they {verb} {name}", start + j))
+            position = int(products.strongest[g])
+            verb = _VERBS.get(history[position].event_type or "", "interacted with")
+            out.append(
+                (f"because they {verb} {self.table.label(int(products.items[g]))}", position)
+            )
         return out
 
     def recommend(
