@@ -6,18 +6,15 @@ import streamlit as st
 
 from seqrec_core import ui
 from seqrec_core.explain.explanation import supported_methods
-from seqrec_core.figures.explanation import labelled_events, timeline_figure
+from seqrec_core.figures.explanation import labelled_events
+from seqrec_core.ui import explain_audit, model_pickers, review_views, shopper_picker, state
 from seqrec_core.ui import explain_sections as sections
 from seqrec_core.ui import explain_views as views
-from seqrec_core.ui import model_pickers, review_views, shopper_picker, state
 
 st.title("Explain")
 st.caption(
-    "Pick a trained model and a shopper: see which past events drove a recommendation, "
-    "by three methods that work differently (attention inside the model, Integrated "
-    "Gradients on its inputs, and exact re-scoring without each event), and check them: "
-    "removing the events an explanation ranks first should lower the score faster than "
-    "removing random ones."
+    "Why the model recommends an item to a shopper, in one sentence first; then the "
+    "events behind it, their categories and brands, and checks of how far to trust it."
 )
 workspace = ui.current_workspace()
 dataset = state.require_dataset()
@@ -33,40 +30,34 @@ with ui.user_errors():
     if user is None:
         st.stop()
     top = views.load_top(root, run_id, user)
-    options = views.settings_form(loaded, top, methods, names)
+    options = views.settings_form(run_id, loaded, top, methods, names)
     expl = views.load_explanation(root, run_id, user, options)
     target = names.get(expl.target_item, expl.target_item)
     events = labelled_events(expl.positions(), loaded.prepared.catalog)
     figs = sections.Figures(file_stem=f"{run_id}-{user}")
 
     st.header(f"Shopper {user} → {target}")
-    sections.show_summary(expl, target)
-    figs.chart(timeline_figure(events, title=f"What {user} did, as the model reads it"), "timeline")
+    sections.show_verdict(expl, names)
+    with st.expander(sections.FOR_DATA_SCIENTISTS, icon=":material/science:"):
+        sections.show_model_numbers(expl)
 
-    st.subheader("Which past events drove the score")
-    sections.show_attributions(expl, events, names, figs)
-
-    if expl.attention is not None:
-        st.subheader("Attention")
-        st.caption(
-            "Where each position looks, per layer and head. Attention describes the "
-            "computation; it is not an attribution — compare it with the others below."
-        )
-        sections.show_attention(expl, events, figs)
-
-    st.subheader("Can you trust it? Faithfulness checks")
-    sections.show_faithfulness(expl, target, figs)
-
-    st.subheader("Smallest change that changes the first recommendation")
-    st.markdown(sections.counterfactual_text(expl, names))
-
-    st.subheader("Export")
-    sections.show_exports(expl, events, figs)
-
-    with st.expander("Audit the explainers over many shoppers", icon=":material/fact_check:"):
-        sections.show_audit(root, run_id, options)
-
-    with st.expander(
-        "Review report for sign-off (self-contained HTML)", icon=":material/description:"
-    ):
+    labels = ["Why", "Categories and brands"]
+    labels += ["Attention"] if expl.attention is not None else []
+    labels += ["Can you trust it?", "Audit many shoppers", "Export and review report"]
+    tabs = dict(zip(labels, st.tabs(labels), strict=True))
+    with tabs["Why"]:
+        st.subheader("Which past events drove the score")
+        sections.show_why(expl, events, names, figs)
+    with tabs["Categories and brands"]:
+        sections.show_groups(expl, names, figs)
+    if "Attention" in tabs:
+        with tabs["Attention"]:
+            sections.show_attention(expl, events, figs)
+    with tabs["Can you trust it?"]:
+        sections.show_faithfulness(expl, target, figs)
+    with tabs["Audit many shoppers"]:
+        explain_audit.show_audit(root, run_id, options)
+    with tabs["Export and review report"]:
+        sections.show_exports(expl, events, figs)
+        st.subheader("Review report for sign-off")
         review_views.report_panel(workspace, run_id, user)

@@ -10,6 +10,7 @@
 - `rescoring`: exact re-scoring of edited copies of one sequence, in batches.
 - `groups`: a shopper's events grouped by category and brand, for group ablation.
 - `faithfulness`: deletion curves, comprehensiveness, agreement between methods.
+- `reasons`: the few past events that lift a recommendation most, and its rank without them.
 - `counterfactual`: the smallest set of past events whose removal changes the top item.
 - `audit`: how often each method is faithful, over a sample of shoppers.
 - `cases`: shoppers worth explaining (most and least confident, surprising).

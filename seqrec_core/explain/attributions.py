@@ -20,7 +20,8 @@ that offers the same two functions is explained by the same code:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -180,6 +181,25 @@ def integrated_gradients(
         n_steps=n_steps,
         baseline="mean" if baselines else "padding",
     )
+
+
+@contextmanager
+def weights_frozen(module: torch.nn.Module) -> Iterator[None]:
+    """Stop `module`'s parameters requiring gradients for a while, then restore them.
+
+    Integrated Gradients needs gradients with respect to its inputs only; with every
+    weight tracked too, autograd records and walks their graph as well, which doubles
+    its cost on CPU. Only the parameters frozen here are restored, so overlapping calls
+    on a model that sessions share leave it as it was (they can only cost speed).
+    """
+    frozen = [p for p in module.parameters() if p.requires_grad]
+    for parameter in frozen:
+        parameter.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for parameter in frozen:
+            parameter.requires_grad_(True)
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,11 @@ import numpy as np
 import pandas as pd
 
 from seqrec_core.data.sequences import SequenceData
-from seqrec_core.explain.explanation import explain_user
+from seqrec_core.explain.explanation import explain_user, supported_methods
 from seqrec_core.explain.faithfulness import COMPREHENSIVENESS_KS, RANDOM, agreement_pairs
 from seqrec_core.explain.options import DELTA_FLOOR, LARGE_DELTA, ExplainOptions
 from seqrec_core.models import Recommender
+from seqrec_core.report import numbers
 
 Progress = Callable[[float, str], None]
 
@@ -62,6 +63,25 @@ class AuditResult:
         }
         return out
 
+    def method_table(self) -> pd.DataFrame:
+        """One row per audited method: the share of shoppers where its order beats random
+        orders (the whole deletion curve, and the top 1, 3, 5 events removed), and its
+        mean score drop beside random orders' (`random drop`)."""
+        summary = self.summary()
+        stats = summary["methods"]  # type: ignore[index]
+        random_drop = stats[RANDOM]["mean_score_drop"]
+        rows = [
+            {
+                "method": method,
+                "deletion curve": stats[method]["faithful_share"],
+                **{f"top {k}": stats[method][f"beats_random@{k}"] for k in COMPREHENSIVENESS_KS},
+                "score drop": stats[method]["mean_score_drop"],
+                "random drop": random_drop,
+            }
+            for method in self.methods
+        ]
+        return pd.DataFrame(rows)
+
 
 def _mean(values: pd.Series) -> float:
     values = pd.to_numeric(values, errors="coerce").dropna()
@@ -76,6 +96,61 @@ def sample_users(
     rng = np.random.default_rng(seed)
     rows = rng.choice(eligible, size=min(count, len(eligible)), replace=False)
     return [data.users.tokens[data.sequences.users[r] - 1] for r in np.sort(rows)]
+
+
+def audit_options(options: ExplainOptions | None = None) -> ExplainOptions:
+    """The settings an audit explains with: `options` for the first recommendation, with
+    the faithfulness checks on (so a target picked on the page never changes an audit)."""
+    return replace(options or ExplainOptions(), target=None, faithfulness=True)
+
+
+def audited_methods(model: Recommender, options: ExplainOptions | None = None) -> tuple[str, ...]:
+    """The methods an audit of `model` checks: those asked for, else every one it supports."""
+    options = audit_options(options)
+    return options.methods if options.methods is not None else supported_methods(model)
+
+
+def audit_shopper(
+    model: Recommender, data: SequenceData, user: str, options: ExplainOptions
+) -> dict[str, object]:
+    """One row of an audit: the first recommendation of `user` explained and checked.
+
+    Args:
+        model: the run's model (eval mode, CPU).
+        data: its sequences and vocabularies.
+        user: an external user id.
+        options: explanation settings (see `audit_options`).
+
+    Returns:
+        `user`, `events`, `target_item`, then per method `<m> faithful`, `<m> k=1` …,
+        `<m> score drop` (and the same for "random"), the pairs' agreement `a~b`, IG's
+        `ig delta` / `ig relative delta` / `ig large delta`, and the counterfactual's
+        `counterfactual size` / `counterfactual minimal` (None: none found).
+    """
+    explanation = explain_user(model, data, user, options=audit_options(options))
+    attributions = explanation.attributions()
+    row: dict[str, object] = {
+        "user": user,
+        "events": len(explanation.history.item_ids),
+        "target_item": explanation.target_item,
+    }
+    curves = explanation.curves
+    if curves is not None:
+        table = curves.comprehensiveness().set_index("method")
+        for method in (*attributions, RANDOM):
+            if method != RANDOM:
+                row[f"{method} faithful"] = curves.faithful(method)
+            for column in table.columns:
+                row[f"{method} {column}"] = float(table.loc[method, column])
+    row.update(agreement_pairs(attributions))
+    if explanation.ig is not None:
+        row["ig delta"] = float(explanation.ig.convergence_delta[0])
+        row["ig relative delta"] = float(explanation.ig.relative_delta[0])
+        row["ig large delta"] = bool(explanation.ig.large_delta(LARGE_DELTA, DELTA_FLOOR)[0])
+    found = explanation.counterfactual
+    row["counterfactual size"] = len(found.removed) if found else None
+    row["counterfactual minimal"] = found.proven_minimal if found else None
+    return row
 
 
 def audit(
@@ -93,40 +168,20 @@ def audit(
         data: its sequences and vocabularies.
         users: external user ids (e.g. from `sample_users`).
         options: explanation settings; the target is always the first recommendation.
-        progress: called with (fraction done, message) after each user.
+        progress: called with (fraction done, "explained 12 of 30 shoppers") after each.
 
     Returns:
         The per-user numbers and the methods audited.
     """
-    options = replace(options or ExplainOptions(), target=None, faithfulness=True)
+    options = audit_options(options)
     rows = []
-    methods: tuple[str, ...] = ()
     for done, user in enumerate(users, start=1):
-        explanation = explain_user(model, data, user, options=options)
-        attributions = explanation.attributions()
-        methods = tuple(attributions)
-        row: dict[str, object] = {
-            "user": user,
-            "events": len(explanation.history.item_ids),
-            "target_item": explanation.target_item,
-        }
-        curves = explanation.curves
-        if curves is not None:
-            table = curves.comprehensiveness().set_index("method")
-            for method in (*methods, RANDOM):
-                if method != RANDOM:
-                    row[f"{method} faithful"] = curves.faithful(method)
-                for column in table.columns:
-                    row[f"{method} {column}"] = float(table.loc[method, column])
-        row.update(agreement_pairs(attributions))
-        if explanation.ig is not None:
-            row["ig delta"] = float(explanation.ig.convergence_delta[0])
-            row["ig relative delta"] = float(explanation.ig.relative_delta[0])
-            row["ig large delta"] = bool(explanation.ig.large_delta(LARGE_DELTA, DELTA_FLOOR)[0])
-        found = explanation.counterfactual
-        row["counterfactual size"] = len(found.removed) if found else None
-        row["counterfactual minimal"] = found.proven_minimal if found else None
-        rows.append(row)
+        rows.append(audit_shopper(model, data, user, options))
         if progress is not None:
-            progress(done / len(users), f"explained {done}/{len(users)} users")
-    return AuditResult(pd.DataFrame(rows), methods)
+            progress(done / len(users), audit_progress(done, len(users)))
+    return AuditResult(pd.DataFrame(rows), audited_methods(model, options))
+
+
+def audit_progress(done: int, total: int) -> str:
+    """ "explained 12 of 30 shoppers"."""
+    return f"explained {numbers.count(done)} of {numbers.count(total)} shoppers"

@@ -4,9 +4,9 @@
 attribution (IG where the model has gradients, else occlusion) and decided by exact
 re-scoring only: for size 1, 2, ... it scores every set of that size drawn from the most
 attributed events (all events while the number of sets stays under a budget, fewer for
-larger sizes), in one batch per size, and stops at the first size where some set changes
-the top item. Among those it picks the set with the largest total attribution, and
-re-scores it once more on its own. If every set of each smaller size was tried, the
+larger sizes), heaviest total attribution first in batches, and stops at the first set
+that changes the top item: the heaviest set of the smallest size that does. It is
+re-scored once more on its own. If every set of each smaller size was tried, the
 answer is provably minimal (`proven_minimal`); otherwise it is the smallest found.
 Past `max_size`, removing the most attributed events one after another is the fallback.
 """
@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from seqrec_core.explain.faithfulness import deletion_order
-from seqrec_core.explain.rescoring import ScoreFn, score_variants, top_items
+from seqrec_core.explain.rescoring import CHUNK_ROWS, ScoreFn, score_variants, top_items
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,32 @@ def _keep_without(length: int, sets: np.ndarray) -> torch.Tensor:
     return keep
 
 
+def _first_change(
+    score_fn: ScoreFn,
+    input_ids: torch.Tensor,
+    event_type_ids: torch.Tensor,
+    excluded: torch.Tensor,
+    original: int,
+    sets: np.ndarray,
+) -> tuple[int | None, int]:
+    """The first of `sets` (C, size) whose removal changes the top item, chunk by chunk.
+
+    Sets come heaviest first, so the first change is the heaviest one: the chunks after
+    it need not be scored.
+
+    Returns:
+        Its row in `sets` (None: no set changes the top) and how many sets were scored.
+    """
+    length = int(input_ids.shape[0])
+    for start in range(0, len(sets), CHUNK_ROWS):
+        chunk = sets[start : start + CHUNK_ROWS]
+        scores = score_variants(score_fn, input_ids, event_type_ids, _keep_without(length, chunk))
+        changed = np.flatnonzero((top_items(scores, excluded)[:, 0] != original).numpy())
+        if len(changed):
+            return start + int(changed[0]), start + len(chunk)
+    return None, len(sets)
+
+
 def minimal_counterfactual(
     score_fn: ScoreFn,
     input_ids: torch.Tensor,
@@ -95,12 +121,12 @@ def minimal_counterfactual(
     for size in range(1, min(max_size, length) + 1):
         pool = _pool_size(length, size, budget)
         sets = np.array(list(itertools.combinations(order[:pool], size)), dtype=np.int64)
-        scores = score_variants(score_fn, input_ids, event_type_ids, _keep_without(length, sets))
-        scored += len(sets)
-        changed = (top_items(scores, excluded)[:, 0] != original).numpy()
-        if changed.any():
-            weight = np.asarray(guide, dtype=float)[sets].sum(axis=1)
-            found = sets[np.flatnonzero(changed)[np.argmax(weight[changed])]]
+        weight = np.asarray(guide, dtype=float)[sets].sum(axis=1)
+        sets = sets[np.argsort(-weight, kind="stable")]  # the heaviest set first
+        hit, tried = _first_change(score_fn, input_ids, event_type_ids, excluded, original, sets)
+        scored += tried
+        if hit is not None:
+            found = sets[hit]
             break
         exhaustive = exhaustive and pool == length
     else:

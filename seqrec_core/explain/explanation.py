@@ -10,7 +10,9 @@ recommendation unless an item is asked for) and runs what the model supports:
   convergence delta;
 - `occlusion` (every model, baselines included): leave-one-event-out re-scoring;
 - group ablation (every event of a category or brand removed), deletion curves against
-  random orders, agreement between methods, and the smallest verified counterfactual.
+  random orders, agreement between methods, and the smallest verified counterfactual;
+- the main reasons (`reasons`): the few events that lift the target most, by occlusion,
+  and its re-scored rank without them, for the page's opening sentence.
 
 Rankings exclude the items already in the user's window, as evaluation does
 (`exclude_seen=False` ranks them too). Everything is computed on CPU tensors without
@@ -43,6 +45,7 @@ from seqrec_core.explain.inputs import (
 )
 from seqrec_core.explain.model_protocols import AttentionModel, EmbeddingScoringModel
 from seqrec_core.explain.options import METHODS, ExplainOptions
+from seqrec_core.explain.reasons import MainReasons, main_reasons
 from seqrec_core.explain.rescoring import optimistic_one_based_ranks
 from seqrec_core.models import Recommender
 
@@ -77,6 +80,7 @@ class Explanation:
     counterfactual: Counterfactual | None
     counterfactual_items: tuple[str, ...] = ()  # removed item ids, then the new first item
     notes: tuple[str, ...] = field(default=())
+    reasons: MainReasons | None = None  # the events lifting the target most (None: none)
 
     def attributions(self) -> dict[str, np.ndarray]:
         """Method → (L,) attribution per event (attention: the final position's rollout)."""
@@ -152,6 +156,10 @@ def explain_user(
     methods = method_attributions(ig, occl, attention)
     curves = _deletion_curves(model, inputs, methods, options)
     counterfactual, found = _counterfactual(model, data, inputs, methods, options)
+    lift = occl if occl is not None else attr.occlusion(model.score_items, ids, types, target)
+    reasons = main_reasons(
+        model.score_items, ids, types, target, inputs.excluded, lift.attributions
+    )
 
     full, excluded = inputs.scores, inputs.excluded
     return Explanation(
@@ -170,6 +178,7 @@ def explain_user(
         counterfactual=counterfactual,
         counterfactual_items=found,
         notes=tuple(_note(model, m) for m in METHODS if m not in supported),
+        reasons=reasons,
     )
 
 
@@ -217,14 +226,15 @@ def _integrated_gradients(
         baselines = attr.mean_baselines(
             model.input_embeddings, data.items.num_tokens, data.event_types.num_tokens
         )
-    return attr.integrated_gradients(
-        model.scores_from_embeddings,
-        model.input_embeddings,
-        batch,
-        torch.tensor([inputs.target]),
-        baselines=baselines,
-        n_steps=options.n_steps,
-    )
+    with attr.weights_frozen(model):  # gradients for the inputs only: half the work
+        return attr.integrated_gradients(
+            model.scores_from_embeddings,
+            model.input_embeddings,
+            batch,
+            torch.tensor([inputs.target]),
+            baselines=baselines,
+            n_steps=options.n_steps,
+        )
 
 
 def _deletion_curves(

@@ -4,7 +4,8 @@ Occlusion, group ablation, deletion curves and counterfactuals all ask "what wou
 model score if these events were not there?". The answer is never approximated: each
 variant is a real sequence (the kept events in their order, left-padded) scored by the
 model's own `score_items`, all variants of a question in one batch (chunked to bound
-memory), with no Python loop over positions or over the catalog.
+memory, each variant scored once, padding trimmed as evaluation trims it), with no
+Python loop over positions or over the catalog.
 
 Rankings exclude a fixed set of items (the shopper's history, as in evaluation), the same
 for every variant so that variants compare like for like.
@@ -54,6 +55,12 @@ def score_variants(
 ) -> torch.Tensor:
     """Scores of every variant of `keep_batch`, without gradients.
 
+    Identical variants (a deletion curve's full and empty sequences recur in every order)
+    are scored once. Variants are scored fewest events first, each chunk trimmed to its
+    longest row as evaluation's `pad_left` trims a batch: every model scores a
+    left-padded row like the same events unpadded, so a short variant costs what its
+    events cost, not the whole window.
+
     Args:
         score_fn: the model's `score_items`.
         input_ids: (L,) the sequence's item indices.
@@ -62,16 +69,24 @@ def score_variants(
         chunk_rows: variants per forward pass.
 
     Returns:
-        (K, V) float scores (column 0, padding, is -inf).
+        (K, V) float scores (column 0, padding, is -inf), in the order of `keep`.
     """
+    unique, inverse = torch.unique(keep.bool(), dim=0, return_inverse=True)  # (U, L), (K,)
+    kept = unique.sum(dim=1)  # (U,) events each distinct variant keeps
+    order = torch.argsort(kept, stable=True)  # fewest events first: similar widths per chunk
     out = []
     with torch.no_grad():
-        for start in range(0, keep.shape[0], chunk_rows):
-            batch = keep_batch(input_ids, event_type_ids, keep[start : start + chunk_rows])
+        for start in range(0, len(order), chunk_rows):
+            rows = order[start : start + chunk_rows]
+            batch = keep_batch(input_ids, event_type_ids, unique[rows])
+            width = max(1, int(kept[rows].max()))  # the kept events sit right-aligned
+            trimmed = {name: column[:, -width:] for name, column in batch.items()}
             out.append(
-                score_fn(batch["input_ids"], batch["attention_mask"], batch["event_type_ids"])
+                score_fn(trimmed["input_ids"], trimmed["attention_mask"], trimmed["event_type_ids"])
             )
-    return torch.cat(out).float()
+    scores = out[0].new_empty((len(order), out[0].shape[1]))  # (U, V)
+    scores[order] = torch.cat(out)
+    return scores[inverse].float()
 
 
 def excluded_items(num_columns: int, history: torch.Tensor, *, exclude_seen: bool) -> torch.Tensor:

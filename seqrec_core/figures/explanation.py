@@ -5,6 +5,9 @@ catalog by `labelled_events`), a titled, axis-labelled plotly Figure out. Events
 named "3. Lumora V150 Mirrorless Camera · cart" (position, catalog title, event type),
 never by raw ids where a title exists. Faithfulness figures live in
 `faithfulness`; the Explain page and the review report share both.
+
+Legends sit at the bottom of the figure (`legend_below`), where a long title or a
+narrow column never makes them overlap; hover values show three significant digits.
 """
 
 from __future__ import annotations
@@ -37,6 +40,26 @@ METHOD_COLORS = {
     "random": "#BAB0AC",
 }
 _NEGATIVE = "#E45756"
+_TICK_LABEL = 30  # characters of an event label on a heatmap axis (the hover has all)
+
+
+def legend_below(fig: go.Figure) -> go.Figure:
+    """Put the legend in one row at the bottom of the figure, below the x-axis title.
+
+    `style` puts it above the plot, where it runs into a long title; anchored to the
+    container's bottom, plotly grows the bottom margin to fit it instead.
+    """
+    fig.update_layout(
+        legend={
+            "orientation": "h",
+            "yref": "container",
+            "y": 0,
+            "yanchor": "bottom",
+            "x": 0,
+            "xanchor": "left",
+        }
+    )
+    return fig
 
 
 def labelled_events(positions: pd.DataFrame, catalog: pd.DataFrame | None) -> pd.DataFrame:
@@ -92,8 +115,8 @@ def timeline_figure(events: pd.DataFrame, *, title: str) -> go.Figure:
         empty=events.empty,
         legend_title="Event type",
     )
-    fig.update_layout(height=260)
-    return fig
+    fig.update_layout(height=300)
+    return legend_below(fig)
 
 
 def _bar_height(rows: int) -> int:
@@ -113,13 +136,13 @@ def attribution_figure(
                 orientation="h",
                 name=PART_LABELS.get(part, part),
                 marker_color=PART_COLORS.get(part, BAR_COLOR),
-                hovertemplate="%{y}<br>%{x:.4f}<extra>" + PART_LABELS.get(part, part) + "</extra>",
+                hovertemplate="%{y}<br>%{x:.3g}<extra>" + PART_LABELS.get(part, part) + "</extra>",
             )
         )
     fig = style(fig, title=title, x_title=x_title, y_title="Past event", legend_title="Part")
     fig.update_layout(barmode="relative", height=_bar_height(len(events)))
     fig.update_yaxes(autorange="reversed", automargin=True)
-    return fig
+    return legend_below(fig)
 
 
 def signed_bars_figure(events: pd.DataFrame, column: str, *, title: str, x_title: str) -> go.Figure:
@@ -131,7 +154,7 @@ def signed_bars_figure(events: pd.DataFrame, column: str, *, title: str, x_title
             x=values,
             orientation="h",
             marker_color=[BAR_COLOR if v >= 0 else _NEGATIVE for v in values],
-            hovertemplate="%{y}<br>%{x:.4f}<extra></extra>",
+            hovertemplate="%{y}<br>%{x:.3g}<extra></extra>",
         )
     )
     fig = style(fig, title=title, x_title=x_title, y_title="Past event")
@@ -156,7 +179,7 @@ def method_comparison_figure(
                 name=METHOD_NAMES.get(method, method),
                 marker_color=METHOD_COLORS.get(method, BAR_COLOR),
                 customdata=values,
-                hovertemplate="%{y}<br>scaled %{x:.2f} (raw %{customdata:.4f})<extra></extra>",
+                hovertemplate="%{y}<br>scaled %{x:.2f} (raw %{customdata:.3g})<extra></extra>",
             )
         )
     fig = style(
@@ -168,31 +191,60 @@ def method_comparison_figure(
     )
     fig.update_layout(barmode="group", height=_bar_height(len(events) * max(1, len(methods)) // 2))
     fig.update_yaxes(autorange="reversed", automargin=True)
-    return fig
+    return legend_below(fig)
+
+
+def _tick_label(label: str) -> str:
+    """An event label short enough for a heatmap axis ("12. Lumora V150 Mirrorl… · cart")."""
+    if len(label) <= _TICK_LABEL:
+        return label
+    name, dot, kind = label.rpartition(" · ")
+    if not dot:
+        return label[: _TICK_LABEL - 1] + "…"
+    room = max(4, _TICK_LABEL - len(kind) - 4)
+    return f"{name[:room]}… · {kind}"
 
 
 def attention_heatmap_figure(
     weights: np.ndarray, labels: Sequence[str], *, title: str
 ) -> go.Figure:
-    """A (query × key) attention map; `labels` name the positions (events, then [MASK])."""
+    """A (query × key) attention map; `labels` name the positions (events, then [MASK]).
+
+    Cells are square (the y axis is scaled to the x axis) and the axes show shortened
+    labels, so a long window stays a readable square instead of a squashed strip; the
+    hover names both events in full.
+    """
+    full = list(labels)
+    ticks = [_tick_label(label) for label in full]
+    if len(set(ticks)) < len(ticks):  # shortening merged two labels: keep them whole
+        ticks = full
+    hover = np.array([[(query, key) for key in full] for query in full], dtype=object)
     fig = go.Figure(
         go.Heatmap(
             z=weights,
-            x=list(labels),
-            y=list(labels),
+            x=ticks,
+            y=ticks,
             colorscale="Blues",
             zmin=0,
-            colorbar={"title": {"text": "weight"}},
-            hovertemplate="query %{y}<br>key %{x}<br>weight %{z:.3f}<extra></extra>",
+            colorbar={"title": {"text": "Weight"}},
+            customdata=hover if full else None,
+            hovertemplate="query %{customdata[0]}<br>key %{customdata[1]}<br>weight %{z:.2f}"
+            "<extra></extra>",
         )
     )
     fig = style(
         fig, title=title, x_title="Attended event (key)", y_title="Attending position (query)"
     )
-    fig.update_yaxes(autorange="reversed", automargin=True)
-    fig.update_xaxes(automargin=True, tickangle=-45)
-    fig.update_layout(height=max(420, 140 + 18 * len(labels)))
+    fig.update_yaxes(autorange="reversed", automargin=True, scaleanchor="x", constrain="domain")
+    fig.update_xaxes(automargin=True, tickangle=-45, constrain="domain")
+    fig.update_layout(height=heatmap_height(len(full)))
     return fig
+
+
+def heatmap_height(positions: int) -> int:
+    """Pixels for an attention map of `positions` rows: room for square cells of about
+    16 px plus the axis labels, between 480 and 1,000."""
+    return int(min(1000, max(480, 260 + 16 * positions)))
 
 
 def group_figure(groups: pd.DataFrame, names: Mapping[str, str], *, title: str) -> go.Figure:
@@ -215,7 +267,7 @@ def group_figure(groups: pd.DataFrame, names: Mapping[str, str], *, title: str) 
             orientation="h",
             marker_color=[BAR_COLOR if v >= 0 else _NEGATIVE for v in frame["attribution"]],
             customdata=np.stack([frame["rank"], tops], axis=1) if len(frame) else None,
-            hovertemplate="%{y}<br>score change %{x:.4f}<br>rank without: %{customdata[0]}"
+            hovertemplate="%{y}<br>score change %{x:.3g}<br>rank without: %{customdata[0]}"
             "<br>first recommendation without: %{customdata[1]}<extra></extra>",
         )
     )

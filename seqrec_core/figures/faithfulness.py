@@ -16,8 +16,9 @@ import plotly.graph_objects as go
 
 from seqrec_core.explain.faithfulness import COMPREHENSIVENESS_KS, RANDOM
 from seqrec_core.explain.options import METHOD_NAMES
-from seqrec_core.figures.explanation import METHOD_COLORS
+from seqrec_core.figures.explanation import METHOD_COLORS, legend_below
 from seqrec_core.figures.style import BAR_COLOR, style
+from seqrec_core.report.numbers import count
 
 
 def _name(method: str) -> str:
@@ -46,11 +47,11 @@ def deletion_curve_figure(
                     "color": METHOD_COLORS.get(str(method), BAR_COLOR),
                     "dash": "dash" if method == RANDOM else "solid",
                 },
-                hovertemplate=f"%{{x}} removed<br>{measure} %{{y:.3f}}<extra>{_name(str(method))}</extra>",
+                hovertemplate=f"%{{x}} removed<br>{measure} %{{y:.3g}}<extra>{_name(str(method))}</extra>",
             )
         )
     y_title = f"Score of {target}" if measure == "score" else f"Rank of {target}"
-    title = "Deletion curve: remove the most attributed events first"
+    title = f"{y_title} as the most attributed events are removed first"
     fig = style(
         fig,
         title=title,
@@ -61,7 +62,7 @@ def deletion_curve_figure(
     )
     if measure == "rank":
         fig.update_yaxes(autorange="reversed")  # rank 1 on top
-    return fig
+    return legend_below(fig)
 
 
 def comprehensiveness_figure(table: pd.DataFrame, *, target: str) -> go.Figure:
@@ -76,7 +77,7 @@ def comprehensiveness_figure(table: pd.DataFrame, *, target: str) -> go.Figure:
                 y=[record[c] for c in columns],
                 name=_name(method),
                 marker_color=METHOD_COLORS.get(method, BAR_COLOR),
-                hovertemplate="%{x}: score drop %{y:.4f}<extra>" + _name(method) + "</extra>",
+                hovertemplate="%{x}: score drop %{y:.3g}<extra>" + _name(method) + "</extra>",
             )
         )
     fig = style(
@@ -88,7 +89,7 @@ def comprehensiveness_figure(table: pd.DataFrame, *, target: str) -> go.Figure:
         legend_title="Method",
     )
     fig.update_layout(barmode="group")
-    return fig
+    return legend_below(fig)
 
 
 def agreement_figure(matrix: pd.DataFrame) -> go.Figure:
@@ -123,7 +124,8 @@ def agreement_figure(matrix: pd.DataFrame) -> go.Figure:
 
 
 def audit_figure(summary: Mapping[str, Any]) -> go.Figure:
-    """Per method: share of audited users where it beats random orders (deletion, k)."""
+    """Per method: the share of audited shoppers where its order beats random orders
+    (the whole deletion curve, and removing its top 1, 3, 5 events)."""
     methods = {m: s for m, s in summary["methods"].items() if m != RANDOM}
     measures = ["faithful_share", *(f"beats_random@{k}" for k in COMPREHENSIVENESS_KS)]
     labels = ["deletion curve", *(f"top-{k} removal" for k in COMPREHENSIVENESS_KS)]
@@ -135,17 +137,18 @@ def audit_figure(summary: Mapping[str, Any]) -> go.Figure:
                 y=[stats.get(m) for m in measures],
                 name=_name(method),
                 marker_color=METHOD_COLORS.get(method, BAR_COLOR),
-                hovertemplate="%{x}: %{y:.0%} of users<extra>" + _name(method) + "</extra>",
+                hovertemplate="%{x}: %{y:.0%} of shoppers<extra>" + _name(method) + "</extra>",
             )
         )
     fig = style(
         fig,
-        title=f"Audit of {summary.get('users', 0)} users: how often each method beats random",
+        title=f"Audit of {count(summary.get('users', 0))} shoppers: how often each method "
+        "beats random events",
         x_title="Check",
-        y_title="Share of users",
+        y_title="Share of shoppers",
         empty=not methods,
         legend_title="Method",
     )
     fig.update_layout(barmode="group")
     fig.update_yaxes(range=[0, 1], tickformat=".0%")
-    return fig
+    return legend_below(fig)

@@ -1,4 +1,5 @@
-"""Numbers written for people: thousands separators, percentages, 2–3 significant digits.
+"""Numbers written for people: thousands separators, percentages, 2–3 significant digits,
+durations.
 
 Every page, the review report and the CLI's sentences format figures through these, so
 that "0.2834", "28.3%" and "28%" never describe the same thing on two screens.
@@ -55,3 +56,17 @@ def times(ratio: float | None) -> str:
     if ratio is None or math.isnan(ratio) or math.isinf(ratio):
         return DASH
     return f"{significant(ratio, 2)}×"
+
+
+def duration(seconds: float | None) -> str:
+    """A length of time in the unit people say it in: 0.07 → "under 1 s", 42 → "42 s",
+    600 → "10 min", 9000 → "2.5 h"; None or NaN → "—"."""
+    if seconds is None or math.isnan(seconds):
+        return DASH
+    if seconds < 1:
+        return "under 1 s"
+    if seconds < 90:
+        return f"{round(seconds)} s"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} min"
+    return f"{significant(seconds / 3600, 2)} h"

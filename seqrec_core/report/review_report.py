@@ -1,42 +1,46 @@
 """The explainability review report: one self-contained HTML file a reviewer takes away.
 
-`build_report` assembles, for one trained run: a model card (data, split, training
-configuration, device, metrics side by side with the other runs of the same dataset and
-split, the validation curve), then for each selected shopper the history, the
-recommendations with their reasons and knowledge-graph paths, the attribution, attention
-and faithfulness figures and the counterfactual, then an audit of faithfulness over a
-sample of shoppers and the known limitations. plotly.js is embedded once, so the file
-opens with no network. Reports are stored in the workspace (`reports/`, registry table
-`reviews`) with their creation time.
+`build_report` assembles, for one trained run: a verdict sentence with the suggested
+decision (`verdict`), what the report's terms mean, a model card (data, split, metrics
+side by side with the other runs of the same dataset and split, the training curve, the
+settings for data scientists), then for each selected shopper what they are shown and
+why (`shopper_section`), an audit of faithfulness over a sample of shoppers and the known
+limitations. Progress is reported per step with counts ("explained 3 of 20 shoppers").
+plotly.js is embedded once, so the file opens with no network (`page`, `figure_book`).
+Reports are stored in the workspace (`reports/`, registry table `reviews`) with their
+creation time.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
-from plotly.offline import get_plotlyjs
 
-from seqrec_core.explain.audit import audit, sample_users
+from seqrec_core.explain.audit import AuditResult, audit, sample_users
 from seqrec_core.explain.cases import user_cases
 from seqrec_core.explain.options import ExplainOptions
 from seqrec_core.kg.graph import build_graph
 from seqrec_core.recommend.recommender import RunRecommender
 from seqrec_core.report import sections
-from seqrec_core.report.defaults import AUDIT_USERS
+from seqrec_core.report.defaults import AUDIT_USERS, DEFAULT_USERS
+from seqrec_core.report.figure_book import FigureBook
+from seqrec_core.report.page import page
+from seqrec_core.report.progress import Progress, Step, StepProgress
+from seqrec_core.report.shopper_section import user_section
+from seqrec_core.report.verdict import review_verdict
 from seqrec_core.runs import registry as runs
 from seqrec_core.runs.registry import write_json_atomic
-from seqrec_core.runs.trained_run import load_run
+from seqrec_core.runs.trained_run import LoadedRun, load_run
 from seqrec_core.store import Workspace, validate_name
 
-Progress = Callable[[float, str], None]
-DEFAULT_USERS = 3
-
+__all__ = ["DEFAULT_USERS", "Progress", "ReportInfo", "build_report", "list_reports"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS reviews (
@@ -84,11 +88,46 @@ def default_users(engine: RunRecommender, count: int = DEFAULT_USERS) -> list[st
     return picks[:count]
 
 
-def _html(title: str, body: str) -> str:
-    return (
-        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-        f"<title>{sections.esc(title)}</title><style>{sections.CSS}</style>"
-        f"<script>{get_plotlyjs()}</script></head><body>{body}</body></html>\n"
+def _steps(users: Sequence[str] | None, audit_users: int) -> list[Step]:
+    """The report's steps; a shopper step weighs as many units as shoppers it explains."""
+    steps = [Step("load", "Loading the model and its data")]
+    if not users:
+        steps.append(Step("pick", "Picking telling shoppers"))
+    steps.append(Step("graph", "Building the knowledge graph"))
+    steps.append(
+        Step("shoppers", "Explaining the chosen shoppers", len(users or ()) or DEFAULT_USERS)
+    )
+    if audit_users:
+        steps.append(Step("audit", "Auditing the explanations", audit_users))
+    steps.append(Step("write", "Writing the report"))
+    return steps
+
+
+def baseline_metrics(workspace: Workspace, info: runs.RunInfo) -> Mapping[str, Any] | None:
+    """The test metrics of the best-seller list for `info`: the finished POP run on the same
+    dataset and split with the best test HR@10, or None when there is none."""
+    pops = [
+        r.result.get("test_metrics") or {}
+        for r in runs.list_runs(workspace, info.dataset)
+        if r.model == "pop"
+        and r.status == runs.SUCCEEDED
+        and r.request.get("split") == info.request.get("split")
+    ]
+    pops = [m for m in pops if m.get("HR@10") is not None]
+    return max(pops, key=lambda m: m["HR@10"]) if pops else None
+
+
+def _audit(
+    loaded: LoadedRun, users: list[str], options: ExplainOptions, steps: StepProgress
+) -> AuditResult:
+    """The faithfulness audit over `users`, its progress counted shopper by shopper."""
+    steps.start("audit")
+    return audit(
+        loaded.checkpoint.model,
+        loaded.prepared.data,
+        users,
+        options=options,
+        progress=lambda fraction, _message: steps.explained("audit", round(fraction * len(users))),
     )
 
 
@@ -103,36 +142,57 @@ def render_report(
 ) -> tuple[str, tuple[str, ...]]:
     """The report's HTML text and the users it explains.
 
+    Args:
+        users: shoppers to explain (external ids); None or empty: three telling cases.
+        audit_users: shoppers drawn for the faithfulness audit (0: no audit).
+        progress: called with (fraction 0..1, "Step 4 of 6 · Auditing the explanations:
+            explained 3 of 20 shoppers") at every step and after every shopper.
+
     Raises:
         WorkspaceError: unknown run or dataset.
         RunError: the run saved no model.
         InputError: an unknown user.
     """
-    say = progress or (lambda fraction, message: None)
-    say(0.02, "Loading the model and its data")
+    steps = StepProgress(_steps(users, audit_users), progress)
+    steps.start("load")
     loaded = load_run(workspace, run_id)
     engine = RunRecommender.from_run(loaded)
-    picked = list(users) if users else default_users(engine)
-    say(0.1, "Building the knowledge graph")
-    kg = build_graph(workspace.read_events(loaded.info.dataset), loaded.prepared.catalog)
-    created = datetime.now(UTC)
-    parts = [
-        sections.header(loaded.info, created, reviewer_note),
-        sections.model_card(workspace, loaded),
-    ]
-    options = ExplainOptions()
-    for n, user in enumerate(picked):
-        say(0.15 + 0.55 * n / max(len(picked), 1), f"Explaining shopper {user}")
-        parts.append(sections.user_section(engine, kg, user, options))
+    sample = sample_users(loaded.prepared.data, audit_users) if audit_users else []
     if audit_users:
-        say(0.72, f"Auditing faithfulness over {audit_users} shoppers")
-        sample = sample_users(loaded.prepared.data, audit_users)
-        result = audit(loaded.checkpoint.model, loaded.prepared.data, sample, options=options)
-        parts.append(sections.audit_section(result))
-    parts.append(sections.limitations(loaded, kg))
-    say(0.98, "Writing the report")
-    title = f"Review of {loaded.info.model} on {loaded.info.dataset} ({run_id})"
-    return _html(title, "\n".join(parts)), tuple(picked)
+        steps.resize("audit", len(sample))
+    if users:
+        picked = list(users)
+    else:
+        steps.start("pick")
+        picked = default_users(engine)
+        steps.resize("shoppers", len(picked))
+    steps.start("graph")
+    kg = build_graph(workspace.read_events(loaded.info.dataset), loaded.prepared.catalog)
+    book, options = FigureBook(), ExplainOptions()
+    body = [sections.glossary(), sections.model_card(workspace, loaded, book)]
+    steps.start("shoppers")
+    for done, user in enumerate(picked, start=1):
+        body.append(user_section(engine, kg, user, options, book))
+        steps.explained("shoppers", done)
+    summary = None
+    if sample:
+        result = _audit(loaded, sample, options, steps)
+        summary = result.summary()
+        body.append(sections.audit_section(result, book))
+    body.append(sections.limitations(loaded, kg))
+    steps.start("write")
+    info = loaded.info
+    verdict = review_verdict(
+        sections.model_title(info.model),
+        info.result.get("test_metrics") or {},
+        baseline_metrics(workspace, info),
+        summary,
+    )
+    head = sections.header(info, datetime.now(UTC), reviewer_note, verdict)
+    title = f"Review of {sections.model_title(info.model)} on {info.dataset} ({run_id})"
+    html = page(title, "\n".join([head, *body]), book)
+    steps.finish("Report ready")
+    return html, tuple(picked)
 
 
 def _ensure_table(workspace: Workspace) -> None:

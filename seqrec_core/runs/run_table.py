@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from seqrec_core.models.names import NEURAL_MODELS
+from seqrec_core.report.numbers import duration
 from seqrec_core.runs.registry import RUNNING, RunInfo
 
 TABLE_METRICS = ("HR@10", "NDCG@10", "HR@20", "NDCG@20", "MRR", "coverage@10", "popularity@10")
@@ -121,15 +122,6 @@ def live_progress(info: RunInfo, events: Sequence[dict[str, Any]]) -> LiveProgre
     if best is not None:
         parts.append(f"best validation NDCG@10 {best:.4f}")
     if last.get("eta_s") is not None:
-        parts.append(f"at most {_duration(last['eta_s'])} left")
-    parts.append(f"{_duration(last['elapsed_s'])} so far")
+        parts.append(f"at most {duration(last['eta_s'])} left")
+    parts.append(f"{duration(last['elapsed_s'])} so far")
     return LiveProgress(min(fraction, 1.0), " · ".join(parts), best, last["epoch"] + 1)
-
-
-def _duration(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    if seconds < 90:
-        return f"{seconds} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"

@@ -20,10 +20,12 @@ One page each:
   temp files), `data_views` (validation report and dataset profile) and `item_text_views`
   (item text: template, reading with the language model, map, similar products) and
   `embeddings_upload_views` (the user's own item embeddings).
-- Train: `train_views` (training form, live progress, run history) and `run_text_views`
-  (a run's item text and its results on new products).
+- Train: `train_views` (training form), `train_runs_views` (verdict, live progress, run
+  history), `run_table_views` (the run table's columns) and `run_text_views` (a run's item
+  text and its results on new products).
 - Explain: `explain_views` (loaders, shopper orders, settings form), `explain_sections`
-  (the blocks it draws) and `review_views` (the review report).
+  (the blocks it draws), `explain_audit` (the audit over many shoppers) and
+  `review_views` (the review report).
 - Profile: `profile_views` (the cached graph, cards, charts, ego graph, similar shoppers).
 - Shoppers: `shoppers_views` (lookalike builder, customer map, segments, vector export).
 - Recommend: `recommend_views` (filters, lists, segment preview) and `whatif_views` (the

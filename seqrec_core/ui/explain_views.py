@@ -2,9 +2,10 @@
 picker offers (`shopper_picker`), the target picker and the explanation settings form.
 
 Session state holds ids only: the run (`state.RUN`) and the user (`state.USER`), both
-mirrored in the URL, and the target item id. The loaded run is an `st.cache_resource`
-(shared, read-only); explanations and user lists are `st.cache_data` keyed by ids and
-settings, so reruns and other sessions reuse them.
+mirrored in the URL, and the target item id with the run it was picked for (another run
+starts again from its first recommendation). The loaded run is an `st.cache_resource`
+(shared, read-only); explanations, user lists and audited shoppers are `st.cache_data`
+keyed by ids and settings, so reruns and other sessions reuse them.
 """
 
 from __future__ import annotations
@@ -12,16 +13,18 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from seqrec_core.explain.audit import AuditResult, audit, sample_users
+from seqrec_core.explain.audit import audit_options, audit_shopper
 from seqrec_core.explain.cases import user_cases
 from seqrec_core.explain.explanation import Explanation, explain_user, first_recommendations
 from seqrec_core.explain.options import ExplainOptions
 from seqrec_core.figures.explanation import item_names
+from seqrec_core.report.numbers import percent
 from seqrec_core.runs.trained_run import LoadedRun
 from seqrec_core.ui import model_pickers
 from seqrec_core.ui.shopper_picker import Rankings
 
 TARGET = "explain_target"  # str: the target item id ("" = the first recommendation)
+TARGET_RUN = "explain_target_run"  # str: the run the target was picked for
 
 
 def load(root: str, run_id: str) -> LoadedRun:
@@ -60,19 +63,21 @@ def load_explanation(root: str, run_id: str, user: str, settings: ExplainOptions
     )
 
 
-@st.cache_data(max_entries=4, show_spinner="Auditing the explainers…")
-def load_audit(
-    root: str, run_id: str, users: int, seed: int, settings: ExplainOptions
-) -> AuditResult:
-    """`audit` of the first recommendations of `users` sampled users."""
+@st.cache_data(max_entries=1000, show_spinner=False)
+def load_audit_row(
+    root: str, run_id: str, user: str, settings: ExplainOptions
+) -> dict[str, object]:
+    """`audit_shopper` for one shopper: cached per shopper, so a larger audit, another
+    seed or another session reuses every shopper already audited. `settings` should come
+    from `audit_options` (the target never changes an audit)."""
     loaded = load(root, run_id)
-    data = loaded.prepared.data
-    return audit(loaded.model, data, sample_users(data, users, seed=seed), options=settings)
+    return audit_shopper(loaded.model, loaded.prepared.data, user, audit_options(settings))
 
 
 CASES_HELP = (
-    "Confidence: the first recommendation's softmax probability. Surprise: share of the "
-    "shopper's events outside its category."
+    "How sure: how likely the model finds its first recommendation to be the shopper's next "
+    "item (its softmax probability). Other categories: the share of the shopper's events "
+    "outside that item's category; a high share makes a surprising recommendation."
 )
 
 
@@ -91,18 +96,31 @@ def case_rankings(cases: pd.DataFrame, names: dict[str, str]) -> Rankings:
         if user not in row.index:
             return None  # not among the scored shoppers
         top, confidence, surprise = row.loc[user, ["top_item", "confidence", "surprise"]]
-        return f"→ {names.get(top, top)} (p = {confidence:.2f}, surprise {surprise:.0%})"
+        return (
+            f"→ {names.get(top, top)} ({percent(confidence)} sure, "
+            f"{percent(surprise)} of events in other categories)"
+        )
 
     return Rankings(orders, detail, CASES_HELP)
 
 
+def reset_target_for(run_id: str) -> None:
+    """Start from the first recommendation when the run changes: a target picked for
+    another model is not this model's question (and may rank anywhere in it)."""
+    if st.session_state.get(TARGET_RUN) != run_id:
+        st.session_state[TARGET] = ""
+        st.session_state[TARGET_RUN] = run_id
+
+
 def settings_form(
+    run_id: str,
     loaded: LoadedRun,
     top: list[tuple[str, float]],
     methods: tuple[str, ...],
     names: dict[str, str],
 ) -> ExplainOptions:
-    """Target item, IG baseline and steps, and ranking mode, in one form."""
+    """Target item, and in a closed expander the IG baseline, steps and ranking mode."""
+    reset_target_for(run_id)
     top_ids = [item for item, _ in top]
     listed = set(top_ids)
     others = [i for i in loaded.prepared.data.items.tokens if i not in listed]
@@ -119,27 +137,36 @@ def settings_form(
         new = "" if trained[items.index(item)] else " · new product, read from its text"
         return f"{rank}{names.get(item, item)} ({item}){new}"
 
-    with st.form("explain_form"):
-        target = st.selectbox(
+    with st.form("explain_form", border=False):
+        left, right = st.columns([4, 1], vertical_alignment="bottom")
+        target = left.selectbox(
             "Explain the score of",
             options,
             key=TARGET,
             format_func=label,
             help="Any catalog item; the first ten recommendations are listed first.",
         )
-        cols = st.columns(3)
-        baseline = cols[0].radio(
-            "IG baseline",
-            ["padding", "mean"],
-            format_func={"padding": "empty events (padding)", "mean": "average item"}.get,
-            disabled="ig" not in methods,
-            help="What each event is compared with: nothing, or an average catalog item.",
-        )
-        steps = cols[1].select_slider(
-            "IG steps", [16, 32, 50, 100, 200], 50, disabled="ig" not in methods
-        )
-        seen = cols[2].toggle("Rank items already seen", False)
-        st.form_submit_button("Explain", type="primary", icon=":material/psychology:")
+        right.form_submit_button("Explain", type="primary", icon=":material/psychology:")
+        with st.expander("Method settings, for data scientists"):
+            cols = st.columns(3)
+            baseline = cols[0].radio(
+                "IG baseline",
+                ["padding", "mean"],
+                format_func={"padding": "empty events (padding)", "mean": "average item"}.get,
+                disabled="ig" not in methods,
+                help="What Integrated Gradients compares each event with: nothing, or an "
+                "average catalog item.",
+            )
+            steps = cols[1].select_slider(
+                "IG steps",
+                [16, 32, 50, 100, 200],
+                50,
+                disabled="ig" not in methods,
+                help="More steps: a closer approximation, slower.",
+            )
+            seen = cols[2].toggle(
+                "Rank items already seen", False, help="Off: ranks leave out the history's items."
+            )
     return ExplainOptions(
         target=target or None,
         methods=methods,

@@ -18,8 +18,14 @@ from seqrec_core.explain.attributions import (
     integrated_gradients,
     mean_baselines,
     occlusion,
+    weights_frozen,
 )
-from seqrec_core.explain.rescoring import keep_batch, optimistic_one_based_ranks, top_items
+from seqrec_core.explain.rescoring import (
+    keep_batch,
+    optimistic_one_based_ranks,
+    score_variants,
+    top_items,
+)
 from seqrec_core.models import Recommender, build_model
 from tests.support.toy_models import linear_toy
 
@@ -120,6 +126,36 @@ def test_ig_is_complete_on_real_models(name: str, baseline: str) -> None:
     width = result.total.shape[1]
     assert width == getattr(model, "history_window", MAX_LEN)
     assert np.all(result.total[1, : width - 3] == 0.0)  # padding columns
+
+
+def test_ig_with_frozen_weights_is_the_same_and_restores_them() -> None:
+    """IG runs with the weights frozen (half the autograd work); the attributions do not
+    change, and afterwards exactly the weights that required gradients do again."""
+    model = _model("sasrec")
+    first = next(model.parameters())
+    first.requires_grad_(False)  # one already frozen: it must stay so
+    tracked = [p.requires_grad for p in model.parameters()]
+
+    def run():
+        return integrated_gradients(
+            model.scores_from_embeddings,
+            model.input_embeddings,
+            _batch(),
+            torch.tensor([4, 11]),
+            n_steps=16,
+        )
+
+    plain = run()
+    with weights_frozen(model):
+        assert not any(p.requires_grad for p in model.parameters())
+        frozen = run()
+    assert [p.requires_grad for p in model.parameters()] == tracked
+    for part in plain.parts:
+        np.testing.assert_allclose(frozen.parts[part], plain.parts[part], atol=1e-6)
+    np.testing.assert_allclose(frozen.convergence_delta, plain.convergence_delta, atol=1e-6)
+    with pytest.raises(RuntimeError), weights_frozen(model):
+        raise RuntimeError("an explainer failed")
+    assert [p.requires_grad for p in model.parameters()] == tracked
 
 
 def test_ig_rejects_a_single_step() -> None:
@@ -258,3 +294,21 @@ def test_attention_summary_of_the_final_position(name: str) -> None:
     np.testing.assert_allclose(summary.rollout.sum(axis=1), 1.0, atol=1e-9)
     if name == "sasrec":  # causal: the final position's weights over the events sum to 1
         assert summary.final.sum() == pytest.approx(1.0, abs=1e-5)
+
+
+@pytest.mark.parametrize("name", [*NEURAL, "cooc"])
+def test_score_variants_scores_each_variant_once_trimmed_and_in_order(name: str) -> None:
+    """Duplicates scored once and padding trimmed per chunk change no score: every row
+    equals the same variant scored alone at the full window width."""
+    model = _model(name)
+    ids, types = SEQUENCE[-MAX_LEN + 1 :], TYPES[-MAX_LEN + 1 :]
+    generator = torch.Generator().manual_seed(4)
+    keep = torch.rand(9, len(ids), generator=generator) > 0.5
+    keep = torch.cat([keep, keep[:3], torch.zeros(1, len(ids), dtype=torch.bool)])  # repeats
+    scores = score_variants(model.score_items, ids, types, keep, chunk_rows=4)
+    assert scores.shape == (len(keep), NUM_ITEMS + 1)
+    for row in range(len(keep)):
+        batch = keep_batch(ids, types, keep[row : row + 1])  # the full width, left-padded
+        with torch.no_grad():
+            alone = model.score_items(**batch)[0].float()
+        np.testing.assert_allclose(scores[row, 1:], alone[1:], atol=1e-5)

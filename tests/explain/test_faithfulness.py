@@ -16,7 +16,13 @@ import pytest
 import torch
 
 from seqrec_core.errors import InputError
-from seqrec_core.explain.audit import audit, sample_users
+from seqrec_core.explain.audit import (
+    audit,
+    audit_options,
+    audit_progress,
+    audit_shopper,
+    sample_users,
+)
 from seqrec_core.explain.cases import user_cases
 from seqrec_core.explain.counterfactual import minimal_counterfactual
 from seqrec_core.explain.explanation import explain_user, first_recommendations
@@ -199,7 +205,13 @@ def test_audit_summarises_every_method(runs: dict[str, LoadedRun]) -> None:
     data = loaded.prepared.data
     users = sample_users(data, 6, seed=1)
     assert len(users) == 6 == len(set(users))
-    result = audit(loaded.model, data, users, options=ExplainOptions(n_steps=16, random_orders=4))
+    options = ExplainOptions(n_steps=16, random_orders=4)
+    said: list[tuple[float, str]] = []
+    result = audit(
+        loaded.model, data, users, options=options, progress=lambda f, m: said.append((f, m))
+    )
+    assert said[0] == (pytest.approx(1 / 6), "explained 1 of 6 shoppers")
+    assert said[-1] == (1.0, "explained 6 of 6 shoppers") and len(said) == 6
     summary = result.summary()
     assert summary["users"] == 6 and set(summary["methods"]) == {
         "ig",
@@ -210,6 +222,29 @@ def test_audit_summarises_every_method(runs: dict[str, LoadedRun]) -> None:
     assert 0.0 <= summary["methods"]["ig"]["faithful_share"] <= 1.0
     assert set(summary["agreement"]) == {"ig~occlusion", "ig~attention", "occlusion~attention"}
     assert summary["ig"]["mean_abs_convergence_delta"] < 1e-2
+    table = result.method_table().set_index("method")
+    assert list(table.index) == ["attention", "ig", "occlusion"]
+    for method in table.index:
+        stats = summary["methods"][method]
+        assert table.loc[method, "deletion curve"] == stats["faithful_share"]
+        assert table.loc[method, "top 3"] == stats["beats_random@3"]
+        assert table.loc[method, "random drop"] == summary["methods"]["random"]["mean_score_drop"]
+    # One shopper at a time (the page's cached rows) gives the same numbers, and the
+    # target picked on the page never changes an audit.
+    row = audit_shopper(
+        loaded.model, data, users[2], ExplainOptions(target="i05", n_steps=16, random_orders=4)
+    )
+    expected = result.per_user.iloc[2].to_dict()
+    assert row.keys() == expected.keys() and row["target_item"] == expected["target_item"]
+    for key, value in row.items():
+        if isinstance(value, float) and not math.isnan(value):
+            assert value == pytest.approx(expected[key], abs=1e-6), key
+    assert audit_options(ExplainOptions(target="i05")) == audit_options(ExplainOptions())
+
+
+def test_audit_progress_counts_shoppers() -> None:
+    assert audit_progress(12, 30) == "explained 12 of 30 shoppers"
+    assert audit_progress(1_200, 2_000) == "explained 1,200 of 2,000 shoppers"
 
 
 def test_user_cases_rank_users_by_confidence(runs: dict[str, LoadedRun]) -> None:

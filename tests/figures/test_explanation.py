@@ -84,6 +84,33 @@ def test_every_figure_is_titled_and_labelled() -> None:
         _titled(fig)
     assert list(figures[1].data[0].y) == list(events["label"])
     assert figures[5].data[0].customdata[0][1] == "Stove"  # the new first item by title
+    with_legends = [figures[i] for i in (0, 1, 3, 6, 7, 8, 10)]
+    for fig in with_legends:  # below the plot, never in the title's band
+        legend = fig.layout.legend
+        assert (legend.yref, legend.y, legend.yanchor, legend.orientation) == (
+            "container",
+            0,
+            "bottom",
+            "h",
+        )
+    assert figures[6].layout.title.text != figures[7].layout.title.text  # score and rank
+
+
+def test_the_attention_map_is_square_with_short_axis_labels() -> None:
+    """Regression: the rollout heatmap was squashed into a strip by 40-character labels."""
+    labels = [f"{i + 1}. Lumora V150 Mirrorless Camera Kit {i} · purchase" for i in range(50)]
+    fig = fx.attention_heatmap_figure(np.eye(50), labels, title="t")
+    assert fig.layout.yaxis.scaleanchor == "x"  # square cells, whatever the width
+    assert fig.layout.height == 1000
+    ticks = list(fig.data[0].x)
+    assert len(set(ticks)) == 50 and max(map(len, ticks)) <= 30
+    assert ticks[11] == "12. Lumora V150 Mi… · purchase"
+    assert tuple(fig.data[0].customdata[11][3]) == (labels[11], labels[3])  # hover: in full
+    short = fx.attention_heatmap_figure(
+        np.eye(3), ["1. Tent · view", "2. Stove · cart", "[MASK]"], title="t"
+    )
+    assert list(short.data[0].y) == ["1. Tent · view", "2. Stove · cart", "[MASK]"]
+    assert short.layout.height == 480
 
 
 def test_comprehensiveness_reads_the_deletion_curve() -> None:
@@ -104,7 +131,7 @@ def test_comprehensiveness_reads_the_deletion_curve() -> None:
 def test_the_html_export_holds_every_figure_with_plotly_once() -> None:
     figs = Figures(file_stem="run-u1")
     for title in ("First", "Second"):
-        figs.drawn[title] = go.Figure(layout={"title": {"text": title}})
+        figs.drawn[title.lower()] = go.Figure(layout={"title": {"text": title}})
     html = figs.html()
     assert html.startswith("<!DOCTYPE html>") and html.count("<section>") == 2
     assert "First" in html and "Second" in html

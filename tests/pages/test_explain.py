@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,14 @@ from tests.support.helpers import markdown_text, open_page
 from tests.support.tiny_shop import small_sasrec, tiny_workspace, train_run
 
 PAGE = "pages/explain.py"
+PAGE_TABS = [
+    "Why",
+    "Categories and brands",
+    "Attention",
+    "Can you trust it?",
+    "Audit many shoppers",
+    "Export and review report",
+]
 
 pytestmark = pytest.mark.usefixtures("apptest_runs_app_py_every_time")
 
@@ -28,6 +37,12 @@ def shop(trained, monkeypatch: pytest.MonkeyPatch) -> tuple[Workspace, str, str]
     return trained
 
 
+def _significant_digits(text: str) -> int:
+    """Significant digits of a number as `report.numbers.significant` writes it."""
+    digits = text.lstrip("-").replace(",", "").replace(".", "").lstrip("0")
+    return len(digits.rstrip("0")) if "." not in text else len(digits)
+
+
 def test_a_link_opens_the_run_and_user_with_every_section(shop) -> None:
     _, sasrec, _ = shop
     at = open_page(PAGE, {"run": sasrec, "user": "u03"})
@@ -36,16 +51,29 @@ def test_a_link_opens_the_run_and_user_with_every_section(shop) -> None:
     assert at.session_state["user"] == "u03" and at.query_params["user"] == "u03"
     (header,) = at.header
     assert header.value.startswith("Shopper u03 → Gadget")  # catalog titles, not ids
-    labels = [m.label for m in at.metric]
-    assert labels == ["Target", "Score", "Rank", "IG convergence delta"]
-    assert at.metric[2].value == "1"
-    subheaders = [s.value for s in at.subheader]
-    assert "Attention" in subheaders and "Can you trust it? Faithfulness checks" in subheaders
+    verdict = next(m.value for m in at.markdown if str(m.value).startswith("#### "))
+    assert re.search(
+        r"is recommended first, (mainly|partly) because this shopper (viewed|added|bought)",
+        verdict,
+    ), verdict
+    assert re.search(r"it would (drop to|stay at|rise to) rank [\d,]+", verdict), verdict
+    assert "**Gadget" in verdict  # item names, emphasised, never raw ids
     text = markdown_text(at)
-    assert "beats random orders" in text or "does not beat random orders" in text
+    assert "Smallest change that changes the first recommendation" in text
     assert "the first recommendation would be" in text or "keeps the same first" in text
+    assert "the check" in text  # which explanations pass the deletion check, in words
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Rank"] == "1"
+    assert {"Past events the model reads", "Score", "IG convergence delta"} <= set(metrics)
+    for label in ("Score", "IG convergence delta"):  # for people: 2-3 significant digits
+        assert "e" not in metrics[label] and _significant_digits(metrics[label]) <= 3
+    tabs = [t.label for t in at.tabs]
+    assert [t for t in tabs if t in PAGE_TABS] == PAGE_TABS
+    assert "Across layers (rollout)" in tabs  # the attention tab's own tabs
+    assert "Which past events drove the score" in [s.value for s in at.subheader]
     charts = at.get("plotly_chart")
-    assert len(charts) >= 10  # timeline, IG, occlusion, methods, groups, 3 attention, 4 checks
+    assert len(charts) >= 10  # timeline, occlusion, IG, methods, groups, 3 attention, 4 checks
+    assert not at.json  # no raw JSON anywhere
     assert [b.label for b in at.get("download_button")][:1] == ["Events and attributions (CSV)"]
 
 
@@ -58,7 +86,25 @@ def test_picking_another_target_explains_its_score(shop) -> None:
     assert not at.exception, at.exception
     assert at.session_state["explain_target"] == "i05"
     assert at.header[0].value != first and "Gadget 5 Pro" in at.header[0].value
-    assert int(at.metric[2].value) > 1  # not the first recommendation
+    rank = next(m.value for m in at.metric if m.label == "Rank")
+    assert int(rank.replace(",", "")) > 1  # not the first recommendation
+    verdict = next(m.value for m in at.markdown if str(m.value).startswith("#### "))
+    assert verdict.startswith(f"#### **Gadget 5 Pro** is at rank {rank}"), verdict
+
+
+def test_switching_the_model_starts_again_from_its_first_recommendation(shop) -> None:
+    """Regression: after switching the model, "Explain the score of" still showed the
+    target picked for the previous model."""
+    _, sasrec, cooc = shop
+    at = open_page(PAGE, {"run": sasrec, "user": "u03"})
+    at.selectbox(key="explain_target").set_value("i05")
+    next(b for b in at.button if b.label == "Explain").click().run()
+    assert at.session_state["explain_target"] == "i05"
+    at.selectbox(key="run").set_value(cooc).run()
+    assert not at.exception, at.exception
+    assert at.session_state["explain_target"] == ""
+    assert at.selectbox(key="explain_target").value == ""
+    assert next(m.value for m in at.metric if m.label == "Rank") == "1"
 
 
 def test_lists_of_users_and_typing_an_id(shop) -> None:
@@ -66,7 +112,7 @@ def test_lists_of_users_and_typing_an_id(shop) -> None:
     at = open_page(PAGE, {"run": sasrec})
     picker = at.selectbox(key="user")
     assert picker.value == picker.options[0].split(" · ")[0]  # the most confident case
-    assert " → " in picker.options[0] and "(p = " in picker.options[0]
+    assert re.search(r" → .+ \(\d+% sure, \d+% of events in other categories\)", picker.options[0])
     at.radio(key="shopper_order").set_value("Least confident").run()
     assert not at.exception, at.exception
     picker = at.selectbox(key="user")
@@ -85,8 +131,9 @@ def test_a_baseline_model_gets_occlusion_only(shop) -> None:
     assert not at.exception, at.exception
     notes = " ".join(str(i.value) for i in at.info)
     assert "no gradients" in notes and "no attention" in notes
-    assert "Attention" not in [s.value for s in at.subheader]
-    assert [m.label for m in at.metric] == ["Target", "Score", "Rank"]
+    assert "Attention" not in [t.label for t in at.tabs]
+    labels = [m.label for m in at.metric]
+    assert "Rank" in labels and "Score" in labels and "IG convergence delta" not in labels
 
 
 def test_the_audit_runs_from_the_page(shop) -> None:
@@ -96,6 +143,14 @@ def test_the_audit_runs_from_the_page(shop) -> None:
     next(b for b in at.button if b.label == "Run the audit").click().run()
     assert not at.exception, at.exception
     assert any(b.label == "Audit per shopper (CSV)" for b in at.get("download_button"))
+    assert not at.json  # a table and a chart, not a JSON blob
+    assert "Over 5 shoppers, " in markdown_text(at)
+    audit_column = "Beats random events (whole curve)"
+    table = next(d.value for d in at.dataframe if audit_column in d.value.columns)
+    assert set(table["Method"]) == {"Integrated Gradients", "occlusion", "attention"}
+    shares = table[audit_column]
+    assert all(re.fullmatch(r"\d{1,3}%", share) for share in shares), list(shares)
+    assert any("Audit of 5 shoppers" in c.proto.spec for c in at.get("plotly_chart"))
 
 
 def test_without_a_trained_run_the_page_says_what_to_do(tmp_path: Path, monkeypatch) -> None:

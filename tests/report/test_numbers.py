@@ -43,3 +43,13 @@ def test_share_of_nothing_is_a_dash():
 )
 def test_times(ratio, text):
     assert numbers.times(ratio) == text
+
+
+def test_durations_use_the_unit_people_say() -> None:
+    assert [numbers.duration(s) for s in (0.07, 42.4, 600, 9000, None)] == [
+        "under 1 s",
+        "42 s",
+        "10 min",
+        "2.5 h",
+        "—",
+    ]

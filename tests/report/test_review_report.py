@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 
 from seqrec_core.cli.main import main
 from seqrec_core.errors import InputError
-from seqrec_core.report.review_report import build_report, list_reports
+from seqrec_core.report.review_report import build_report, list_reports, render_report
 from seqrec_core.store import Workspace
 from tests.support.tiny_shop import small_sasrec, tiny_workspace, train_run
 
@@ -24,9 +25,11 @@ class _Page(HTMLParser):
         self.resources: list[str] = []
         self.open: list[str] = []
         self.text: list[str] = []
+        self._hidden = 0  # inside <script> or <style>: not visible text
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(tag)
+        self._hidden += tag in {"script", "style"}
         if tag not in {"meta", "br", "img", "input", "link"}:
             self.open.append(tag)
         for name, value in attrs:
@@ -34,12 +37,14 @@ class _Page(HTMLParser):
                 self.resources.append(value)
 
     def handle_endtag(self, tag: str) -> None:
+        self._hidden -= tag in {"script", "style"}
         if tag in self.open:
             while self.open and self.open.pop() != tag:
                 pass
 
     def handle_data(self, data: str) -> None:
-        self.text.append(data)
+        if not self._hidden:
+            self.text.append(data)
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +86,8 @@ def test_report_is_self_contained_html_with_every_section(
         assert heading in body
     assert "pre-launch <check>" in body and "<check>" not in text  # escaped, not markup
     assert "Test metrics beside every finished run" in body and "pop" in body  # the baseline row
-    assert text.count("Plotly.newPlot") >= 8  # curve + per shopper figures + audit
+    assert text.count("class='figure-spec'") >= 8  # curve + per shopper figures + audit
+    assert text.count("Plotly.newPlot") == 1  # one script draws them all
     assert info.users == ("u03", "u11")
 
 
@@ -122,3 +128,48 @@ def test_report_cli_contract(
     assert out.is_file() and "Shopper u07" in out.read_text()
     code = main([*argv[:-2], "--out", str(tmp_path / "x.html"), "--users", "ghost", "--json"])
     assert code == 1 and "'ghost'" in json.loads(capsys.readouterr().out)["error"]
+
+
+def test_the_verdict_opens_the_report_and_the_terms_are_explained(
+    reviewed: tuple[Workspace, str],
+) -> None:
+    ws, run_id = reviewed
+    text, _ = render_report(ws, run_id, users=["u04"], audit_users=3)
+    first = text.index("<p", text.index("</h1>"))
+    assert text.startswith("<p class='verdict ", first)  # the first thing under the title
+    verdict = text[first : text.index("</p>", first)]
+    assert re.search(
+        r"(Ready to approve|Approve only with conditions|Not ready: reject for now): ", verdict
+    )
+    assert "best-seller list" in verdict  # compared with the POP run of the fixture
+    body = " ".join(_parse(text).text)
+    assert "What the terms in this report mean" in body and "NDCG@10" in body
+    assert "For data scientists: model and training settings" in body
+
+
+def test_numbers_are_written_for_people(reviewed: tuple[Workspace, str]) -> None:
+    """Regression: "layer_norm_eps 0.0000", "examples 52.0000" and "training minutes
+    0.0012" in the model card."""
+    ws, run_id = reviewed
+    text, _ = render_report(ws, run_id, users=["u06"], audit_users=0)
+    body = " ".join(_parse(text).text)
+    assert not re.search(r"\d\.\d{4}\b", body)  # no four-decimal numbers anywhere
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", text)
+    assert "1e-8" in cells  # SASRec's layer_norm_eps, as configured
+    assert not any(re.fullmatch(r"\d+\.0+", c) for c in cells)  # counts without decimals
+    assert "under 1 s" in cells or any(re.fullmatch(r"\d+ (s|min)", c) for c in cells)
+
+
+def test_progress_counts_the_shoppers_of_every_step(reviewed: tuple[Workspace, str]) -> None:
+    """Regression: the bar sat on "Auditing…" for most of a report."""
+    ws, run_id = reviewed
+    seen: list[tuple[float, str]] = []
+    render_report(
+        ws, run_id, users=["u02", "u09"], audit_users=4, progress=lambda f, m: seen.append((f, m))
+    )
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0)
+    messages = [m for _, m in seen]
+    assert any("explained 2 of 2 shoppers" in m for m in messages)
+    assert [m for m in messages if "Auditing" in m][-1].endswith("explained 4 of 4 shoppers")
+    assert all(re.match(r"Step \d of \d · ", m) for m in messages[:-1])
