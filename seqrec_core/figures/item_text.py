@@ -17,8 +17,8 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 
 from seqrec_core.figures.style import BAR_COLOR, SECOND_COLOR, item_labels, style
+from seqrec_core.schema import CATEGORY_SEPARATOR
 
-CATEGORY_SEPARATOR = " > "
 NO_CATEGORY = "(no category)"
 MAX_POINTS = 5000  # a larger catalog is drawn as an even sample of this many items
 CATEGORY_COLORS = tuple(qualitative.T10) + tuple(qualitative.Pastel)

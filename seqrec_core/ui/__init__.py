@@ -28,8 +28,8 @@ One page each:
   `review_views` (the review report).
 - Profile: `profile_views` (the cached graph, cards, charts, ego graph, similar shoppers).
 - Shoppers: `shoppers_views` (lookalike builder, customer map, segments, vector export).
-- Recommend: `recommend_views` (filters, lists, segment preview) and `whatif_views` (the
-  what-if editor).
+- Recommend: `recommend_views` (filters, lists, segment preview), `filter_link` (the
+  filters in the page link) and `whatif_views` (the what-if editor).
 - Search: `search_views` (query box, the two result lists, search metrics).
 """
 

@@ -125,8 +125,9 @@ def pick_run(
 ) -> str | None:
     """A selectbox of the dataset's runs that saved a model (newest first), or None.
 
-    Without a choice in the session or the link it shows the best run (validation
-    NDCG@10), marked "best". `models` keeps only runs of those models.
+    Without a choice in the session, the link or this session's last visit of the dataset
+    it shows the best run (validation NDCG@10), marked "best". `models` keeps only runs of
+    those models.
     """
     usable = _runs(workspace, dataset, models)
     if not usable:
@@ -144,6 +145,7 @@ def pick_run(
         st.session_state[state.RUN] = choice
     picked = st.selectbox("Model (training run)", ids, key=state.RUN, format_func=labels.get)
     state.mirror_in_url(state.RUN, picked)
+    state.remember_choice(state.RUN, picked)
     return picked
 
 

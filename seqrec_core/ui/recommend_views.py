@@ -28,9 +28,10 @@ from seqrec_core.recommend.recommender import (
 from seqrec_core.recommend.segments import SegmentRule, preview_segment, segment_users
 from seqrec_core.report.csv_export import csv_bytes
 from seqrec_core.runs import registry
+from seqrec_core.schema import CATEGORY_SEPARATOR
 from seqrec_core.shoppers.segment_files import saved_segments
 from seqrec_core.store import Workspace
-from seqrec_core.ui import model_pickers, profile_views
+from seqrec_core.ui import filter_link, model_pickers, profile_views
 from seqrec_core.ui.feedback import plain, user_errors
 
 
@@ -49,9 +50,8 @@ def filter_choices(root: str, run_id: str) -> FilterChoices:
     """The filter choices of run `run_id` of the workspace at `root`, computed once."""
     engine = model_pickers.load_engine(root, run_id)
     paths = {str(c) for c in engine.table.category[1:] if c}
-    prefixes = {
-        " > ".join(p.split(" > ")[: n + 1]) for p in paths for n in range(p.count(" > ") + 1)
-    }
+    sep = CATEGORY_SEPARATOR
+    prefixes = {sep.join(p.split(sep)[: n + 1]) for p in paths for n in range(p.count(sep) + 1)}
     prices = engine.table.price[1:]
     return FilterChoices(
         categories=tuple(sorted(prefixes)),
@@ -61,26 +61,59 @@ def filter_choices(root: str, run_id: str) -> FilterChoices:
     )
 
 
+def _link_values(choices: FilterChoices) -> dict[str, object]:
+    """What the page's link asks the filter widgets to start at (see `filter_link`)."""
+    params = {name: st.query_params.get_all(name) for name in filter_link.PARAMS}
+    return filter_link.widget_values(params, choices.categories, choices.brands, choices.price_top)
+
+
 def filters_form(choices: FilterChoices) -> tuple[Filters, int]:
-    """Business rules and list length (applied at once, no submit needed)."""
-    with st.expander("Filters", icon=":material/filter_alt:"):
+    """Business rules and list length (applied at once, no submit needed), kept in the link.
+
+    The widgets start at what the link says (a shared URL reopens the same filters) and the
+    link follows every change.
+    """
+    start = _link_values(choices)
+    with st.expander("Filters", icon=":material/filter_alt:", expanded=bool(start)):
         cols = st.columns(4)
-        k = cols[0].number_input("Items to show", 1, 100, 10, key="rec_k")
-        seen = cols[1].toggle("Hide items already seen", True, key="rec_seen")
-        bought = cols[2].toggle("Hide items already bought", True, key="rec_bought", disabled=seen)
-        include = st.multiselect("Only these categories", choices.categories, key="rec_inc_cat")
-        exclude = st.multiselect("Never these categories", choices.categories, key="rec_exc_cat")
+        k = cols[0].number_input(
+            "Items to show",
+            1,
+            filter_link.MAX_K,
+            start.get("rec_k", filter_link.DEFAULT_K),
+            key="rec_k",
+        )
+        seen = cols[1].toggle(
+            "Hide items already seen", start.get("rec_seen", True), key="rec_seen"
+        )
+        bought = cols[2].toggle(
+            "Hide items already bought",
+            start.get("rec_bought", True),
+            key="rec_bought",
+            disabled=seen,
+        )
+        include = st.multiselect(
+            "Only these categories", choices.categories, start.get("rec_inc_cat"), key="rec_inc_cat"
+        )
+        exclude = st.multiselect(
+            "Never these categories",
+            choices.categories,
+            start.get("rec_exc_cat"),
+            key="rec_exc_cat",
+        )
         brand_cols = st.columns(2)
         inc_brands = brand_cols[0].multiselect(
-            "Only these brands", choices.brands, key="rec_inc_brand"
+            "Only these brands", choices.brands, start.get("rec_inc_brand"), key="rec_inc_brand"
         )
         exc_brands = brand_cols[1].multiselect(
-            "Never these brands", choices.brands, key="rec_exc_brand"
+            "Never these brands", choices.brands, start.get("rec_exc_brand"), key="rec_exc_brand"
         )
         low = high = None
         top = choices.price_top
         if top is not None:
-            low, high = cols[3].slider("Price range", 0.0, top, (0.0, top), key="rec_price")
+            low, high = cols[3].slider(
+                "Price range", 0.0, top, start.get("rec_price", (0.0, top)), key="rec_price"
+            )
             low, high = (None if low <= 0 else low), (None if high >= top else high)
     rules = Filters(
         exclude_seen=seen,
@@ -92,6 +125,7 @@ def filters_form(choices: FilterChoices) -> tuple[Filters, int]:
         min_price=low,
         max_price=high,
     )
+    filter_link.sync_url(filter_link.link_params(rules, int(k)))
     return rules, int(k)
 
 

@@ -4,8 +4,10 @@ A search box narrows the shoppers to those whose id contains the text (case-inse
 the exact id first); a selectbox offers the matches, most active first, or in an order
 the page ranks them by (Explain's most and least confident cases, `Rankings`). The choice
 is an id in session state under `state.USER` (the selectbox's key) and in the URL as
-`?user=ID`, so a link reopens the same shopper, even one beyond the first options. Without
-a choice in the session or the link, the first option is the default. A page that can
+`?user=ID`, so a link reopens the same shopper, even one beyond the first options; it is
+also remembered per dataset (`state.remember_choice`), so switching datasets and back keeps
+it. Without a choice in the session, the link or the memory, the first option is the
+default. A page that can
 serve a shopper the log does not know (Recommend's cold start) accepts a typed new id.
 
 What a page passes is a `Shoppers` (ids and event counts), built once per dataset or run
@@ -127,8 +129,8 @@ def pick_shopper(
     left, right = st.columns([1, 2])
     query = left.text_input("Search user id", key=SEARCH, placeholder="part of an id").strip()
     options = shopper_options(shoppers, query, order)
-    linked = st.session_state.get(state.USER) or st.query_params.get(state.USER)
-    if not query and linked and linked not in options and (linked in shoppers or allow_unknown):
+    linked = next((u for u in state.candidates(state.USER) if u in shoppers or allow_unknown), None)
+    if not query and linked and linked not in options:
         options.insert(0, linked)  # a link to a less active (or new) shopper still opens it
     if allow_unknown and query and query not in shoppers:
         options.append(query)
@@ -144,6 +146,7 @@ def pick_shopper(
         help=_help(rankings, allow_unknown),
     )
     state.mirror_in_url(state.USER, user)
+    state.remember_choice(state.USER, user)
     if user not in shoppers:
         st.caption(f"{plain(user)} is not in this dataset: showing the cold-start list.")
     return user

@@ -1,8 +1,10 @@
 """Session-state keys and URL mirroring: session state holds ids (strings), never objects.
 
 Pages read the current workspace and dataset through these keys; pickers that belong in a
-link (dataset, and later run and user) are mirrored in `st.query_params` so a shared URL
-reopens the same view.
+link (dataset, run, user; Recommend's filters through `filter_link`) are mirrored in `st.query_params` so a
+shared URL reopens the same view. What a user picked is also remembered per dataset for
+the session (`remember_choice`), so switching to another dataset and back, or to a page
+without the picker and back, reopens the same run and shopper.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ USER = "user"  # str: the selected user id (Explain/Profile/Recommend pages)
 PENDING_DATASET = "_pending_dataset"  # a dataset to select on the next run (after ingest)
 LAST_INGEST = "_last_ingest"  # {"dataset", "reused", "source"} of this session's last ingest
 SAMPLE_TRIED = "_sample_tried"  # the first-start sample ingest ran (once per session)
+CHOICES = "_choices"  # {dataset: {key: value}}: what was last picked on each dataset
+CHOSEN_ON = "_chosen_on"  # {key: dataset}: the dataset the picker's current value belongs to
 
 
 def request_dataset(name: str) -> None:
@@ -46,15 +50,38 @@ def require_dataset() -> str:
     return str(name)
 
 
+def remember_choice(key: str, value: object) -> None:
+    """Remember `value` as this session's choice for picker `key` on the current dataset."""
+    dataset = current_dataset()
+    st.session_state.setdefault(CHOICES, {}).setdefault(dataset, {})[key] = value
+    st.session_state.setdefault(CHOSEN_ON, {})[key] = dataset
+
+
+def remembered(key: str) -> object:
+    """This session's last choice for picker `key` on the current dataset, or None."""
+    return st.session_state.get(CHOICES, {}).get(current_dataset(), {}).get(key)
+
+
+def candidates(key: str) -> list[object]:
+    """What picker `key` should show, best first: its value in the session, the URL, the
+    choice remembered for the current dataset (first when the session's value was picked
+    on another dataset: the user switched datasets and came back)."""
+    switched = st.session_state.get(CHOSEN_ON, {}).get(key, current_dataset()) != current_dataset()
+    here = [st.session_state.get(key), st.query_params.get(key)]
+    found = [remembered(key), *here] if switched else [*here, remembered(key)]
+    return [value for value in found if value is not None]
+
+
 def initial_choice(key: str, options: Sequence[str], default: str | None = None) -> str | None:
-    """The value a picker should show: session state, else the URL, else `default`, else
-    the first option.
+    """The value a picker should show: session state, else the URL, else this session's
+    last choice on the current dataset (see `candidates`), else `default`, else the first
+    option.
 
     Values that are not among `options` (a stale link, a deleted dataset) are ignored.
     """
-    for candidate in (st.session_state.get(key), st.query_params.get(key)):
+    for candidate in candidates(key):
         if candidate in options:
-            return candidate
+            return candidate  # type: ignore[return-value]
     if default in options:
         return default
     return options[0] if options else None

@@ -8,9 +8,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from seqrec_core.cli.main import main
+from seqrec_core.ingest.pipeline import ingest
+from seqrec_core.recommend.item_table import Filters
 from seqrec_core.recommend.recommender import Event, RunRecommender
 from seqrec_core.runs.trained_run import load_run
 from seqrec_core.store import Workspace
+from seqrec_core.ui import filter_link
 from tests.support.chain_shop import chain_shop
 from tests.support.helpers import open_page
 
@@ -126,3 +130,85 @@ def test_new_products_are_marked_in_the_list() -> None:
     )
     frame = list_frame(RecommendationList("u1", (), items))
     assert frame["item"].tolist() == ["Trail Tent", "Trail Tent 3P · new"]
+
+
+def test_the_run_and_shopper_come_back_after_visiting_another_dataset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: the chosen run and shopper were lost when switching datasets and back."""
+    ws, first_run = chain_shop(tmp_path)
+    ingest(tmp_path / "events.csv", ws, "chains-copy", items_path=tmp_path / "items.csv")
+    argv = ["--workspace", str(ws.root), "--dataset", "chains", "--model", "pop", "--json"]
+    assert main(["train", *argv]) == 0  # a second run of `chains`, newer than `first_run`
+    argv[3] = "chains-copy"
+    assert main(["train", *argv]) == 0
+    monkeypatch.setenv("SEQREC_WORKSPACE", str(ws.root))
+    at = open_page(PAGE, {"dataset": "chains"})
+    at.selectbox(key="run").set_value(first_run).run()
+    at.selectbox(key="user").set_value("u07").run()
+    at.selectbox(key="dataset").set_value("chains-copy").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="run").value.startswith("pop-")  # that dataset's only run
+    at.selectbox(key="user").set_value("u02").run()
+    at.selectbox(key="dataset").set_value("chains").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="run").value == first_run
+    assert at.selectbox(key="user").value == "u07"
+    assert at.query_params["user"] == "u07" and at.query_params["run"] == first_run
+
+
+def test_filters_round_trip_through_the_link_and_bad_values_are_dropped() -> None:
+    rules = Filters(
+        exclude_seen=False,
+        exclude_purchased=True,
+        include_categories=("Outdoor",),
+        exclude_brands=("Acme", "Dune"),
+        max_price=80.0,
+    )
+    params = filter_link.link_params(rules, 20)
+    assert params == {
+        "k": ["20"],
+        "hide": ["bought"],
+        "cat": ["Outdoor"],
+        "not_brand": ["Acme", "Dune"],
+        "price_max": ["80"],
+    }
+    assert filter_link.link_params(Filters(), 10) == {}  # the defaults make a bare link
+    values = filter_link.widget_values(params, ["Outdoor", "Home"], ["Acme", "Dune"], 270.0)
+    assert values == {
+        "rec_k": 20,
+        "rec_seen": False,
+        "rec_bought": True,
+        "rec_inc_cat": ["Outdoor"],
+        "rec_exc_brand": ["Acme", "Dune"],
+        "rec_price": (0.0, 80.0),
+    }
+    edited = {
+        "k": ["0"],
+        "hide": ["all"],
+        "cat": ["Garden"],
+        "price_min": ["x"],
+        "price_max": ["1e9"],
+    }
+    assert filter_link.widget_values(edited, ["Outdoor"], [], 270.0) == {"rec_price": (0.0, 270.0)}
+    assert filter_link.widget_values(edited, ["Outdoor"], [], None) == {}  # no prices: no slider
+
+
+def test_a_link_with_filters_reopens_them_and_the_link_follows_changes(
+    shop: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: a deep link to Recommend dropped the filters."""
+    root, run_id = shop
+    monkeypatch.setenv("SEQREC_WORKSPACE", str(root))
+    link = {"run": run_id, "user": "u04", "k": "5", "not_brand": "Acme", "price_max": "150"}
+    at = open_page(PAGE, link)
+    assert at.number_input(key="rec_k").value == 5
+    assert at.multiselect(key="rec_exc_brand").value == ["Acme"]
+    assert at.slider(key="rec_price").value == (0.0, 150.0)
+    shown = _table(at, "original_table")
+    assert len(shown) == 5 and "Acme" not in set(shown["brand"])
+    assert (shown["price"] <= 150).all()
+    at.multiselect(key="rec_inc_cat").select("Home").run()
+    assert at.query_params["cat"] == "Home" and at.query_params["k"] == "5"
+    at.number_input(key="rec_k").set_value(10).run()
+    assert "k" not in at.query_params  # back to the default: left out of the link
