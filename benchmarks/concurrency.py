@@ -28,33 +28,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "sample_data"
-DATASET = "sample-shop"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from app_server import CHROMIUM_ARGS, DATASET, free_port, prepare, serve, shopper_counts
+
 SETTLE_TIMEOUT_MS = 120_000  # a step that takes longer counts as a failure
-START_TIMEOUT_S = 180.0
 # The page has settled on `user` (the list of the right shopper drawn, no script running).
 _SETTLED_JS = """
 (user) => {
@@ -81,63 +67,9 @@ class Figures:
     failures: list[str] = field(default_factory=list)
 
 
-def _cli(workspace: Path, *args: str) -> dict:
-    """`python -m seqrec_core ... --json`, its JSON answer (progress goes to stderr)."""
-    command = [sys.executable, "-m", "seqrec_core", *args, "--workspace", str(workspace), "--json"]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(args[:1])} failed:\n{done.stdout}\n{done.stderr[-2000:]}")
-    return json.loads(done.stdout)
-
-
-def _prepare(workspace: Path, epochs: int) -> str:
-    """The sample shop ingested and a SASRec run trained (reused when `--keep` has them)."""
-    datasets = _cli(workspace, "datasets")["datasets"]
-    if not any(d["name"] == DATASET for d in datasets):
-        _cli(workspace, "ingest", str(SAMPLE / "events.csv.gz"), "--name", DATASET,
-             "--items", str(SAMPLE / "items.csv"))  # fmt: skip
-    runs = [r for r in _cli(workspace, "runs")["runs"] if r["status"] == "succeeded"]
-    if not any(r["model"] == "sasrec" for r in runs):
-        _cli(workspace, "train", "--dataset", DATASET, "--model", "sasrec",
-             "--epochs", str(epochs), "--device", "cpu")  # fmt: skip
-        runs = [r for r in _cli(workspace, "runs")["runs"] if r["status"] == "succeeded"]
-    return next(r["run"] for r in runs if r["model"] == "sasrec")
-
-
 def _shoppers(workspace: Path, count: int) -> list[str]:
     """The `count` most active shoppers (all among the picker's first options)."""
-    sys.path.insert(0, str(ROOT))
-    from seqrec_core.store import Workspace
-
-    events = Workspace.open(workspace).read_events(DATASET, columns=["user_id"])
-    return [str(u) for u in events["user_id"].value_counts().index[:count]]
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _serve(workspace: Path, port: int, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "SEQREC_WORKSPACE": str(workspace)}
-    env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
-    command = [sys.executable, "-m", "seqrec_core.ui.serve", "--server.port", str(port),
-               "--server.address", "127.0.0.1", "--server.headless", "true"]  # fmt: skip
-    with log.open("wb") as out:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=5):
-                return server
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                raise SystemExit(
-                    f"the app did not start; log:\n{log.read_text()[-3000:]}"
-                ) from None
-            time.sleep(0.5)  # polling a port
+    return [str(u) for u in shopper_counts(workspace).index[:count]]
 
 
 def _cpu_seconds(pid: int | None = None) -> float:
@@ -268,13 +200,13 @@ def main() -> int:
     folder.mkdir(parents=True, exist_ok=True)
     workspace = folder / "ws"
     started = time.perf_counter()
-    run_id = _prepare(workspace, args.epochs)
+    run_id = prepare(workspace, args.epochs)
     users = _shoppers(workspace, 1 + args.tabs * (args.changes + 1))
     print(
         f"workspace ready (sample ingested, {run_id} trained) in {time.perf_counter() - started:.0f} s"
     )
-    port, log = _free_port(), folder / "server.log"
-    server = _serve(workspace, port, log)
+    port, log = free_port(), folder / "server.log"
+    server = serve(workspace, port, log)
     url = f"http://127.0.0.1:{port}/recommend?dataset={DATASET}&run={run_id}"
     try:
         result = asyncio.run(_drive(url, users, args.tabs, args.changes, server.pid))
