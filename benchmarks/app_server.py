@@ -1,6 +1,7 @@
 """What the browser benchmarks share: the sample shop prepared through the CLI, the app served.
 
-`concurrency.py` and `ui_latency.py` import it (run as scripts, `benchmarks/` is on the path):
+`concurrency.py` imports it (run as a script, `benchmarks/` is on the path), and so can any
+browser benchmark:
 `cli` runs one `python -m seqrec_core ... --json` command, `prepare` ingests the bundled
 sample and trains SASRec once per workspace (reused with `--keep`), `serve` starts the app on
 a loopback port and waits for its health endpoint.

@@ -22,7 +22,7 @@ import streamlit as st
 from seqrec_core.models.names import MODEL_TITLES
 from seqrec_core.runs import registry
 from seqrec_core.store import Workspace
-from seqrec_core.ui import state
+from seqrec_core.ui import navigation, state
 from seqrec_core.ui.shopper_picker import Shoppers, shoppers_of_data
 
 if TYPE_CHECKING:  # types only: the recommender imports torch, which the Profile page needn't
@@ -136,6 +136,7 @@ def pick_run(
             f"No trained model{kinds} for this dataset yet: train one on the Train page.",
             icon=":material/model_training:",
         )
+        navigation.link("train", "Train a model on this dataset", dataset=dataset)
         return None
     best = _best(usable)
     labels = {run_id: label + (" · best" if run_id == best else "") for run_id, label, *_ in usable}

@@ -158,6 +158,8 @@ def test_without_a_trained_run_the_page_says_what_to_do(tmp_path: Path, monkeypa
     monkeypatch.setenv("SEQREC_WORKSPACE", str(workspace.root))
     at = open_page(PAGE)
     assert any("No trained model" in str(i.value) for i in at.info)
+    links = at.get("page_link")
+    assert any(link.proto.label == "Train a model on this dataset" for link in links)
 
 
 def test_a_review_report_is_built_stored_and_offered_for_download(shop) -> None:
