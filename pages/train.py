@@ -12,7 +12,8 @@ from seqrec_core.ui import state, train_runs_views, train_views
 st.title("Train")
 workspace = ui.current_workspace()
 dataset = state.require_dataset()
-train_runs_views.draw_verdict(workspace, dataset)
+runs = registry.list_runs(workspace, dataset)  # as the page opens; re-read after a start
+train_runs_views.draw_verdict(workspace, dataset, runs)
 st.caption(
     "Train a model on the selected dataset. Training runs in its own process: you can "
     "reload, open another tab or close the browser, and it keeps going. Every model is "
@@ -20,9 +21,7 @@ st.caption(
 )
 st.markdown(f"**Device:** {ui.feedback.plain(describe_device('auto'))}")
 
-with st.expander(
-    "New training run", expanded=not registry.list_runs(workspace, dataset), icon=":material/add:"
-):
+with st.expander("New training run", expanded=not runs, icon=":material/add:"):
     choice = train_views.train_form(workspace, dataset)
     if choice is not None:
         train_views.start(workspace, dataset, choice)

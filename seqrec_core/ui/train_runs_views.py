@@ -85,9 +85,9 @@ def reference_for(
     return verdict.Reference(hit_rate)
 
 
-def draw_verdict(workspace: Workspace, dataset: str) -> None:
-    """The page's opening sentence: what the best finished run achieves."""
-    infos = registry.list_runs(workspace, dataset)
+def draw_verdict(workspace: Workspace, dataset: str, infos: list[registry.RunInfo]) -> None:
+    """The page's opening sentence: what the best of `infos` (the runs of `dataset`, as
+    the page read them) achieves."""
     best = verdict.best_finished_run(infos)
     if best is None:
         waiting = "The first result shows here once a run finishes." if infos else ""
