@@ -32,10 +32,8 @@ from seqrec_core.explain.rescoring import excluded_items, score_variants, top_it
 from seqrec_core.models import build_model
 from seqrec_core.runs.trained_run import LoadedRun, load_run
 from tests.support.tiny_shop import small_sasrec, tiny_workspace, train_run
-from tests.support.toy_models import linear_toy
+from tests.support.toy_models import IDS, TYPES, linear_toy
 
-IDS = torch.tensor([4, 2, 9, 4, 1, 7])
-TYPES = torch.tensor([1, 2, 2, 1, 1, 2])
 NONE_EXCLUDED = torch.tensor([True] + [False] * 9)
 
 

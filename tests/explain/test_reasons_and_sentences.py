@@ -23,10 +23,8 @@ from seqrec_core.explain.sentences import (
     trust_sentence,
     verdict_sentence,
 )
-from tests.support.toy_models import linear_toy
+from tests.support.toy_models import IDS, TYPES, linear_toy
 
-IDS = torch.tensor([4, 2, 9, 4, 1, 7])
-TYPES = torch.tensor([1, 2, 2, 1, 1, 2])
 NAMES = {"a": "Sport Socks", "b": "Trail Map", "c": "Running Shorts", "t": "Trail Runner 2"}
 
 

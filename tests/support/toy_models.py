@@ -81,6 +81,11 @@ class LinearToy(Recommender):
         return (x @ self.output[target]).detach()
 
 
+# One history for the toy models: item indices and event-type indices, oldest first.
+IDS = torch.tensor([4, 2, 9, 4, 1, 7])
+TYPES = torch.tensor([1, 2, 2, 1, 1, 2])
+
+
 def linear_toy(num_items: int = 9, max_len: int = 7, seed: int = 0) -> LinearToy:
     """A toy model in eval mode."""
     return LinearToy(ToyConfig(num_items=num_items, max_len=max_len), seed=seed).eval()
