@@ -69,7 +69,8 @@ def widget_values(
     """The filter widgets' values (widget key → value) that the link `params` asks for.
 
     Args:
-        params: query parameter → its values, as the link has them.
+        params: query parameter → its values, as the link has them (no values, or an
+            empty list: the link leaves that filter at its default).
         categories, brands: what the run's pickers offer; other values are dropped.
         price_top: the price slider's top (None: the catalog has no prices, no slider).
 
@@ -91,7 +92,7 @@ def widget_values(
         kept = list(dict.fromkeys(v for v in params.get(name, ()) if v in offered[name]))
         if kept:
             values[key] = kept
-    if price_top is not None and ("price_min" in params or "price_max" in params):
+    if price_top is not None and (params.get("price_min") or params.get("price_max")):
         low = _number(params.get("price_min", ())) or 0.0
         high = _number(params.get("price_max", ()))
         high = price_top if high is None else high

@@ -57,6 +57,7 @@ def _table(at: AppTest, key: str):
 def test_the_shoppers_list_opens_from_a_link(app: AppTest, shop: tuple[Path, str]) -> None:
     assert app.title[0].value == "Recommend"
     assert app.selectbox(key="user").value == "u04"
+    assert not app.expander[0].proto.expanded  # a link without filters: Filters closed
     shown = _table(app, "original_table")
     assert len(shown) == 10 and list(shown["rank"]) == list(range(1, 11))
     # u04's last event is P10: its chain successor P11 comes first, with its reason.
@@ -192,6 +193,10 @@ def test_filters_round_trip_through_the_link_and_bad_values_are_dropped() -> Non
     }
     assert filter_link.widget_values(edited, ["Outdoor"], [], 270.0) == {"rec_price": (0.0, 270.0)}
     assert filter_link.widget_values(edited, ["Outdoor"], [], None) == {}  # no prices: no slider
+    # Regression: a bare link (every parameter read as an empty list) opened the Filters
+    # expander, because an empty price_min counted as a price the link asked for.
+    bare = {name: [] for name in filter_link.PARAMS}
+    assert filter_link.widget_values(bare, ["Outdoor"], ["Acme"], 270.0) == {}
 
 
 def test_a_link_with_filters_reopens_them_and_the_link_follows_changes(
@@ -205,6 +210,7 @@ def test_a_link_with_filters_reopens_them_and_the_link_follows_changes(
     assert at.number_input(key="rec_k").value == 5
     assert at.multiselect(key="rec_exc_brand").value == ["Acme"]
     assert at.slider(key="rec_price").value == (0.0, 150.0)
+    assert at.expander[0].label == "Filters" and at.expander[0].proto.expanded
     shown = _table(at, "original_table")
     assert len(shown) == 5 and "Acme" not in set(shown["brand"])
     assert (shown["price"] <= 150).all()
