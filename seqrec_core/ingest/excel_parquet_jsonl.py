@@ -9,11 +9,15 @@ Two guards run before a parser sees the bytes: JSON records nesting deeper than
 `MAX_JSON_DEPTH` are refused (pyarrow's reader crashes the process on very deep ones, Python's
 raises RecursionError), and a workbook whose parts inflate past the upload limit is refused
 from its zip directory before openpyxl starts reading it.
+
+Reading a big sheet takes a while (half a minute for half a million rows), so `read_xlsx`
+can report the sheet rows read so far, every `XLSX_ROWS_PER_REPORT` rows and once at the end.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import IO, Any, Final
@@ -45,6 +49,9 @@ _JSON_KINDS: Final = {list: "an array", str: "a string", bool: "true/false", typ
 # Deeper records are refused before parsing: real exports nest a few levels, while a record
 # nesting thousands of levels crashes pyarrow's reader (and the server process with it).
 MAX_JSON_DEPTH: Final = 64
+XLSX_ROWS_PER_REPORT: Final = 20_000  # openpyxl reads 5,000-13,000 rows/s: a report every 2-4 s
+
+RowsRead = Callable[[int], None]  # called with the number of rows read so far
 
 
 def read_parquet(source: str | pa.BufferReader, name: str, sample_rows: int | None) -> Parsed:
@@ -185,7 +192,14 @@ def _json_text(value: Any) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
 
 
-def read_xlsx(source: IO[bytes], name: str, sample_rows: int | None, limit: int) -> Parsed:
+def read_xlsx(
+    source: IO[bytes],
+    name: str,
+    sample_rows: int | None,
+    limit: int,
+    *,
+    on_rows: RowsRead | None = None,
+) -> Parsed:
     """The first non-empty sheet of an .xlsx workbook, every cell as text.
 
     Args:
@@ -193,6 +207,9 @@ def read_xlsx(source: IO[bytes], name: str, sample_rows: int | None, limit: int)
         name: the file's display name, for messages.
         sample_rows: read only about this many rows (a preview), or None for all.
         limit: the most bytes the workbook's parts may inflate to (the upload limit).
+        on_rows: called with the sheet rows read so far (blank rows included), every
+            `XLSX_ROWS_PER_REPORT` rows and once when a sheet is done; counts restart
+            at each sheet, as an empty sheet is passed over for the next.
 
     Raises:
         InputError: the workbook is damaged, inflates past `limit`, or holds no data.
@@ -207,7 +224,7 @@ def read_xlsx(source: IO[bytes], name: str, sample_rows: int | None, limit: int)
     try:
         titles = book.sheetnames
         for sheet in book.worksheets:
-            rows, rounded = _sheet_rows(sheet, sample_rows)
+            rows, rounded = _sheet_rows(sheet, sample_rows, on_rows)
             if rows:
                 break
     except (*BROKEN, KeyError, ValueError, ParseError) as exc:
@@ -257,12 +274,17 @@ def read_xlsx(source: IO[bytes], name: str, sample_rows: int | None, limit: int)
     )
 
 
-def _sheet_rows(sheet: Any, limit: int | None) -> tuple[list[tuple[int, list[str]]], bool]:
+def _sheet_rows(
+    sheet: Any, limit: int | None, on_rows: RowsRead | None
+) -> tuple[list[tuple[int, list[str]]], bool]:
     """(sheet row, cells as text without trailing blanks) of the non-blank rows, and whether
     any number was too long for Excel to keep exactly."""
     rows: list[tuple[int, list[str]]] = []
     rounded = False
+    number = 0
     for number, values in enumerate(sheet.iter_rows(values_only=True), 1):
+        if on_rows is not None and number % XLSX_ROWS_PER_REPORT == 0:
+            on_rows(number)
         rounded = rounded or any(isinstance(v, float) and abs(v) >= _EXACT_FLOAT for v in values)
         cells = [_cell_text(value) for value in values]
         while cells and not cells[-1]:
@@ -271,6 +293,8 @@ def _sheet_rows(sheet: Any, limit: int | None) -> tuple[list[tuple[int, list[str
             rows.append((number, cells))
             if limit is not None and len(rows) > limit:
                 break
+    if on_rows is not None and number % XLSX_ROWS_PER_REPORT:  # else just reported
+        on_rows(number)
     return rows, rounded
 
 

@@ -25,6 +25,7 @@ from seqrec_core.ingest import (
 )
 from seqrec_core.ingest import column_mapping as mapping
 from seqrec_core.ingest import pseudonymize as privacy
+from seqrec_core.ingest.excel_parquet_jsonl import RowsRead
 from seqrec_core.ingest.quality import ValidationReport
 from seqrec_core.ingest.raw_files import path_size
 from seqrec_core.ingest.readers import RawTable, read_table
@@ -39,6 +40,9 @@ from seqrec_core.store import (
 Progress = Callable[[float, str], None]
 
 _PREVIEW_ROWS = 200
+_READ_START = 0.08  # the reading step's share of the progress bar: from here...
+_MAP_START = 0.35  # ...to the next step's, which the reading step never reaches
+_ROWS_HALF_WAY = 250_000  # rows read when the bar has crept half-way through that share
 
 
 @dataclass(frozen=True)
@@ -216,20 +220,35 @@ def _read_and_map(
     Raises:
         InputError: unreadable, a header without data rows, or a bad or missing mapping.
     """
-    progress(0.08, f"Reading {display}")
-    raw = read_table(path, display_name=display)
+    progress(_READ_START, f"Reading {display}")
+    raw = read_table(path, display_name=display, on_rows=_reading_progress(display, progress))
     if raw.table.num_rows == 0 and not raw.malformed:
         raise InputError(
             "the file has a header but no data rows",
             file=display,
             hint="export the log again with its rows",
         )
-    progress(0.35, "Mapping columns")
+    progress(_MAP_START, "Mapping columns")
     columns = mapping.auto_mapping(raw.table, raw.has_header)
     if overrides:
         columns = mapping.apply_overrides(columns, overrides)
     mapping.check_mapping(columns, raw.table, display)
     return raw, columns
+
+
+def _reading_progress(display: str, progress: Progress) -> RowsRead:
+    """Report the rows read so far as "Reading <file>: 120,000 rows so far".
+
+    The total is not known while reading, so the fraction creeps towards the next step's
+    (half-way there at `_ROWS_HALF_WAY` rows) and never reaches it.
+    """
+
+    def on_rows(rows: int) -> None:
+        crept = rows / (rows + _ROWS_HALF_WAY)
+        fraction = _READ_START + (_MAP_START - _READ_START) * crept
+        progress(fraction, f"Reading {display}: {rows:,} rows so far")
+
+    return on_rows
 
 
 def _validate_and_write(

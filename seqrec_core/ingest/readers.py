@@ -28,6 +28,7 @@ from seqrec_core.errors import InputError
 from seqrec_core.ingest import delimited_rows, excel_parquet_jsonl, open_upload, sniff
 from seqrec_core.ingest.bytescan import TextBytes
 from seqrec_core.ingest.delimited_rows import MalformedRow, Parsed
+from seqrec_core.ingest.excel_parquet_jsonl import RowsRead
 from seqrec_core.ingest.open_upload import DEFAULT_MAX_BYTES, MAX_BYTES_ENV, max_upload_bytes
 
 __all__ = [
@@ -71,6 +72,7 @@ def read_table(
     display_name: str | None = None,
     max_bytes: int | None = None,
     sample_rows: int | None = None,
+    on_rows: RowsRead | None = None,
 ) -> RawTable:
     """Read a raw table file (or a folder of Parquet files) into a `RawTable`.
 
@@ -81,6 +83,8 @@ def read_table(
         max_bytes: size limit for the file and for its uncompressed content (None: the
             `SEQREC_MAX_UPLOAD_MB` setting, 1 GiB by default).
         sample_rows: read only about the first this many data rows (a quick preview).
+        on_rows: called with the rows read so far while an Excel sheet is read, the one
+            format slow enough to need it (see `excel_parquet_jsonl.read_xlsx`).
 
     Returns:
         The table with its line numbers, detected layout, malformed records and warnings.
@@ -110,10 +114,14 @@ def read_table(
             if not open_upload.is_workbook(archive):
                 read, extension = open_upload.zip_member(archive, name, limit)
                 data, complete = open_upload.load(read, name, limit, sample_rows)
-                return _read_content(data, complete, name, extension, sample_rows, "zip", limit)
+                return _read_content(
+                    data, complete, name, extension, sample_rows, "zip", limit, on_rows
+                )
         # A file object, not the path: openpyxl refuses paths without an Excel extension.
         with path.open("rb") as handle:
-            parsed = excel_parquet_jsonl.read_xlsx(handle, name, sample_rows, limit)
+            parsed = excel_parquet_jsonl.read_xlsx(
+                handle, name, sample_rows, limit, on_rows=on_rows
+            )
             return _raw(parsed, name, "xlsx")
     if kind == "ole2":
         raise _old_excel(name)
@@ -122,7 +130,7 @@ def read_table(
         data, complete = open_upload.load(
             open_upload.gzip_reader(path, name), name, limit, sample_rows
         )
-        return _read_content(data, complete, name, inner, sample_rows, "gzip", limit)
+        return _read_content(data, complete, name, inner, sample_rows, "gzip", limit, on_rows)
     if sample_rows is not None:
         data, complete = open_upload.load(open_upload.file_reader(path), name, limit, sample_rows)
         return _read_content(data, complete, name, suffixes[-1], sample_rows, None, limit)
@@ -155,11 +163,13 @@ def _read_content(
     sample_rows: int | None,
     compression: str | None,
     limit: int,
+    on_rows: RowsRead | None = None,
 ) -> RawTable:
     """Read decompressed content: a text table, or Parquet/xlsx that came inside an archive.
 
     `complete` is False when `data` is only a prefix (a preview of a big file); `limit` is
-    the upload limit, which also bounds what a workbook inside an archive may inflate to.
+    the upload limit, which also bounds what a workbook inside an archive may inflate to;
+    `on_rows` hears the rows read so far of such a workbook.
     """
     if _is_blank(data):
         raise InputError("the file is empty", file=name, hint="export the table again")
@@ -168,7 +178,9 @@ def _read_content(
         parsed = excel_parquet_jsonl.read_parquet(pa.BufferReader(bytes(data)), name, sample_rows)
         return _raw(parsed, name, "parquet", compression=compression)
     if kind == "zip" and open_upload.holds_workbook(bytes(data)):
-        parsed = excel_parquet_jsonl.read_xlsx(io.BytesIO(bytes(data)), name, sample_rows, limit)
+        parsed = excel_parquet_jsonl.read_xlsx(
+            io.BytesIO(bytes(data)), name, sample_rows, limit, on_rows=on_rows
+        )
         return _raw(parsed, name, "xlsx", compression=compression)
     if kind == "ole2":
         raise _old_excel(name)

@@ -1,14 +1,16 @@
-"""Each rejection reason, the bookkeeping invariant, warnings, atomicity and re-upload."""
+"""Each rejection reason, the bookkeeping invariant, warnings, atomicity, re-upload and
+progress."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 
 from seqrec_core.errors import InputError, WorkspaceError
-from seqrec_core.ingest import dataset_files
+from seqrec_core.ingest import dataset_files, excel_parquet_jsonl
 from seqrec_core.ingest.pipeline import ingest
 from seqrec_core.store import Workspace
 from tests.support.helpers import write_text as _write
@@ -304,3 +306,30 @@ def test_native_timestamps_without_a_zone_get_a_note(ws: Workspace, tmp_path: Pa
     zoned = ingest(tmp_path / "a.parquet", ws, "a").report
     assert "naive_timestamps" in {w.code for w in naive.warnings}
     assert "naive_timestamps" not in {w.code for w in zoned.warnings}
+
+
+def test_reading_a_workbook_reports_rows_so_far_within_its_share(
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: ingesting a big .xlsx sat on "Reading Online Retail.xlsx" for 42 of its 47 s
+    with no count; the counts now show, and the bar stays before "Mapping columns"."""
+    monkeypatch.setattr(excel_parquet_jsonl, "XLSX_ROWS_PER_REPORT", 600)
+    book = openpyxl.Workbook()
+    book.active.append(["user_id", "item_id", "timestamp"])
+    for row in range(1_205):
+        book.active.append([f"u{row % 7}", f"i{row % 13}", f"2024-03-01T10:{row % 60:02}:00Z"])
+    book.save(tmp_path / "orders.xlsx")
+    seen: list[tuple[float, str]] = []
+    ingest(tmp_path / "orders.xlsx", ws, "orders", progress=lambda f, m: seen.append((f, m)))
+    messages = [message for _, message in seen]
+    start = messages.index("Reading orders.xlsx")
+    assert messages[start : start + 5] == [
+        "Reading orders.xlsx",
+        "Reading orders.xlsx: 600 rows so far",
+        "Reading orders.xlsx: 1,200 rows so far",
+        "Reading orders.xlsx: 1,206 rows so far",
+        "Mapping columns",
+    ]
+    fractions = [fraction for fraction, _ in seen[start : start + 5]]
+    assert fractions == sorted(set(fractions))
+    assert fractions[0] == 0.08 and fractions[-1] == 0.35
