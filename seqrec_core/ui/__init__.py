@@ -29,7 +29,8 @@ One page each:
 - Profile: `profile_views` (the cached graph, cards, charts, ego graph, similar shoppers).
 - Shoppers: `shoppers_views` (lookalike builder, customer map, segments, vector export).
 - Recommend: `recommend_views` (filters, lists, segment preview), `filter_link` (the
-  filters in the page link) and `whatif_views` (the what-if editor).
+  filters in the page link), `recommend_shopper_views` (the one-shopper tab, a fragment)
+  and `whatif_views` (the what-if editor).
 - Search: `search_views` (query box, the two result lists, search metrics).
 """
 

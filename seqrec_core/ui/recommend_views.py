@@ -179,14 +179,26 @@ def list_frame(result: RecommendationList) -> pd.DataFrame:
     )
 
 
+# The list's columns, reasons first after the title (visible without scrolling at 1,280 px).
+LIST_COLUMNS = ("rank", "item", "because", "connection (knowledge graph)", "category", "brand",
+                "price", "score", "item_id")  # fmt: skip
+COMPACT_COLUMNS = ("rank", "item", "because")
+
+
 def show_list(
     result: RecommendationList,
     *,
     key: str,
     title: str,
     connections: list[str | None] | None = None,
+    compact: bool = False,
 ) -> None:
-    """A recommendation list: fallback notice, table, chart and CSV export."""
+    """A recommendation list: fallback notice, table, CSV export and the scores as a chart.
+
+    Args:
+        connections: per item, its knowledge-graph connection (a column after the reason).
+        compact: show rank, item and reason only (the CSV keeps every column).
+    """
     if result.fallback:
         where = "their categories" if result.fallback == FALLBACK_CATEGORIES else "the whole shop"
         st.warning(
@@ -209,12 +221,22 @@ def show_list(
         frame,
         hide_index=True,
         key=f"{key}_table",
+        column_order=COMPACT_COLUMNS if compact else LIST_COLUMNS,
         column_config={
-            "score": st.column_config.NumberColumn(format="%.3f"),
+            "rank": st.column_config.NumberColumn(width=48),
+            "item": st.column_config.TextColumn(width="medium"),
+            "because": st.column_config.TextColumn(
+                width="large", help="The past product whose removal would cost this item most"
+            ),
+            "connection (knowledge graph)": st.column_config.TextColumn(
+                width="large", help="How the item relates to what this shopper did before"
+            ),
+            "score": st.column_config.NumberColumn(
+                format="%.3f", help="The model's score: higher ranks first"
+            ),
             "price": st.column_config.NumberColumn(format="%.2f"),
         },
     )
-    st.plotly_chart(recommendation_figure(result, title), key=f"{key}_chart")
     st.download_button(
         "Download this list (CSV)",
         csv_bytes(frame),
@@ -223,6 +245,8 @@ def show_list(
         key=f"{key}_csv",
         icon=":material/download:",
     )
+    with st.expander("The model's scores, as a chart", icon=":material/bar_chart:"):
+        st.plotly_chart(recommendation_figure(result, title), key=f"{key}_chart")
 
 
 def _shoppers_segments(

@@ -23,7 +23,11 @@ from seqrec_core.ui.feedback import plain, user_errors
 
 _EDIT = "_whatif_edit"  # {"key": run/user, "events": [[item_id, event_type], ...]}
 _COMPARE = "whatif_compare"  # the scenarios picked for comparison (widget key)
-_SCENARIOS = "_whatif_scenarios"  # {"key": run/user, "saved": {name: [[item_id, type], ...]}}
+_SCENARIOS = "_whatif_scenarios"
+_ADD_ITEM, _ADD_TYPE = (
+    "whatif_add_item",
+    "whatif_add_type",
+)  # widget keys of the add picker  # {"key": run/user, "saved": {name: [[item_id, type], ...]}}
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -49,21 +53,70 @@ def _put(slot: str, value: object) -> None:
 
 def edited_history(key: str, original: tuple[Event, ...]) -> tuple[Event, ...]:
     """The current what-if history for `key` (starts as the stored history)."""
-    pairs = _stored(key, _EDIT, [[e.item_id, e.event_type] for e in original])
-    return tuple(Event(i, t) for i, t in pairs)  # type: ignore[union-attr]
+    box = st.session_state.get(_EDIT)
+    if not box or box.get("key") != key:
+        # Another shopper or run: fresh widget keys too, so no picker keeps the last
+        # shopper's event.
+        version = box.get("version", 0) + 1 if box else 0
+        pairs = [[e.item_id, e.event_type] for e in original]
+        st.session_state[_EDIT] = {"key": key, "value": pairs, "version": version}
+    return _current()
 
 
-def _save(history: tuple[Event, ...]) -> None:
+def _current() -> tuple[Event, ...]:
+    """The edited history of the editor drawn last (what a widget callback edits)."""
+    return tuple(Event(i, t) for i, t in st.session_state[_EDIT]["value"])
+
+
+def _save(history: tuple[Event, ...], selected: int) -> None:
     pairs = [[e.item_id, e.event_type] for e in history]
-    if pairs != st.session_state[_EDIT]["value"]:
-        _put(_EDIT, pairs)
+    box = st.session_state[_EDIT]
+    box["selected"] = selected
+    if pairs != box["value"]:
+        box["value"] = pairs
         # Fresh widget keys after every edit, so no picker keeps a value for an event
         # that has moved or gone.
-        st.session_state[_EDIT]["version"] = st.session_state[_EDIT].get("version", 0) + 1
+        box["version"] = box.get("version", 0) + 1
 
 
 def _version() -> int:
     return int(st.session_state[_EDIT].get("version", 0))
+
+
+def _picked(picker: str, history: tuple[Event, ...]) -> int:
+    index = st.session_state.get(picker)
+    return int(index) if index is not None and 0 <= int(index) < len(history) else len(history) - 1
+
+
+# Widget callbacks: they edit the history before the rerun that draws it (one run per edit).
+def _move(picker: str, step: int) -> None:
+    history = _current()
+    index = _picked(picker, history)
+    _save(whatif.move_event(history, index, index + step), index + step)
+
+
+def _remove(picker: str) -> None:
+    history = _current()
+    index = _picked(picker, history)
+    _save(whatif.remove_event(history, index), min(index, len(history) - 2))
+
+
+def _retype(picker: str, type_widget: str) -> None:
+    history = _current()
+    index = _picked(picker, history)
+    _save(whatif.set_event_type(history, index, st.session_state[type_widget]), index)
+
+
+def _add() -> None:
+    history = whatif.add_event(
+        _current(), Event(str(st.session_state[_ADD_ITEM]), st.session_state[_ADD_TYPE])
+    )
+    st.session_state[_ADD_ITEM] = None  # the picker is ready for the next product
+    _save(history, len(history) - 1)  # the added event is picked
+
+
+def _reset(original: tuple[Event, ...]) -> None:
+    _save(original, len(original) - 1)
 
 
 def _event_label(engine: RunRecommender, n: int, event: Event) -> str:
@@ -79,10 +132,11 @@ def _event_label(engine: RunRecommender, n: int, event: Event) -> str:
 def history_frame(
     engine: RunRecommender, history: tuple[Event, ...], original: tuple[Event, ...]
 ) -> pd.DataFrame:
-    """The edited history as a table, with what changed against the original."""
+    """The edited history as a table, newest event first (where edits usually happen), with
+    what changed against the original; `#` is the event's place, oldest first."""
     before = set(original)
     rows = []
-    for n, event in enumerate(history):
+    for n, event in reversed(list(enumerate(history))):
         data = engine.loaded.prepared.data
         index = data.items.index(event.item_id) if event.item_id in data.items else 0
         rows.append(
@@ -106,74 +160,90 @@ def editor(
 ) -> tuple[Event, ...]:
     """Widgets that edit the history (add, remove, move, change type, reset); returns it.
 
+    Every widget edits through a callback, so an edit costs one run of the page (or of the
+    fragment the editor is drawn in), not a run and a rerun.
+
     Args:
         engine: the run's recommender.
         key: what the edit belongs to (run and shopper).
         original: the shopper's stored history.
         labels: the add-an-item picker's options with their labels (`item_labels`).
     """
-    history = start = edited_history(key, original)
+    history = edited_history(key, original)
     types = list(engine.loaded.prepared.data.event_types.tokens)
     st.dataframe(
-        history_frame(engine, history, original), hide_index=True, key="whatif_history", height=260
+        history_frame(engine, history, original),
+        hide_index=True,
+        key="whatif_history",
+        height=250,
+        column_config={"#": st.column_config.NumberColumn(width=40, help="Place, oldest first")},
     )
     if history:
-        cols = st.columns([4, 2, 1, 1, 1])
-        event_labels = [_event_label(engine, n, e) for n, e in enumerate(history)]
-        version = _version()
-        selected = int(st.session_state[_EDIT].get("selected", len(history) - 1))
-        index = cols[0].selectbox(
-            "Event",
-            range(len(history)),
-            index=selected if 0 <= selected < len(history) else len(history) - 1,
-            format_func=event_labels.__getitem__,
-            key=f"whatif_event_{version}",
-        )
-        current = history[index].event_type
-        new_type = cols[1].selectbox(
-            "Event type",
-            types,
-            index=types.index(current) if current in types else 0,
-            key=f"whatif_type_{version}_{index}",
-        )
-        if new_type != history[index].event_type:
-            history = whatif.set_event_type(history, index, new_type)
-        st.session_state[_EDIT]["selected"] = index
-        if cols[2].button("↑", key="whatif_up", help="Move earlier", disabled=index == 0):
-            history = whatif.move_event(history, index, index - 1)
-            st.session_state[_EDIT]["selected"] = index - 1
-        if cols[3].button(
-            "↓", key="whatif_down", help="Move later", disabled=index == len(history) - 1
-        ):
-            history = whatif.move_event(history, index, index + 1)
-            st.session_state[_EDIT]["selected"] = index + 1
-        if cols[4].button("✕", key="whatif_remove", help="Remove this event"):
-            history = whatif.remove_event(history, index)
-            st.session_state[_EDIT]["selected"] = min(index, len(history) - 1)
-    _save(history)
-    add = st.columns([4, 2, 2])
-    item = add[0].selectbox(
+        _event_controls(engine, history, types)
+    item = st.selectbox(
         "Add an item (type to search titles or ids)",
         list(labels),
         index=None,
         format_func=labels.__getitem__,
-        key="whatif_add_item",
+        key=_ADD_ITEM,
     )
-    kind = add[1].selectbox(
-        "as", types, index=len(types) - 1 if "purchase" in types else 0, key="whatif_add_type"
+    add = st.columns([1, 2], vertical_alignment="bottom")
+    add[0].selectbox(
+        "as", types, index=types.index("purchase") if "purchase" in types else 0, key=_ADD_TYPE
     )
-    if add[2].button(
-        "Add as newest event", key="whatif_add", disabled=item is None, icon=":material/add:"
-    ):
-        history = whatif.add_event(history, Event(str(item), kind))
-        _save(history)
-        st.session_state[_EDIT]["selected"] = len(history) - 1  # the added event
-    if st.button("Reset to the real history", key="whatif_reset", icon=":material/restart_alt:"):
-        history = original
-        _save(history)
-    if history != start:
-        st.rerun()  # redraw the table and pickers above from the edited history
+    add[1].button(
+        "Add as the newest event",
+        key="whatif_add",
+        disabled=item is None,
+        icon=":material/add:",
+        on_click=_add,
+        width="stretch",
+    )
+    st.button(
+        "Reset to the real history",
+        key="whatif_reset",
+        icon=":material/restart_alt:",
+        on_click=_reset,
+        args=(original,),
+    )
     return history
+
+
+def _event_controls(engine: RunRecommender, history: tuple[Event, ...], types: list[str]) -> None:
+    """Pick an event (newest first) and change its type, move it or remove it."""
+    version = _version()
+    picker = f"whatif_event_{version}"
+    last = len(history) - 1
+    selected = min(max(int(st.session_state[_EDIT].get("selected", last)), 0), last)
+    index = st.selectbox(
+        "Event",
+        range(last, -1, -1),  # newest first, as in the table
+        index=last - selected,
+        format_func=lambda n: _event_label(engine, n, history[n]),
+        key=picker,
+    )
+    st.session_state[_EDIT]["selected"] = index
+    cols = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
+    current = history[index].event_type
+    type_widget = f"whatif_type_{version}_{index}"
+    cols[0].selectbox(
+        "Event type",
+        types,
+        index=types.index(current) if current in types else 0,
+        key=type_widget,
+        on_change=_retype,
+        args=(picker, type_widget),
+    )
+    cols[1].button(
+        "↑", key="whatif_up", help="Move earlier", disabled=index == 0,
+        on_click=_move, args=(picker, -1),
+    )  # fmt: skip
+    cols[2].button(
+        "↓", key="whatif_down", help="Move later", disabled=index == len(history) - 1,
+        on_click=_move, args=(picker, 1),
+    )  # fmt: skip
+    cols[3].button("✕", key="whatif_remove", help="Remove this event", on_click=_remove,
+                   args=(picker,))  # fmt: skip
 
 
 def show_diff(

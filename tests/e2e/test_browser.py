@@ -1,13 +1,15 @@
 """The browser journey on the real app (Streamlit server + Debian's chromium): sample →
 upload → train → recommend with a what-if edit → explain → profile → back to recommend →
-search → a lookalike audience on the Shoppers page.
+search → a lookalike audience on the Shoppers page → the best run by default, the reasons
+on the first screen at 1,280×800, and a deep link with filters.
 
 First start on an empty workspace opens on the bundled sample shop; then an analyst uploads
-a small Retailrocket-shaped log with bad rows, keeps the auto-detected mapping, ingests it
-and reads the validation report; the later tests go on in the same server, in order (a
-baseline is trained and then recommended from and explained). Labels are the pages'. Waits are Playwright's auto-waiting `expect`s, generous
-because a cold Streamlit + torch start on 2 cores takes tens of seconds; nothing is timed.
-"""
+a small Retailrocket-shaped log (numeric ids, 48 minutes) with bad rows, keeps the
+auto-detected mapping, ingests it and reads the validation report and the charts' axes; the
+later tests go on in the same server, in order (a baseline is trained, recommended from and
+explained; a neural run is trained last). Labels are the pages'. Waits are Playwright's
+auto-waiting `expect`s, generous because a cold Streamlit + torch start on 2 cores takes
+tens of seconds; nothing is timed."""
 
 from __future__ import annotations
 
@@ -46,6 +48,19 @@ def metric(page: Page, label: str):
     return box.first.get_by_test_id("stMetricValue")
 
 
+# Each drawn plotly chart's title (tags stripped) → its x and y axis types.
+_CHART_AXES_JS = """() => Object.fromEntries([...document.querySelectorAll('.js-plotly-plot')]
+  .filter((p) => p._fullLayout && p._fullLayout.title)
+  .map((p) => [p._fullLayout.title.text.replace(/<[^>]*>/g, ''),
+               {x: p._fullLayout.xaxis.type, y: p._fullLayout.yaxis.type}]))"""
+
+
+def chart_axes(page: Page, wanted: str) -> dict[str, dict[str, str]]:
+    """The axis types of every chart drawn on the page, once the chart `wanted` is drawn."""
+    page.wait_for_function(f"() => ({_CHART_AXES_JS})()[{wanted!r}] !== undefined")
+    return page.evaluate(_CHART_AXES_JS)
+
+
 def test_sample_then_upload_and_validate(page: Page, app_url: str, tmp_path: Path) -> None:
     page.goto(app_url)
 
@@ -81,6 +96,13 @@ def test_sample_then_upload_and_validate(page: Page, app_url: str, tmp_path: Pat
         expect(page.get_by_text(f"Examples: {reason}")).to_be_visible()
     expect(page.get_by_role("button", name="Download rejected rows (CSV)")).to_be_visible()
 
+    # Numeric ids and a 48-minute log: ids drawn as categories, minute bins, span in minutes.
+    expect(metric(page, "Time span")).to_have_text("48 minutes")
+    axes = chart_axes(page, "Most popular items")
+    assert axes["Most popular items"] == {"x": "linear", "y": "category"}
+    assert "Events per minute, by event type" in axes
+    assert not [title for title in axes if "per day" in title]
+
 
 TRAIN_MS = 180_000  # a worker process starts (imports torch) and fits the baseline
 
@@ -113,15 +135,21 @@ def test_recommend_and_edit_the_history_in_the_browser(page: Page, app_url: str)
     """Recommend page on the run trained above: remove the newest event, the list changes."""
     page.goto(f"{app_url}/recommend?dataset=sample-shop")
     expect(page.get_by_role("heading", name="Recommend")).to_be_visible(timeout=FIRST_RENDER_MS)
-    expect(page.get_by_role("heading", name="What they see now")).to_be_visible(timeout=TRAIN_MS)
-    expect(page.get_by_text("Edit the history on the right")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^U\d+ would be shown .+ first"))).to_be_visible(
+        timeout=TRAIN_MS
+    )
+    expect(page.get_by_text("Edit the history on the left")).to_be_visible()
     page.get_by_role("button", name="✕").click()
-    expect(page.get_by_role("heading", name="After the edit")).to_be_visible(timeout=INGEST_MS)
+    expect(page.get_by_text(re.compile(r"^After the edit\. The edit "))).to_be_visible(
+        timeout=INGEST_MS
+    )
     expect(page.get_by_role("heading", name="What changed")).to_have_count(
         0
     )  # a chart title, not a heading
-    expect(page.get_by_text("Download this list (CSV)").first).to_be_visible()
+    expect(page.get_by_text("Download this list (CSV)")).to_have_count(2)  # before and after
     expect(page).to_have_url(re.compile(r"user=U\d+"))
+    page.get_by_role("button", name="Reset to the real history").click()
+    expect(page.get_by_text("Edit the history on the left")).to_be_visible(timeout=INGEST_MS)
 
 
 def test_explain_then_profile_then_link_to_recommend(page: Page, app_url: str) -> None:
@@ -190,3 +218,34 @@ def test_build_a_lookalike_audience_in_the_browser(page: Page, app_url: str) -> 
         page.get_by_text("3 seed shoppers used; 1 id(s) not in this run left out")
     ).to_be_visible()
     expect(page.get_by_text("Audience (CSV)")).to_be_visible()
+
+
+def test_recommend_opens_on_the_best_run_with_the_reasons_in_sight(browser, app_url: str) -> None:
+    """At 1,280×800, with two runs trained: the best one is shown, and what the shopper is
+    shown and why reads on the first screen, above the list."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        page.goto(f"{app_url}/recommend?dataset=sample-shop&user=U00017")
+        model = page.get_by_role("combobox", name="Model (training run)")
+        expect(model).to_have_value(re.compile(r" · best$"), timeout=TRAIN_MS)
+        sentence = page.get_by_text(re.compile(r"^U00017 would be shown .+ first, because "))
+        expect(sentence).to_be_in_viewport(ratio=1, timeout=TRAIN_MS)
+        expect(page.get_by_test_id("stDataFrame").first).to_be_in_viewport()
+    finally:
+        context.close()
+
+
+def test_a_deep_link_with_filters_reopens_them(page: Page, app_url: str) -> None:
+    """A shared Recommend link with a list length and a history rule keeps both."""
+    page.goto(f"{app_url}/recommend?dataset=sample-shop&user=U00017&k=5&hide=bought")
+    expect(page.get_by_role("heading", name="Recommend")).to_be_visible(timeout=FIRST_RENDER_MS)
+    expect(page.get_by_role("spinbutton", name="Items to show")).to_have_value("5")
+    expect(page.get_by_role("switch", name="Hide items already seen")).not_to_be_checked()
+    expect(page.get_by_role("switch", name="Hide items already bought")).to_be_checked()
+    expect(
+        page.get_by_text(re.compile(r"^U00017 would be shown .*(of the 5|all 5) are in"))
+    ).to_be_visible(timeout=TRAIN_MS)
+    expect(page).to_have_url(re.compile(r"k=5"))
+    expect(page).to_have_url(re.compile(r"hide=bought"))

@@ -69,6 +69,11 @@ def test_the_shoppers_list_opens_from_a_link(app: AppTest, shop: tuple[Path, str
         == "Also in Hiking, like the Thing 16 they bought."
     )
     assert app.query_params["run"] == shop[1]
+    # The page opens with what the shopper is shown and why, before any table.
+    assert app.markdown[0].value == (
+        "u04 would be shown Thing 11 first, because they viewed Thing 10; "
+        "5 of the 10 are in Outdoor and 5 in Home."
+    )
 
 
 def test_a_what_if_edit_rescores_and_shows_the_diff(app: AppTest, shop: tuple[Path, str]) -> None:
@@ -76,7 +81,10 @@ def test_a_what_if_edit_rescores_and_shows_the_diff(app: AppTest, shop: tuple[Pa
     app.button(key="whatif_add").click().run()
     assert not app.exception, app.exception
     history = _table(app, "whatif_history")
-    assert list(history["item_id"])[-1] == "P20" and history.iloc[-1]["edited"] == "✎"
+    # Newest event first, where the edit happened.
+    assert history["item_id"].iloc[0] == "P20" and history.iloc[0]["edited"] == "✎"
+    assert list(history["#"]) == list(range(len(history), 0, -1))
+    assert app.selectbox(key="whatif_add_item").value is None  # ready for the next product
     edited = _table(app, "edited_table")
     root, run_id = shop
     engine = RunRecommender.from_run(load_run(Workspace.open(root), run_id))
@@ -89,8 +97,22 @@ def test_a_what_if_edit_rescores_and_shows_the_diff(app: AppTest, shop: tuple[Pa
     moved = diff[diff["item"] == "Thing 21"].iloc[0]
     assert moved["rank after"] == 1 and moved["change"] in {"new", "up"}
 
+    said = [m.value for m in app.markdown if m.value.startswith("**After the edit.**")]
+    assert said == [
+        "**After the edit.** The edit keeps the same 10 products but reorders 2 of them; "
+        "Thing 21 now comes first."
+    ]
+
+    (retype,) = [s for s in app.selectbox if s.label == "Event type"]
+    assert retype.value == "purchase"  # the newest event is picked: the one just added
+    retype.set_value("view").run()
+    history = _table(app, "whatif_history")
+    assert list(history[["item_id", "event"]].iloc[0]) == ["P20", "view"]
+    retype = next(s for s in app.selectbox if s.label == "Event type")
+    assert retype.value == "view"  # redrawn for the edited history, not the old one
+
     app.button(key="whatif_remove").click().run()  # the newest (added) event goes again
-    assert list(_table(app, "whatif_history")["item_id"])[-1] == "P10"
+    assert _table(app, "whatif_history")["item_id"].iloc[0] == "P10"
     app.button(key="whatif_reset").click().run()
     assert len(_tables(app, "edited_table")) == 1  # only the original list again
 
