@@ -96,3 +96,12 @@ def serve(workspace: Path, port: int, log: Path) -> subprocess.Popen:
                     f"the app did not start; log:\n{log.read_text()[-3000:]}"
                 ) from None
             time.sleep(0.5)  # polling a port
+
+
+def stop(server: subprocess.Popen) -> None:
+    """Stop the app `serve` started: terminate, then kill after 20 s."""
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()

@@ -32,13 +32,12 @@ import os
 import re
 import shutil
 import statistics
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app_server import CHROMIUM_ARGS, DATASET, free_port, prepare, serve, shopper_counts
+from app_server import CHROMIUM_ARGS, DATASET, free_port, prepare, serve, shopper_counts, stop
 
 SETTLE_TIMEOUT_MS = 120_000  # a step that takes longer counts as a failure
 # The page has settled on `user` (the list of the right shopper drawn, no script running).
@@ -212,11 +211,7 @@ def main() -> int:
         result = asyncio.run(_drive(url, users, args.tabs, args.changes, server.pid))
         peak = _rss_mb(server.pid, "VmHWM")
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
     cold, load = result["cold"], result["load"]
     idle, warm, after = result["rss"]
     wall, server_cpu, machine_cpu = result["cpu"]

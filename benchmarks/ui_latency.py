@@ -30,14 +30,13 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app_server import CHROMIUM_ARGS, DATASET, prepare, serve, shopper_counts
+from app_server import CHROMIUM_ARGS, DATASET, prepare, serve, shopper_counts, stop
 
 PAGES = (
     "Data",
@@ -258,11 +257,7 @@ def main() -> int:
     try:
         timings = _drive(url, users[1:], args.repeats, args.verbose)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
     _report(timings)
     if timings.failures:
         print(f"server log: {log}" if args.keep else log.read_text()[-3000:])
