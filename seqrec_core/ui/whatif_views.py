@@ -21,13 +21,12 @@ from seqrec_core.recommend.recommender import Event, RecommendationList, RunReco
 from seqrec_core.ui import model_pickers
 from seqrec_core.ui.feedback import plain, user_errors
 
-_EDIT = "_whatif_edit"  # {"key": run/user, "events": [[item_id, event_type], ...]}
+# {"key": run/user, "value": [[item_id, event_type], ...], "version": n, "selected": index}
+_EDIT = "_whatif_edit"
 _COMPARE = "whatif_compare"  # the scenarios picked for comparison (widget key)
-_SCENARIOS = "_whatif_scenarios"
-_ADD_ITEM, _ADD_TYPE = (
-    "whatif_add_item",
-    "whatif_add_type",
-)  # widget keys of the add picker  # {"key": run/user, "saved": {name: [[item_id, type], ...]}}
+_SCENARIOS = "_whatif_scenarios"  # {"key": run/user, "value": {name: [[item_id, type], ...]}}
+_ADD_ITEM = "whatif_add_item"  # widget keys of the add-an-item picker
+_ADD_TYPE = "whatif_add_type"
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
