@@ -193,7 +193,8 @@ def show_list(
     connections: list[str | None] | None = None,
     compact: bool = False,
 ) -> None:
-    """A recommendation list: fallback notice, table, CSV export and the scores as a chart.
+    """A recommendation list: fallback notice, table, CSV export and the scores as a chart
+    (in an expander, drawn when opened).
 
     Args:
         connections: per item, its knowledge-graph connection (a column after the reason).
@@ -245,8 +246,15 @@ def show_list(
         key=f"{key}_csv",
         icon=":material/download:",
     )
-    with st.expander("The model's scores, as a chart", icon=":material/bar_chart:"):
-        st.plotly_chart(recommendation_figure(result, title), key=f"{key}_chart")
+    # Drawn only while open: a chart costs the browser more than the rest of the list.
+    with st.expander(
+        "The model's scores, as a chart",
+        icon=":material/bar_chart:",
+        key=f"{key}_scores_open",
+        on_change="rerun",
+    ) as scores:
+        if scores.open:
+            st.plotly_chart(recommendation_figure(result, title), key=f"{key}_chart")
 
 
 def _shoppers_segments(

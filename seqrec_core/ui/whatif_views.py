@@ -248,13 +248,13 @@ def _event_controls(engine: RunRecommender, history: tuple[Event, ...], types: l
 def show_diff(
     engine: RunRecommender, before: RecommendationList, after: RecommendationList, k: int
 ) -> None:
-    """The rank diff as a chart and a table (status, ranks, score change)."""
+    """The rank diff as a table (status, ranks, score change) and a chart (in an expander,
+    drawn when opened: every edit redraws this, and a chart is what costs the browser most)."""
     changes = whatif.rank_diff(before, after)
 
     def label(item_id: str) -> str:
         return engine.table.label(engine.table.items.index(item_id))
 
-    st.plotly_chart(rank_diff_figure(changes, label, k), key="whatif_diff_chart")
     frame = pd.DataFrame(
         {
             "item": [label(c.item_id) for c in changes],
@@ -276,6 +276,14 @@ def show_diff(
         key="whatif_diff_table",
         column_config={"score change": st.column_config.NumberColumn(format="%+.3f")},
     )
+    with st.expander(
+        "How each product moved, as a chart",
+        icon=":material/bar_chart:",
+        key="whatif_diff_open",
+        on_change="rerun",
+    ) as moves:
+        if moves.open:
+            st.plotly_chart(rank_diff_figure(changes, label, k), key="whatif_diff_chart")
 
 
 def scenarios(

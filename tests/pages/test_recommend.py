@@ -240,3 +240,21 @@ def test_a_link_with_filters_reopens_them_and_the_link_follows_changes(
     assert at.query_params["cat"] == "Home" and at.query_params["k"] == "5"
     at.number_input(key="rec_k").set_value(10).run()
     assert "k" not in at.query_params  # back to the default: left out of the link
+
+
+def test_charts_are_drawn_only_when_their_expander_is_opened(app: AppTest) -> None:
+    app.button(key="whatif_up").click().run()  # an edit: the edited list and its rank diff
+    assert not app.exception, app.exception
+    closed = [e.label for e in app.expander if "as a chart" in e.label]
+    assert closed == [
+        "The model's scores, as a chart",
+        "The model's scores, as a chart",
+        "How each product moved, as a chart",
+    ]
+    assert len(app.get("plotly_chart")) == 0  # nothing drawn while they are closed
+    app.session_state["original_scores_open"] = True  # as the browser says on opening
+    app.session_state["whatif_diff_open"] = True
+    app.run()
+    specs = [c.proto.spec for c in app.get("plotly_chart")]
+    assert len(specs) == 2
+    assert "Top 10 for u04" in specs[0] and "rank" in specs[1].lower()
