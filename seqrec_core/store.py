@@ -12,7 +12,7 @@ A dataset becomes visible only when its registry row is committed, after all of 
 files are complete on disk, so a crash mid-ingest never leaves half a dataset; the name
 check and the row's insert share one transaction, so of two ingests racing for one name
 exactly one wins. What an interrupted ingest leaves (`.staging-*` folders, `.partial`
-copies) is deleted once nobody has written to it for an hour (`STALE_SECONDS`), when a
+copies) is deleted once nobody has written to it for an hour (`ingest.leftovers`), when a
 workspace opens and after a failed ingest. Connections to the registry are short-lived,
 because the app's sessions and the worker processes share the file. One connection at a
 time, across threads and processes, holds `workspace.lock`: DuckDB lets one process write
@@ -31,7 +31,7 @@ import secrets
 import shutil
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +41,7 @@ import duckdb
 import pandas as pd
 
 from seqrec_core.errors import WorkspaceError
+from seqrec_core.ingest.leftovers import remove_stale
 from seqrec_core.ingest.quality import ValidationReport
 from seqrec_core.ingest.raw_files import path_size, safe_filename, sha256_path
 from seqrec_core.registry_lock import BUSY_RETRY_SECONDS, hold_lock_file, open_registry
@@ -48,8 +49,6 @@ from seqrec_core.registry_lock import BUSY_RETRY_SECONDS, hold_lock_file, open_r
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # used with fullmatch
-# Leftovers nobody has written to for this long belong to an interrupted ingest.
-STALE_SECONDS = 3600.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS datasets (
@@ -303,7 +302,7 @@ class Workspace:
     def remove_stale_leftovers(self) -> list[Path]:
         """Delete the staging folders and partial upload copies of interrupted ingests.
 
-        Only leftovers nobody has written to for `STALE_SECONDS` go: an ingest still
+        Only leftovers nobody has written to for `leftovers.STALE_SECONDS` go: an ingest still
         running keeps writing into its folder.
 
         Returns:
@@ -372,42 +371,6 @@ class Workspace:
             folder=self.root / "datasets" / row["folder"],
             report=ValidationReport.from_dict(json.loads(row["report_json"])),
         )
-
-
-def remove_stale(paths: Iterable[Path], max_age_seconds: float = STALE_SECONDS) -> list[Path]:
-    """Delete those files or folders of `paths` that nobody has written to for a while.
-
-    Args:
-        paths: candidate leftovers (files or folders).
-        max_age_seconds: how long since the newest write, in the entry or (for a folder)
-            anywhere inside it, before it counts as abandoned.
-
-    Returns:
-        The removed paths; one that vanished or could not be removed meanwhile is skipped.
-    """
-    cutoff = time.time() - max_age_seconds
-    removed = []
-    for path in paths:
-        try:
-            if _last_write(path) >= cutoff:
-                continue
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path)
-            else:
-                path.unlink()
-        except OSError:  # removed by another process meanwhile, or not ours to remove
-            continue
-        removed.append(path)
-    return removed
-
-
-def _last_write(path: Path) -> float:
-    """The newest modification time of a file, or of a folder and everything inside it."""
-    newest = path.lstat().st_mtime
-    if path.is_dir() and not path.is_symlink():
-        for inner in path.rglob("*"):
-            newest = max(newest, inner.lstat().st_mtime)
-    return newest
 
 
 def _name_taken(name: str) -> WorkspaceError:

@@ -17,6 +17,7 @@ import pytest
 
 from seqrec_core import store
 from seqrec_core.errors import WorkspaceError
+from seqrec_core.ingest.leftovers import STALE_SECONDS
 from seqrec_core.ingest.pipeline import ingest
 from seqrec_core.ingest.raw_files import safe_filename, sha256_path
 from seqrec_core.store import Workspace, validate_name
@@ -158,13 +159,13 @@ def test_interrupted_ingests_leftovers_are_removed_when_stale(tmp_path: Path) ->
     ws = Workspace.open(tmp_path / "ws")
     abandoned = ws.new_staging_folder()
     (abandoned / "events.parquet").write_bytes(b"half")
-    _age(abandoned, 2 * store.STALE_SECONDS)
+    _age(abandoned, 2 * STALE_SECONDS)
     partial = ws.root / "uploads" / "ab12" / ".log.csv.partial"
     partial.parent.mkdir()
-    _age(Path(shutil.copyfile(_log(tmp_path / "a.csv", "u1"), partial)), 2 * store.STALE_SECONDS)
+    _age(Path(shutil.copyfile(_log(tmp_path / "a.csv", "u1"), partial)), 2 * STALE_SECONDS)
     running = ws.new_staging_folder()  # an ingest still writing: recent files
     (running / "events.parquet").write_bytes(b"being written")
-    _age(running, 2 * store.STALE_SECONDS)
+    _age(running, 2 * STALE_SECONDS)
     (running / "items.parquet").write_bytes(b"just now")
     Workspace.open(ws.root)
     assert not abandoned.exists() and not partial.exists()
@@ -172,7 +173,7 @@ def test_interrupted_ingests_leftovers_are_removed_when_stale(tmp_path: Path) ->
 
 
 def test_a_failed_ingest_also_removes_stale_leftovers(ws: Workspace) -> None:
-    abandoned = _age(ws.new_staging_folder(), 2 * store.STALE_SECONDS)
+    abandoned = _age(ws.new_staging_folder(), 2 * STALE_SECONDS)
     failed = ws.new_staging_folder()
     ws.discard_staging(failed)
     assert not abandoned.exists() and not failed.exists()

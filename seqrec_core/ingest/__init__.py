@@ -21,6 +21,7 @@ The modules in the order an upload passes through them:
 - `pseudonymize`: user ids replaced by a keyed hash before anything is stored.
 - `sample`: the bundled sample shop, ingested into a workspace on first use.
 - `user_exclusion`: a dataset's new version without some users (the bot-like ones).
+- `leftovers`: what interrupted ingests and uploads leave behind, deleted once abandoned.
 """
 
 from __future__ import annotations

@@ -24,8 +24,9 @@ from typing import Protocol
 
 import streamlit as st
 
+from seqrec_core.ingest.leftovers import remove_stale
 from seqrec_core.ingest.raw_files import sha256_file
-from seqrec_core.store import Workspace, remove_stale
+from seqrec_core.store import Workspace
 
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "seqrec-uploads"
 # Suffixes that carry a compression layer; the suffix before them is kept as well.

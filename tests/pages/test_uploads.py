@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import streamlit as st
 
-from seqrec_core.store import STALE_SECONDS
+from seqrec_core.ingest.leftovers import STALE_SECONDS
 from seqrec_core.ui import uploads
 
 
