@@ -10,11 +10,18 @@ so the old mode is switched off before the server starts.
 The server's settings are in `.streamlit/config.toml` beside app.py, which Streamlit reads
 whatever the working directory; among them `client.showErrorDetails = "none"`, so a bug
 shows a generic message in the browser and its traceback (server paths) only in the log.
+
+While the server starts, a background thread imports what the pages need (`WARM_UP`:
+torch, transformers, plotly and networkx behind them, about 10 s on two cores), so the
+first visitor does not look at an empty page while they load.
 """
 
 from __future__ import annotations
 
+import importlib
+import logging
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,11 +29,37 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web import cli
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
+# The pages' blocks; importing them imports every heavy library a page uses.
+WARM_UP = (
+    "seqrec_core.ui.data_views",
+    "seqrec_core.ui.train_views",
+    "seqrec_core.ui.explain_views",
+    "seqrec_core.ui.profile_views",
+    "seqrec_core.ui.shoppers_views",
+    "seqrec_core.ui.recommend_shopper_views",
+    "seqrec_core.ui.search_views",
+)
+_LOG = logging.getLogger(__name__)
+
+
+def warm_up(modules: Sequence[str] = WARM_UP) -> list[str]:
+    """Import `modules`; returns those that failed (logged; the page that needs one shows
+    the error to its user)."""
+    failed = []
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception:  # whatever a module raises on import, its page raises it again
+            _LOG.exception("warm-up import of %s failed", name)
+            failed.append(name)
+    return failed
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Serve app.py with `argv` passed on to `streamlit run`."""
+    """Serve app.py with `argv` passed on to `streamlit run`, importing the pages' modules
+    in the background meanwhile."""
     PagesManager.uses_pages_directory = False
+    threading.Thread(target=warm_up, name="seqrec-warm-up", daemon=True).start()
     sys.argv = ["streamlit", "run", str(APP), *(sys.argv[1:] if argv is None else argv)]
     cli.main()
 

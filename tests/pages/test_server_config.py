@@ -56,3 +56,36 @@ def test_a_bug_shows_no_traceback_or_server_path(tmp_path: Path) -> None:
     assert shown["option"] == "none"
     assert shown["stack_trace"] == [] and shown["type"] == ""
     assert "/srv/" not in shown["message"] and "boom" not in shown["message"]
+
+
+def test_the_server_runs_no_full_garbage_collection_after_each_run() -> None:
+    """A full collection per run cost about 0.5 s with a model and a graph in memory."""
+    assert tomllib.loads(CONFIG.read_text())["runner"]["postScriptGC"] is False
+
+
+_WARM_UP_PROBE = """
+import json, sys
+from seqrec_core.ui import serve
+heavy = {"torch", "transformers", "networkx", "captum"}
+before = heavy & set(sys.modules)
+failed = serve.warm_up()
+after = heavy & set(sys.modules)
+print(json.dumps({"before": sorted(before), "after": sorted(after), "failed": failed,
+                  "missing": serve.warm_up(["seqrec_core.ui.no_such_page"])}))
+"""
+
+
+def test_the_warm_up_imports_the_heavy_libraries_of_the_pages() -> None:
+    probe = subprocess.run(
+        [sys.executable, "-c", _WARM_UP_PROBE],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    shown = json.loads(probe.stdout.strip().splitlines()[-1])
+    assert shown["before"] == []  # importing serve itself stays light
+    assert shown["after"] == ["captum", "networkx", "torch", "transformers"]
+    assert shown["failed"] == []
+    assert shown["missing"] == ["seqrec_core.ui.no_such_page"]  # reported, not raised
