@@ -4,7 +4,7 @@ Session state holds the run id (a string); the loaded model and the run's shoppe
 `shopper_picker`) live in `st.cache_resource` (read-only, shared across sessions, at most
 two runs at a time).
 
-Registry lookups that every rerun of a model page makes (the dataset's runs, a dataset's
+Registry lookups that every rerun of a page makes (the datasets, a dataset's runs and
 files) are shared too: `registry_stamp` changes whenever anybody writes the workspace's
 registry, and keys those caches, so many sessions on one page read the registry once
 between writes instead of queueing for it on every rerun.
@@ -21,7 +21,7 @@ import streamlit as st
 
 from seqrec_core.models.names import MODEL_TITLES
 from seqrec_core.runs import registry
-from seqrec_core.store import Workspace
+from seqrec_core.store import DatasetInfo, Workspace
 from seqrec_core.ui import navigation, state
 from seqrec_core.ui.shopper_picker import Shoppers, shoppers_of_data
 
@@ -101,6 +101,18 @@ def best_run(
 ) -> str | None:
     """The dataset's best run (validation NDCG@10) among `models` (None: any), or None."""
     return _best(_runs(workspace, dataset, models))
+
+
+@st.cache_data(max_entries=16, ttl=_REGISTRY_TTL_S, show_spinner=False)
+def _datasets(root: str, stamp: RegistryStamp) -> list[DatasetInfo]:
+    """The workspace's datasets (`stamp`: as in `_usable_runs`)."""
+    return Workspace(Path(root)).list_datasets()
+
+
+def list_datasets(workspace: Workspace) -> list[DatasetInfo]:
+    """`Workspace.list_datasets`, read once between registry writes for every session (the
+    sidebar asks on every rerun of every page)."""
+    return _datasets(str(workspace.root), registry_stamp(workspace))
 
 
 @st.cache_data(max_entries=64, ttl=_REGISTRY_TTL_S, show_spinner=False)

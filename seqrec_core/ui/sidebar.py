@@ -12,7 +12,7 @@ import streamlit as st
 from seqrec_core.errors import SeqRecError
 from seqrec_core.ingest.sample import SAMPLE_DATASET
 from seqrec_core.store import Workspace, default_workspace_path
-from seqrec_core.ui import loaders, state
+from seqrec_core.ui import loaders, model_pickers, state
 from seqrec_core.ui.feedback import plain, show_error
 
 
@@ -26,8 +26,10 @@ def current_workspace() -> Workspace:
 def draw_sidebar() -> None:
     """Draw the workspace line and the dataset picker into the sidebar."""
     workspace = current_workspace()
-    _first_start(workspace)
-    datasets = {info.name: info for info in workspace.list_datasets()}
+    listed = model_pickers.list_datasets(workspace)
+    if not listed and _first_start(workspace):
+        listed = model_pickers.list_datasets(workspace)
+    datasets = {info.name: info for info in listed}
     names = list(datasets)
     with st.sidebar:
         pending = st.session_state.pop(state.PENDING_DATASET, None)
@@ -56,10 +58,11 @@ def draw_sidebar() -> None:
         st.caption(f"Workspace: `{workspace.root}`")
 
 
-def _first_start(workspace: Workspace) -> None:
-    """Ingest the bundled sample once per session when the workspace has no dataset."""
-    if st.session_state.get(state.SAMPLE_TRIED) or workspace.list_datasets():
-        return
+def _first_start(workspace: Workspace) -> bool:
+    """Ingest the bundled sample once per session (the workspace has no dataset); whether
+    it is there now."""
+    if st.session_state.get(state.SAMPLE_TRIED):
+        return False
     st.session_state[state.SAMPLE_TRIED] = True
     try:
         with st.spinner("First start: preparing the bundled sample shop…"):
@@ -68,5 +71,7 @@ def _first_start(workspace: Workspace) -> None:
         if workspace.find_dataset(SAMPLE_DATASET) is None:
             with st.sidebar:
                 show_error(error)
-        return
+            return False
+        return True
     st.session_state[state.PENDING_DATASET] = SAMPLE_DATASET
+    return True

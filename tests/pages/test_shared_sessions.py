@@ -52,6 +52,8 @@ def calls(shop: tuple[Workspace, str], monkeypatch: pytest.MonkeyPatch) -> Count
     monkeypatch.setattr(trained_run, "load_run", counted("load_run", trained_run.load_run))
     monkeypatch.setattr(registry, "list_runs", counted("list_runs", registry.list_runs))
     monkeypatch.setattr(Workspace, "get_dataset", counted("get_dataset", Workspace.get_dataset))
+    listed = counted("list_datasets", Workspace.list_datasets)
+    monkeypatch.setattr(Workspace, "list_datasets", listed)
     monkeypatch.setattr(profile_views, "build_graph", counted("graph", profile_views.build_graph))
     monkeypatch.setattr(RunRecommender, "recommend", counted("recommend", RunRecommender.recommend))
     return counts
@@ -68,6 +70,7 @@ def test_sessions_share_the_run_graph_list_and_registry_lookups(
     run_id = shop[1]
     first = open_page(PAGE, {"run": run_id, "user": "u04"})
     assert calls["load_run"] == calls["list_runs"] == calls["graph"] == calls["recommend"] == 1
+    assert calls["list_datasets"] == 1  # the sidebar's, once for all its reruns
     second = AppTest.from_file(str(APP), default_timeout=APPTEST_TIMEOUT)
     second.query_params.update(run=run_id, user="u04")
     second.run()  # the app opens on the Data page first
@@ -93,6 +96,24 @@ def test_a_run_trained_after_the_page_opened_is_offered_at_once(
     assert main([*argv, "--json"]) == 0
     after = open_page(PAGE, {"run": run_id, "user": "u04"})
     assert len(after.selectbox(key="run").options) == len(offered) + 1
+
+
+def test_a_dataset_ingested_meanwhile_is_in_the_sidebar_at_once(
+    shop: tuple[Workspace, str], calls: Counter[str], tmp_path: Path
+) -> None:
+    ws, run_id = shop
+    before = open_page(PAGE, {"run": run_id, "user": "u04"})
+    assert before.selectbox(key="dataset").options == ["chains"]
+    log = tmp_path / "more.csv"
+    log.write_text("user_id,item_id,timestamp\nu1,P1,2024-01-01\nu1,P2,2024-01-02\n")
+    argv = ["ingest", str(log), "--workspace", str(ws.root), "--name", "more", "--json"]
+    assert main(argv) == 0
+    calls.clear()
+    before.run()  # the same session's next rerun
+    assert sorted(before.selectbox(key="dataset").options) == ["chains", "more"]
+    assert calls["list_datasets"] == 1  # read again after the write, once
+    before.run()
+    assert calls["list_datasets"] == 1
 
 
 def test_registry_stamp_changes_with_writes_not_reads(shop: tuple[Workspace, str]) -> None:
