@@ -14,8 +14,8 @@ the page's shopper picker, without pauses and each to a shopper nobody has opene
 caches shared across sessions never answer for a shopper, only for the run and graph).
 
 A page load runs from `goto` until the page has settled on its shopper: the Shopper box
-shows the id, the list chart is titled "Top 10 for <id>", and Streamlit's status widget no
-longer says it is running. A shopper change runs from the click on the option to the same.
+shows the id, the page's opening sentence is about that shopper ("<id> would be shown …"),
+and Streamlit's status widget no longer says it is running. A shopper change runs from the click on the option to the same.
 A failure is a step that shows an exception or an error box, or does not settle in time.
 
 Prints failures, p50/p95 page load, p50/p95 shopper change and the server's resident memory
@@ -40,19 +40,20 @@ from pathlib import Path
 from app_server import CHROMIUM_ARGS, DATASET, free_port, prepare, serve, shopper_counts, stop
 
 SETTLE_TIMEOUT_MS = 120_000  # a step that takes longer counts as a failure
-# The page has settled on `user` (the list of the right shopper drawn, no script running).
+# The page has settled on `user` (the sentence about their list shown, no script running).
 _SETTLED_JS = """
 (user) => {
   const box = [...document.querySelectorAll('input[role="combobox"]')]
     .find((el) => (el.getAttribute('aria-label') || '').startsWith('Shopper'));
   const picked = box && (box.value || '').startsWith(user + ' · ');
-  const titled = [...document.querySelectorAll('.gtitle')]
-    .some((el) => el.textContent === 'Top 10 for ' + user);
+  const told = [...document.querySelectorAll('[data-testid="stMarkdownContainer"]')]
+    .some((el) => ['would be shown', 'has too little history']
+      .some((verb) => (el.textContent || '').startsWith(user + ' ' + verb)));
   const status = document.querySelector('[data-testid="stStatusWidget"]');
   const running = status && /running/i.test(status.textContent || '');
   const broken = document.querySelector(
     '[data-testid="stException"], [data-testid="stAlertContentError"]');
-  return Boolean(broken) || Boolean(picked && titled && !running);
+  return Boolean(broken) || Boolean(picked && told && !running);
 }
 """
 
