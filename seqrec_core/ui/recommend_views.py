@@ -10,6 +10,7 @@ connections (`shopper_list`).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -185,6 +186,13 @@ LIST_COLUMNS = ("rank", "item", "because", "connection (knowledge graph)", "cate
 COMPACT_COLUMNS = ("rank", "item", "because")
 
 
+def filled_columns(frame: pd.DataFrame, columns: Sequence[str]) -> list[str]:
+    """`columns` without those that are empty in every row (a catalog without categories,
+    brands or prices), so that no column of blank cells takes the reasons' room; an empty
+    frame keeps them all."""
+    return [c for c in columns if frame.empty or frame[c].notna().any()]
+
+
 def show_list(
     result: RecommendationList,
     *,
@@ -222,7 +230,7 @@ def show_list(
         frame,
         hide_index=True,
         key=f"{key}_table",
-        column_order=COMPACT_COLUMNS if compact else LIST_COLUMNS,
+        column_order=filled_columns(frame, COMPACT_COLUMNS if compact else LIST_COLUMNS),
         column_config={
             "rank": st.column_config.NumberColumn(width=48),
             "item": st.column_config.TextColumn(width="medium"),

@@ -170,10 +170,13 @@ def editor(
     """
     history = edited_history(key, original)
     types = list(engine.loaded.prepared.data.event_types.tokens)
+    frame = history_frame(engine, history, original)
     st.dataframe(
-        history_frame(engine, history, original),
+        frame,
         hide_index=True,
         key="whatif_history",
+        # No column of blank cells (a catalog without categories).
+        column_order=[c for c in frame.columns if frame.empty or frame[c].notna().any()],
         height=250,
         column_config={"#": st.column_config.NumberColumn(width=40, help="Place, oldest first")},
     )

@@ -14,7 +14,7 @@ from seqrec_core.recommend.item_table import Filters
 from seqrec_core.recommend.recommender import Event, RunRecommender
 from seqrec_core.runs.trained_run import load_run
 from seqrec_core.store import Workspace
-from seqrec_core.ui import filter_link
+from seqrec_core.ui import filter_link, recommend_views
 from tests.support.chain_shop import chain_shop
 from tests.support.helpers import open_page
 
@@ -258,3 +258,24 @@ def test_charts_are_drawn_only_when_their_expander_is_opened(app: AppTest) -> No
     specs = [c.proto.spec for c in app.get("plotly_chart")]
     assert len(specs) == 2
     assert "Top 10 for u04" in specs[0] and "rank" in specs[1].lower()
+
+
+def test_columns_empty_in_every_row_are_not_shown() -> None:
+    """Regression: on the UCI workbook (no categories, no brands) the history and the list
+    showed columns of "None" cells."""
+    import pandas as pd
+
+    from seqrec_core.ui.recommend_views import filled_columns
+
+    frame = pd.DataFrame({"item": ["A", "B"], "category": [None, None], "price": [None, 2.5]})
+    assert filled_columns(frame, ["item", "category", "price"]) == ["item", "price"]
+    assert filled_columns(frame.iloc[:0], ["item", "category"]) == ["item", "category"]
+
+
+def test_the_list_and_history_hide_nothing_that_has_values(app: AppTest) -> None:
+    app.button(key="whatif_up").click().run()
+    (listed, history) = [
+        d for d in app.dataframe if "because" in d.value.columns or "edited" in d.value.columns
+    ][:2]
+    assert list(listed.proto.column_order) == list(recommend_views.LIST_COLUMNS)
+    assert "category" in history.proto.column_order  # the chain shop has categories
