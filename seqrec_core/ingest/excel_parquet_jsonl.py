@@ -8,7 +8,8 @@ strings stay strings; Excel cells become the strings a person would type.
 Two guards run before a parser sees the bytes: JSON records nesting deeper than
 `MAX_JSON_DEPTH` are refused (pyarrow's reader crashes the process on very deep ones, Python's
 raises RecursionError), and a workbook whose parts inflate past the upload limit is refused
-from its zip directory before openpyxl starts reading it.
+from its zip directory before openpyxl starts reading it. Parquet is decoded in batches, and
+refused once it decodes to more than the inflate-ratio limit allows (`open_upload`).
 
 Reading a big sheet takes a while (half a minute for half a million rows), so `read_xlsx`
 can report the sheet rows read so far, every `XLSX_ROWS_PER_REPORT` rows and once at the end.
@@ -17,7 +18,7 @@ can report the sheet rows read so far, every `XLSX_ROWS_PER_REPORT` rows and onc
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import IO, Any, Final
@@ -41,7 +42,7 @@ from seqrec_core.ingest.delimited_rows import (
     check_width,
     column_names,
 )
-from seqrec_core.ingest.open_upload import BROKEN, check_workbook_size, damaged
+from seqrec_core.ingest.open_upload import BROKEN, check_ratio, check_workbook_size, damaged
 from seqrec_core.ingest.quality import short_list
 
 _EXACT_FLOAT: Final = 2**53  # Excel keeps numbers as doubles: integers above this are rounded
@@ -49,17 +50,40 @@ _JSON_KINDS: Final = {list: "an array", str: "a string", bool: "true/false", typ
 # Deeper records are refused before parsing: real exports nest a few levels, while a record
 # nesting thousands of levels crashes pyarrow's reader (and the server process with it).
 MAX_JSON_DEPTH: Final = 64
+# Parquet is decoded this many rows at a time, so that its inflate ratio is judged early.
+PARQUET_BATCH_ROWS: Final = 65_536
+_PARQUET_FIX: Final = "check how the file was written (one value repeated in every row?)"
 XLSX_ROWS_PER_REPORT: Final = 20_000  # openpyxl reads 5,000-13,000 rows/s: a report every 2-4 s
 
 RowsRead = Callable[[int], None]  # called with the number of rows read so far
 
 
+def _decoded(
+    batches: Iterable[pa.RecordBatch], schema: pa.Schema, compressed: int, name: str
+) -> pa.Table:
+    """`batches` as one table; refused (`check_ratio`) as soon as what they decode to passes
+    the inflate-ratio limit for the `compressed` bytes they come from."""
+    kept, inflated = [], 0
+    for batch in batches:
+        inflated += batch.nbytes
+        check_ratio(inflated, compressed, name, fix=_PARQUET_FIX)
+        kept.append(batch)
+    return pa.Table.from_batches(kept, schema=schema)
+
+
 def read_parquet(source: str | pa.BufferReader, name: str, sample_rows: int | None) -> Parsed:
-    """One Parquet file (a path or an in-memory buffer); rows are numbered from 1."""
+    """One Parquet file (a path or an in-memory buffer); rows are numbered from 1.
+
+    Raises:
+        InputError: the file is damaged, or decodes to over the inflate-ratio limit times
+            its size (a few KB of one value repeated can declare a billion rows).
+    """
     try:
         parquet = pq.ParquetFile(source)
         if sample_rows is None:
-            table = parquet.read()
+            size = Path(source).stat().st_size if isinstance(source, str) else source.size()
+            batches = parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS)
+            table = _decoded(batches, parquet.schema_arrow, size, name)
         else:
             first = next(parquet.iter_batches(batch_size=max(sample_rows, 1)), None)
             table = parquet.schema_arrow.empty_table() if first is None else pa.table(first)
@@ -88,7 +112,12 @@ def read_parquet_folder(folder: Path, name: str, sample_rows: int | None) -> Par
             partitioning="hive",
             partition_base_dir=str(folder),
         )
-        table = dataset.to_table() if sample_rows is None else dataset.head(sample_rows)
+        if sample_rows is None:
+            size = sum(path.stat().st_size for path in files)
+            batches = dataset.to_batches(batch_size=PARQUET_BATCH_ROWS)
+            table = _decoded(batches, dataset.schema, size, name)
+        else:
+            table = dataset.head(sample_rows)
     except (pa.ArrowException, OSError) as exc:
         # Arrow's message would show server paths, so it is not passed on.
         raise InputError(

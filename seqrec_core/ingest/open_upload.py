@@ -6,6 +6,8 @@ Every opener is a `Reader`, a function that returns up to n bytes from the start
 checked before anything is inflated (zip bombs declare their size) and again while
 inflating (gzip does not declare it reliably, so its bytes are counted as they come out).
 An .xlsx workbook is a zip too: `check_workbook_size` bounds what openpyxl will inflate.
+Parquet compresses inside the format; its reader applies `check_ratio` to the decoded
+batches.
 Zip members are read in memory only, so their names never become paths.
 
 Inflating is also bounded by ratio: a few MB that inflate to hundreds of MB are a
@@ -77,9 +79,13 @@ def inflate_allowance(compressed: int) -> int:
     return max(INFLATE_RATIO_FLOOR, int(max_inflate_ratio() * max(compressed, 1)))
 
 
-def check_ratio(inflated: int, compressed: int, name: str) -> None:
+def check_ratio(inflated: int, compressed: int, name: str, fix: str | None = None) -> None:
     """Raise an InputError when `inflated` bytes (counted as they came out, not as a header
-    claims) are past both the floor and the ratio limit for `compressed` bytes."""
+    claims) are past both the floor and the ratio limit for `compressed` bytes.
+
+    Args:
+        fix: the first half of the hint (default: upload it uncompressed or as Parquet).
+    """
     if inflated <= inflate_allowance(compressed):
         return
     ratio = max_inflate_ratio()
@@ -89,7 +95,7 @@ def check_ratio(inflated: int, compressed: int, name: str) -> None:
         f"inflated), past the limit of {ratio:,.0f}×: a sign of a compression bomb or of an "
         "extremely repetitive file (real exports compress 5-15×)",
         file=name,
-        hint="upload it uncompressed or as Parquet, or raise "
+        hint=f"{fix or 'upload it uncompressed or as Parquet'}, or raise "
         f"{MAX_INFLATE_RATIO_ENV} (now {ratio:,.0f}) if the file is genuine",
     )
 

@@ -309,3 +309,54 @@ def test_ordinary_gzip_exports_pass_the_ratio_check(tmp_path: Path) -> None:
     assert read_table(src).table.num_rows == 20_000
     sample = Path(__file__).parents[2] / "sample_data" / "events.csv.gz"
     assert read_table(sample).table.num_rows > 10_000
+
+
+def _parquet_of_one_row_repeated(path: Path, rows: int) -> None:
+    """One row repeated: dictionary and run-length encoding pack it thousands of times."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    user = "u1-" + "x" * 60
+    table = pa.table({"user_id": [user] * rows, "item_id": ["i1"] * rows,
+                      "timestamp": ["2024-01-01T10:00:00Z"] * rows})  # fmt: skip
+    pq.write_table(table, path, row_group_size=rows)
+
+
+@pytest.mark.usefixtures("low_floor")
+@pytest.mark.parametrize("as_folder", [False, True])
+def test_parquet_that_decodes_past_the_ratio_is_refused(tmp_path: Path, as_folder: bool) -> None:
+    """Regression: Parquet had no inflated-size limit; a few KB of one value repeated can
+    decode to gigabytes. It is decoded in batches and refused past the ratio."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    src = folder / "part-0.parquet"
+    _parquet_of_one_row_repeated(src, 300_000)  # about 30 MB decoded, a few KB packed
+    assert src.stat().st_size < 100_000
+    with pytest.raises(InputError, match="inflates over") as info:
+        read_table(folder if as_folder else src)
+    error = info.value
+    assert error.file == ("export" if as_folder else "part-0.parquet")
+    assert "one value repeated" in (error.hint or "") and "Parquet" not in (error.hint or "")
+    stopped = float(re.search(r"stopped at ([\d.]+) MB", str(error)).group(1))
+    assert stopped < 10  # refused within the first batches, not after decoding all 30 MB
+
+
+@pytest.mark.usefixtures("low_floor")
+def test_an_ordinary_parquet_file_passes_the_ratio(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    noise = random.Random(5)
+    rows = 100_000
+    table = pa.table({
+        "user_id": [f"u{noise.randrange(20_000)}" for _ in range(rows)],
+        "item_id": [f"i{noise.randrange(5_000)}" for _ in range(rows)],
+        "timestamp": pa.array([1_700_000_000_000 + noise.randrange(10**10) for _ in range(rows)],
+                              pa.timestamp("ms", tz="UTC")),
+    })  # fmt: skip
+    src = tmp_path / "events.parquet"
+    pq.write_table(table, src, row_group_size=30_000)
+    read = read_table(src).table
+    assert (
+        read.num_rows == rows and read.column("item_id").to_pylist() == table["item_id"].to_pylist()
+    )
