@@ -216,6 +216,12 @@ def _time_zone_note(mapping: ColumnMapping, classified: Classified) -> list[Flag
     ]
 
 
+def is_heavy(events: int, median: float) -> bool:
+    """Whether a user with `events` events is bot-like when the median user has `median`:
+    the rule of `heavy_user_counts`."""
+    return events > max(HEAVY_MIN, HEAVY_FACTOR * median)
+
+
 def heavy_user_counts(con: duckdb.DuckDBPyConnection, events: str) -> list[tuple[str, int]]:
     """(user id, events) of each bot-like user, most events first: more than `HEAVY_MIN`
     events and more than `HEAVY_FACTOR` times the median user's.

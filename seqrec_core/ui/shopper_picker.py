@@ -6,9 +6,11 @@ the page ranks them by (Explain's most and least confident cases, `Rankings`). T
 is an id in session state under `state.USER` (the selectbox's key) and in the URL as
 `?user=ID`, so a link reopens the same shopper, even one beyond the first options; it is
 also remembered per dataset (`state.remember_choice`), so switching datasets and back keeps
-it. Without a choice in the session, the link or the memory, the first option is the
-default. A page that can
-serve a shopper the log does not know (Recommend's cold start) accepts a typed new id.
+it. Without a choice in the session, the link or the memory, the default is the first
+option; in the most-active order, the most active shopper who is not bot-like (by the
+validation report's rule), so a real export does not open on a crawler's 7,819 events. A
+page that can serve a shopper the log does not know (Recommend's cold start) accepts a
+typed new id.
 
 What a page passes is a `Shoppers` (ids and event counts), built once per dataset or run
 by the cached loaders in `profile_views` and `model_pickers`.
@@ -16,13 +18,16 @@ by the cached loaders in `profile_views` and `model_pickers`.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 import streamlit as st
 
+from seqrec_core.ingest.validation_report import is_heavy
 from seqrec_core.ui import state
 from seqrec_core.ui.feedback import plain
 
@@ -54,6 +59,15 @@ class Shoppers:
 
     def __contains__(self, user: object) -> bool:
         return user in self.events
+
+    @functools.cached_property
+    def most_active_typical(self) -> str | None:
+        """The most active shopper who is not bot-like (`validation_report.is_heavy`), or
+        the most active one when every shopper is; None without shoppers."""
+        if not self.ids:
+            return None
+        median = float(np.median(np.fromiter(self.events.values(), dtype=np.int64)))
+        return next((u for u in self.ids if not is_heavy(self.events[u], median)), self.ids[0])
 
 
 def shoppers_of_graph(kg: KnowledgeGraph) -> Shoppers:
@@ -137,7 +151,8 @@ def pick_shopper(
     if not options:
         right.warning(f"No user id contains “{plain(query)}”.", icon=":material/search_off:")
         return None
-    st.session_state[state.USER] = state.initial_choice(state.USER, options)
+    typical = None if order or query else shoppers.most_active_typical
+    st.session_state[state.USER] = state.initial_choice(state.USER, options, typical)
     user = right.selectbox(
         "Shopper",
         options,
