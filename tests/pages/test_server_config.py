@@ -33,6 +33,20 @@ print(json.dumps({
 """
 
 
+def _probe(code: str, *args: str, cwd: Path, env: dict[str, str] | None = None) -> dict:
+    """Run `code` in a fresh interpreter; the JSON object its last line printed."""
+    probe = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    return json.loads(probe.stdout.strip().splitlines()[-1])
+
+
 def test_error_details_are_hidden_from_the_browser() -> None:
     settings = tomllib.loads(CONFIG.read_text())
     assert settings["client"]["showErrorDetails"] == "none"
@@ -43,16 +57,8 @@ def test_a_bug_shows_no_traceback_or_server_path(tmp_path: Path) -> None:
     """Regression: `showErrorDetails` was left at "full", so an unexpected exception showed
     its message and traceback, server paths included, in the browser."""
     env = {**os.environ, "HOME": str(tmp_path)}  # no developer's own ~/.streamlit config
-    probe = subprocess.run(
-        [sys.executable, "-c", _PROBE, str(REPO / "app.py")],
-        cwd=tmp_path,  # the settings beside app.py apply wherever the server starts
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    shown = json.loads(probe.stdout.strip().splitlines()[-1])
+    # The settings beside app.py apply wherever the server starts.
+    shown = _probe(_PROBE, str(REPO / "app.py"), cwd=tmp_path, env=env)
     assert shown["option"] == "none"
     assert shown["stack_trace"] == [] and shown["type"] == ""
     assert "/srv/" not in shown["message"] and "boom" not in shown["message"]
@@ -76,15 +82,7 @@ print(json.dumps({"before": sorted(before), "after": sorted(after), "failed": fa
 
 
 def test_the_warm_up_imports_the_heavy_libraries_of_the_pages() -> None:
-    probe = subprocess.run(
-        [sys.executable, "-c", _WARM_UP_PROBE],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    shown = json.loads(probe.stdout.strip().splitlines()[-1])
+    shown = _probe(_WARM_UP_PROBE, cwd=REPO)
     assert shown["before"] == []  # importing serve itself stays light
     assert shown["after"] == ["captum", "networkx", "torch", "transformers"]
     assert shown["failed"] == []
