@@ -8,8 +8,9 @@ labels of the add-an-item picker (one per product) are built once per run (`item
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
@@ -20,6 +21,9 @@ from seqrec_core.recommend.item_table import Filters
 from seqrec_core.recommend.recommender import Event, RecommendationList, RunRecommender
 from seqrec_core.ui import model_pickers
 from seqrec_core.ui.feedback import plain, user_errors
+
+if TYPE_CHECKING:  # the type only; `DataFrame.style` imports it (and jinja2) when used
+    from pandas.io.formats.style import Styler
 
 # {"key": run/user, "value": [[item_id, event_type], ...], "version": n, "selected": index}
 _EDIT = "_whatif_edit"
@@ -248,16 +252,10 @@ def _event_controls(engine: RunRecommender, history: tuple[Event, ...], types: l
                    args=(picker,))  # fmt: skip
 
 
-def show_diff(
-    engine: RunRecommender, before: RecommendationList, after: RecommendationList, k: int
-) -> None:
-    """The rank diff as a table (status, ranks, score change) and a chart (in an expander,
-    drawn when opened: every edit redraws this, and a chart is what costs the browser most)."""
-    changes = whatif.rank_diff(before, after)
-
-    def label(item_id: str) -> str:
-        return engine.table.label(engine.table.items.index(item_id))
-
+def diff_table(changes: Sequence[whatif.RankChange], label: Callable[[str], str]) -> Styler:
+    """The rank diff as a table: item, change, ranks before and after, places moved and
+    score change; a rank or a change that does not exist (a new or a dropped product)
+    reads "—"."""
     frame = pd.DataFrame(
         {
             "item": [label(c.item_id) for c in changes],
@@ -273,12 +271,21 @@ def show_diff(
             ],
         }
     )
-    st.dataframe(
-        frame,
-        hide_index=True,
-        key="whatif_diff_table",
-        column_config={"score change": st.column_config.NumberColumn(format="%+.3f")},
-    )
+    whole = {"rank before": "{:.0f}", "rank after": "{:.0f}", "places": "{:.0f}"}
+    return frame.style.format({**whole, "score change": "{:+.3f}"}, na_rep="—")
+
+
+def show_diff(
+    engine: RunRecommender, before: RecommendationList, after: RecommendationList, k: int
+) -> None:
+    """The rank diff as a table (status, ranks, score change) and a chart (in an expander,
+    drawn when opened: every edit redraws this, and a chart is what costs the browser most)."""
+    changes = whatif.rank_diff(before, after)
+
+    def label(item_id: str) -> str:
+        return engine.table.label(engine.table.items.index(item_id))
+
+    st.dataframe(diff_table(changes, label), hide_index=True, key="whatif_diff_table")
     with st.expander(
         "How each product moved, as a chart",
         icon=":material/bar_chart:",

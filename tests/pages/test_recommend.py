@@ -3,6 +3,7 @@ scenarios and the segment preview, on the handmade chain shop (tests/chain_shop.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -279,3 +280,22 @@ def test_the_list_and_history_hide_nothing_that_has_values(app: AppTest) -> None
     ][:2]
     assert list(listed.proto.column_order) == list(recommend_views.LIST_COLUMNS)
     assert "category" in history.proto.column_order  # the chain shop has categories
+
+
+def test_the_rank_diff_says_dash_where_a_rank_does_not_exist() -> None:
+    """Regression: a new product's "rank before" showed Streamlit's grey "None"."""
+    from seqrec_core.recommend.whatif import RankChange
+    from seqrec_core.ui.whatif_views import diff_table
+
+    changes = [
+        RankChange("A", "new", None, 1, None, 2.5),
+        RankChange("B", "up", 3, 2, 1.0, 1.25),
+        RankChange("C", "dropped", 2, None, 1.5, None),
+    ]
+    shown = diff_table(changes, str.lower).to_html()
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>.*?</td>", shown)]
+    assert cells == [
+        "a", "new", "—", "1", "—", "—",
+        "b", "up", "3", "2", "1", "+0.250",
+        "c", "dropped", "2", "—", "—", "—",
+    ]  # fmt: skip
