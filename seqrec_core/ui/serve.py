@@ -12,7 +12,7 @@ whatever the working directory; among them `client.showErrorDetails = "none"`, s
 shows a generic message in the browser and its traceback (server paths) only in the log.
 
 While the server starts, a background thread imports what the pages need (`WARM_UP`:
-torch, transformers, plotly and networkx behind them, about 10 s on two cores), so the
+torch, transformers, networkx and captum behind them, about 10 s on two cores), so the
 first visitor does not look at an empty page while they load.
 """
 
