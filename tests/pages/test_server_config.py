@@ -87,3 +87,9 @@ def test_the_warm_up_imports_the_heavy_libraries_of_the_pages() -> None:
     assert shown["after"] == ["captum", "networkx", "torch", "transformers"]
     assert shown["failed"] == []
     assert shown["missing"] == ["seqrec_core.ui.no_such_page"]  # reported, not raised
+
+
+def test_metric_values_are_sized_to_fit_five_tiles_at_1280_px() -> None:
+    """Regression: "succeeded" (Train) and "12 months" (Data) were cut off at 2.25rem."""
+    size = tomllib.loads(CONFIG.read_text())["theme"]["metricValueFontSize"]
+    assert size.endswith("rem") and float(size.removesuffix("rem")) <= 1.75
