@@ -14,6 +14,7 @@ tens of seconds; nothing is timed."""
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
@@ -203,11 +204,19 @@ def test_build_a_lookalike_audience_in_the_browser(page: Page, app_url: str) -> 
     expect(page).to_have_url(re.compile(r"run=gru4rec-"), timeout=TRAIN_MS)
     expect(metric(page, "Status")).to_have_text("succeeded", timeout=TRAIN_MS)
 
-    page.goto(f"{app_url}/shoppers?dataset=sample-shop")
-    expect(page.get_by_role("heading", name="Shoppers")).to_be_visible(timeout=FIRST_RENDER_MS)
-    expect(
-        page.get_by_text(re.compile(r"The model sees 2,100 shoppers in \d+ groups"))
-    ).to_be_visible(timeout=TRAIN_MS)
+    # "No training running" can show while the run is still queued, and "Status" can be
+    # the best finished run's: reopen Shoppers until the GRU4Rec run has finished.
+    sentence = page.get_by_text(re.compile(r"The model sees 2,100 shoppers in \d+ groups"))
+    deadline = time.monotonic() + TRAIN_MS / 1000
+    while True:
+        page.goto(f"{app_url}/shoppers?dataset=sample-shop")
+        expect(page.get_by_role("heading", name="Shoppers")).to_be_visible(timeout=FIRST_RENDER_MS)
+        untrained = page.get_by_text("No trained model of SASRec, BERT4Rec, GRU4Rec")
+        expect(sentence.or_(untrained)).to_be_visible(timeout=TRAIN_MS)
+        if sentence.is_visible() or time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(2_000)
+    expect(sentence).to_be_visible()
     seeds = page.get_by_label("Shopper ids (separated by commas, spaces or new lines)")
     seeds.fill("U00017, U00018\nU00019, not-a-shopper")
     seeds.press("Control+Enter")
@@ -241,7 +250,9 @@ def test_a_deep_link_with_filters_reopens_them(page: Page, app_url: str) -> None
     """A shared Recommend link with a list length and a history rule keeps both."""
     page.goto(f"{app_url}/recommend?dataset=sample-shop&user=U00017&k=5&hide=bought")
     expect(page.get_by_role("heading", name="Recommend")).to_be_visible(timeout=FIRST_RENDER_MS)
-    expect(page.get_by_role("spinbutton", name="Items to show")).to_have_value("5")
+    # The filters come after the run is loaded: the first visit to this run's page waits.
+    items = page.get_by_role("spinbutton", name="Items to show")
+    expect(items).to_have_value("5", timeout=TRAIN_MS)
     expect(page.get_by_role("switch", name="Hide items already seen")).not_to_be_checked()
     expect(page.get_by_role("switch", name="Hide items already bought")).to_be_checked()
     expect(
