@@ -62,7 +62,7 @@ def what_if(
         left, right = st.columns(2)
         with left:
             history = whatif_views.editor(engine, f"{run_id}/{user}", stored, labels)
-        edited = None
+        edited = changes = None
         with right:
             if history != stored:
                 edited = engine.recommend(history, k=k, filters=filters, user=user)
@@ -78,7 +78,7 @@ def what_if(
                     "Edit the history on the left (remove, move or retype an event, or add a "
                     "product) and the list is re-scored at once."
                 )
-        if edited is not None:
-            whatif_views.show_diff(engine, original, edited, k)
+        if changes is not None:
+            whatif_views.show_diff(engine, changes, k)
         with st.expander("Saved scenarios, side by side", icon=":material/compare:"):
             whatif_views.scenarios(engine, f"{run_id}/{user}", history, filters, k)

@@ -18,7 +18,7 @@ import streamlit as st
 from seqrec_core.figures.recommend import rank_diff_figure
 from seqrec_core.recommend import whatif
 from seqrec_core.recommend.item_table import Filters
-from seqrec_core.recommend.recommender import Event, RecommendationList, RunRecommender
+from seqrec_core.recommend.recommender import Event, RunRecommender
 from seqrec_core.ui import model_pickers
 from seqrec_core.ui.feedback import plain, user_errors
 
@@ -275,12 +275,10 @@ def diff_table(changes: Sequence[whatif.RankChange], label: Callable[[str], str]
     return frame.style.format({**whole, "score change": "{:+.3f}"}, na_rep="—")
 
 
-def show_diff(
-    engine: RunRecommender, before: RecommendationList, after: RecommendationList, k: int
-) -> None:
-    """The rank diff as a table (status, ranks, score change) and a chart (in an expander,
-    drawn when opened: every edit redraws this, and a chart is what costs the browser most)."""
-    changes = whatif.rank_diff(before, after)
+def show_diff(engine: RunRecommender, changes: Sequence[whatif.RankChange], k: int) -> None:
+    """The rank diff (`whatif.rank_diff`) as a table (status, ranks, score change) and a
+    chart (in an expander, drawn when opened: every edit redraws this, and a chart is what
+    costs the browser most)."""
 
     def label(item_id: str) -> str:
         return engine.table.label(engine.table.items.index(item_id))
