@@ -15,7 +15,8 @@ caches shared across sessions never answer for a shopper, only for the run and g
 
 A page load runs from `goto` until the page has settled on its shopper: the Shopper box
 shows the id, the page's opening sentence is about that shopper ("<id> would be shown …"),
-and Streamlit's status widget no longer says it is running. A shopper change runs from the click on the option to the same.
+and Streamlit's status widget no longer says it is running. A shopper change runs from the
+click on the option to the same.
 A failure is a step that shows an exception or an error box, or does not settle in time.
 
 Prints failures, p50/p95 page load, p50/p95 shopper change and the server's resident memory
