@@ -29,6 +29,7 @@ from seqrec_core.data.split_names import SPLITS  # torch-free home, for the CLI 
 from seqrec_core.data.vocab import ItemFeatures, Vocab, item_feature_table
 from seqrec_core.errors import ConfigError
 from seqrec_core.models import MODELS, Recommender, build_model
+from seqrec_core.models.loss_choice import choose_loss
 from seqrec_core.schema import ITEM_ID
 from seqrec_core.store import Workspace
 from seqrec_core.text.item_text import catalog_items_with_text
@@ -167,9 +168,10 @@ def build_model_for(
     """A model sized for `data` with our defaults and any config `overrides`.
 
     Event-type embeddings are switched on when the log has more than one event type,
-    side-feature embeddings when `features` (from the catalog) are given, and item text
-    (`item_input = "text+id"`) when `text` vectors are given; an override such as
-    `use_side_features=False` or `item_input="id"` wins.
+    side-feature embeddings when `features` (from the catalog) are given, item text
+    (`item_input = "text+id"`) when `text` vectors are given, and the sampled softmax
+    above `loss_choice.SAMPLED_SOFTMAX_ABOVE` products; an override such as
+    `use_side_features=False`, `item_input="id"` or `loss="ce"` wins.
 
     Args:
         trained_items: (num_items + 1,) bool, items with training events (text models
@@ -190,6 +192,8 @@ def build_model_for(
         )
     if "item_input" in known and text is not None:
         settings.update(item_input=DEFAULT_TEXT_INPUT, text_dim=text.dim)
+    if "loss" in known:
+        settings["loss"] = choose_loss(data.items.num_tokens, overrides).loss
     settings.update(overrides)
     model = build_model(name, **settings)
     if getattr(model.config, "use_side_features", False):

@@ -25,6 +25,7 @@ from torch import nn
 
 from seqrec_core.checks import check_choice, check_range
 from seqrec_core.errors import ConfigError
+from seqrec_core.models.loss_choice import DEFAULT_NEGATIVES, LOSSES
 
 ITEM_INPUTS = ("id", "text+id", "text")  # see SideInputsConfig.item_input
 
@@ -57,7 +58,7 @@ class ModelConfig:
 
 @dataclass(frozen=True)
 class SideInputsConfig(ModelConfig):
-    """Fields of models that can also read event types and catalog side features."""
+    """Fields of the trained models: event types, catalog side features, the loss."""
 
     use_event_types: bool = False
     num_event_types: int = 0  # event-type vocabulary size, padding excluded
@@ -74,6 +75,11 @@ class SideInputsConfig(ModelConfig):
     # keeps overall NDCG@10 at the id-only level and lifts new products' NDCG@10 from
     # 23% to 69% of the known products' on UCI Online Retail (benchmarks/item_text.py).
     id_dropout: float = 0.3
+    # "ce": full softmax over the catalog; "sampled_softmax": `num_negatives` uniform
+    # negatives per step (`seqrec_core.models.losses`). `build_model_for` picks it from
+    # the catalog size unless the user set it (`seqrec_core.models.loss_choice`).
+    loss: str = "ce"
+    num_negatives: int = DEFAULT_NEGATIVES
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -87,6 +93,8 @@ class SideInputsConfig(ModelConfig):
         check_range("text_dim", self.text_dim, int(self.item_input != "id"), 65536, model=m)
         check_range("id_delta_norm", self.id_delta_norm, 0.0, 1000.0, model=m)
         check_range("id_dropout", self.id_dropout, 0.0, 1.0, model=m)
+        check_choice("loss", self.loss, LOSSES, model=m)
+        check_range("num_negatives", self.num_negatives, 1, 1 << 20, model=m)
 
 
 class Recommender(nn.Module):

@@ -38,7 +38,6 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 from transformers import BertConfig, BertModel
 
@@ -47,6 +46,7 @@ from seqrec_core.data.sequences import IGNORE_INDEX, Batch
 from seqrec_core.models.attention import SwappableAttention
 from seqrec_core.models.base import Recommender, default_mask
 from seqrec_core.models.item_embeddings import EmbeddingInputs, ItemEmbeddings
+from seqrec_core.models.losses import next_item_loss
 from seqrec_core.models.transformer_config import TransformerConfig, bert_config
 
 
@@ -187,8 +187,15 @@ class Bert4Rec(EmbeddingInputs, SwappableAttention, Recommender):
             types = types.masked_fill(masked, 0)
         hidden, _ = self.encode(ids.masked_fill(masked, self.mask_token), real, types)
         targets = ids[masked] - 1  # (T,) column of the target among the real items
-        logits = self.mask_candidates(self.item_logits(hidden[masked]))  # (T, V - 1)
-        return F.cross_entropy(logits, targets)
+        return next_item_loss(
+            self.head(hidden[masked]),
+            targets,
+            self.item_representations()[1 : self.mask_token],
+            loss=self.config.loss,
+            num_negatives=self.config.num_negatives,
+            allowed=self.embeddings.candidate_mask(),
+            bias=self.output_bias,
+        )
 
     def _with_mask_token(
         self,

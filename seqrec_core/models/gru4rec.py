@@ -31,13 +31,13 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from seqrec_core.checks import check_range
 from seqrec_core.data.sequences import IGNORE_INDEX, Batch
 from seqrec_core.models.base import Recommender, SideInputsConfig, default_mask
 from seqrec_core.models.item_embeddings import EmbeddingInputs, ItemEmbeddings
+from seqrec_core.models.losses import next_item_loss
 
 
 @dataclass(frozen=True)
@@ -144,8 +144,14 @@ class GRU4Rec(EmbeddingInputs, Recommender):
         keep = labels != IGNORE_INDEX
         states, targets = hidden[keep], labels[keep]  # (T, E), (T,)
         # Column 0 is padding: score only real items and shift the targets by one.
-        logits = self.mask_candidates(states @ self.item_representations()[1:].T)  # (T, V - 1)
-        return F.cross_entropy(logits, targets - 1)
+        return next_item_loss(
+            states,
+            targets - 1,
+            self.item_representations()[1:],
+            loss=self.config.loss,
+            num_negatives=self.config.num_negatives,
+            allowed=self.embeddings.candidate_mask(),
+        )
 
     def shopper_states(
         self,

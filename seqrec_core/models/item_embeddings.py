@@ -301,11 +301,6 @@ class EmbeddingInputs:
         """(V, H) the tied item vectors: id part (+ projected text) (+ mean side features)."""
         return self.embeddings.table()
 
-    def mask_candidates(self, logits: torch.Tensor) -> torch.Tensor:
-        """Training logits (T, num_items) with items unknown in training set to -inf."""
-        allowed = self.embeddings.candidate_mask()
-        return logits if allowed is None else logits.masked_fill(~allowed, float("-inf"))
-
     def input_embeddings(
         self, input_ids: torch.Tensor, event_type_ids: torch.Tensor | None = None
     ) -> dict[str, torch.Tensor]:

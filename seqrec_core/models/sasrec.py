@@ -13,8 +13,8 @@ Embeddings → backbone → head:
 
 Deviations from the paper: full-softmax cross-entropy over the catalog at every position
 instead of one sampled negative with binary CE (the single change that matters most,
-Klenitskiy & Vasilev, RecSys 2023), with a sampled-softmax option (shared uniform
-negatives) for catalogs too large for it. Positions count real events from the oldest one
+Klenitskiy & Vasilev, RecSys 2023), or a sampled softmax (shared uniform negatives) for
+catalogs too large for it (`seqrec_core.models.losses`). Positions count real events from the oldest one
 read (padding gets none), so trimming or adding left padding never changes a score.
 Training uses PyTorch's SDPA kernel; `attention_maps` switches to eager attention, which
 is the only kernel that returns weights (the scores are the same, a test checks it).
@@ -26,18 +26,17 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import torch
-import torch.nn.functional as F
 from transformers import BertConfig, BertModel, GPT2Config, GPT2Model
 
-from seqrec_core.checks import check_choice, check_range
+from seqrec_core.checks import check_choice
 from seqrec_core.data.sequences import IGNORE_INDEX, Batch
 from seqrec_core.models.attention import SwappableAttention
 from seqrec_core.models.base import Recommender, default_mask
 from seqrec_core.models.item_embeddings import EmbeddingInputs, ItemEmbeddings
+from seqrec_core.models.losses import next_item_loss
 from seqrec_core.models.transformer_config import TransformerConfig, bert_config
 
 BACKBONES = ("bert", "gpt2")
-LOSSES = ("ce", "sampled_softmax")
 
 
 @dataclass(frozen=True)
@@ -48,15 +47,11 @@ class SASRecConfig(TransformerConfig):
     dropout: float = 0.5  # on embeddings, residual branches and the feed-forward
     attention_dropout: float = 0.5  # on attention weights
     layer_norm_eps: float = 1e-8
-    loss: str = "ce"  # "ce": full softmax; "sampled_softmax": shared uniform negatives
-    num_negatives: int = 256  # sampled-softmax negatives per batch
     backbone: str = "bert"  # "bert": post-LN causal BertModel; "gpt2": pre-LN GPT2Model
 
     def __post_init__(self) -> None:
         super().__post_init__()
         m = type(self).__name__
-        check_choice("loss", self.loss, LOSSES, model=m)
-        check_range("num_negatives", self.num_negatives, 1, model=m)
         check_choice("backbone", self.backbone, BACKBONES, model=m)
 
 
@@ -154,21 +149,15 @@ class SASRec(EmbeddingInputs, SwappableAttention, Recommender):
         labels = batch["labels"][:, -self.config.max_len :]
         keep = labels != IGNORE_INDEX
         states, targets = hidden[keep], labels[keep]  # (T, H), (T,)
-        table = self.item_representations()
-        if self.config.loss == "ce":
-            # Column 0 is padding: score only real items and shift the targets by one.
-            logits = self.mask_candidates(states @ table[1:].T)  # (T, V - 1)
-            return F.cross_entropy(logits, targets - 1)
-        negatives = torch.randint(
-            1, table.shape[0], (self.config.num_negatives,), device=states.device
+        items = self.item_representations()[1:]  # (V - 1, H): column 0 is padding
+        return next_item_loss(
+            states,
+            targets - 1,
+            items,
+            loss=self.config.loss,
+            num_negatives=self.config.num_negatives,
+            allowed=self.embeddings.candidate_mask(),
         )
-        positive = (states * table[targets]).sum(dim=-1, keepdim=True)  # (T, 1)
-        negative = states @ table[negatives].T  # (T, K)
-        negative = negative.masked_fill(
-            negatives.unsqueeze(0) == targets.unsqueeze(1), float("-inf")
-        )
-        logits = torch.cat([positive, negative], dim=1)  # (T, 1 + K), the target is column 0
-        return F.cross_entropy(logits, torch.zeros_like(targets))
 
     def score_items(
         self,

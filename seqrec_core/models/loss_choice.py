@@ -1,0 +1,72 @@
+"""Which training loss a run uses, and why, in words; importable without torch.
+
+Below `SAMPLED_SOFTMAX_ABOVE` products a model trains with the full softmax (it scores
+every product at every step, the most accurate objective); above it, with the sampled
+softmax (`seqrec_core.models.losses`), whose cost does not grow with the catalog. The
+threshold comes from `benchmarks/sampled_softmax.py`: on this 2-core CPU the full
+softmax is the larger part of a step's time from about 50,000 products on, and at
+Beauty's 12k products the sampled loss costs NDCG@10. A setting `loss` given by the
+user always wins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LOSSES = ("ce", "sampled_softmax")
+SAMPLED_SOFTMAX_ABOVE = 50_000  # products; see the module docstring
+DEFAULT_NEGATIVES = 256
+
+
+def auto_loss(num_items: int) -> str:
+    """The loss a model over `num_items` products trains with when the user chose none."""
+    return "sampled_softmax" if num_items > SAMPLED_SOFTMAX_ABOVE else "ce"
+
+
+@dataclass(frozen=True)
+class LossChoice:
+    """The loss a run trains with, and whether it was chosen for the user."""
+
+    loss: str
+    num_items: int
+    num_negatives: int = DEFAULT_NEGATIVES
+    automatic: bool = True
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready (what a run's result keeps as `training_loss`)."""
+        return {
+            "loss": self.loss,
+            "num_items": self.num_items,
+            "num_negatives": self.num_negatives,
+            "automatic": self.automatic,
+            "reason": self.sentence(),
+        }
+
+    def sentence(self) -> str:
+        """What training compares each next product with, and why, for a merchandiser."""
+        catalog = f"{self.num_items:,} products"
+        if self.loss == "ce":
+            why = (
+                f"the catalog ({catalog}) is small enough"
+                if self.automatic
+                else "the full comparison was chosen"
+            )
+            return f"Training compares each next product with every product: {why}."
+        why = (
+            f"the catalog has more than {SAMPLED_SOFTMAX_ABOVE:,} products ({catalog}), where "
+            "comparing with all of them would make training many times slower"
+            if self.automatic
+            else "the sampled comparison was chosen"
+        )
+        return (
+            f"Training compares each next product with {self.num_negatives:,} products drawn at "
+            f"random at every step (a sampled softmax): {why}."
+        )
+
+
+def choose_loss(num_items: int, settings: dict[str, object]) -> LossChoice:
+    """The loss of a model over `num_items` products given the user's model `settings`."""
+    negatives = int(settings.get("num_negatives", DEFAULT_NEGATIVES))  # type: ignore[call-overload]
+    if "loss" in settings:
+        return LossChoice(str(settings["loss"]), num_items, negatives, automatic=False)
+    return LossChoice(auto_loss(num_items), num_items, negatives)
