@@ -54,6 +54,14 @@ class Sequences:
         offsets = np.concatenate([[0], np.cumsum(counts[rows])]).astype(np.int64)
         return Sequences(offsets, self.items[mask], self.event_types[mask], self.users[rows])
 
+    def take_rows(self, rows: np.ndarray) -> Sequences:
+        """The rows `rows` (ascending, unique) as a new `Sequences`, in that order."""
+        chosen = np.zeros(len(self), dtype=bool)
+        chosen[rows] = True
+        events = np.repeat(chosen, self.lengths)
+        offsets = np.concatenate([[0], np.cumsum(self.lengths[rows])]).astype(np.int64)
+        return Sequences(offsets, self.items[events], self.event_types[events], self.users[rows])
+
 
 @dataclass(frozen=True)
 class SequenceData:
@@ -126,6 +134,17 @@ class EvalExamples:
 
     history: Sequences
     targets: np.ndarray  # (N,) item index of the held-out event
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+    def sample(self, size: int, seed: int) -> EvalExamples:
+        """A fixed random sample of `size` examples (seeded); all of them when `size` is 0
+        or at least their number. Rows keep their order, so a sample of everyone is `self`."""
+        if size <= 0 or size >= len(self):
+            return self
+        rows = np.sort(np.random.default_rng(seed).choice(len(self), size, replace=False))
+        return EvalExamples(self.history.take_rows(rows), self.targets[rows])
 
 
 @dataclass(frozen=True)

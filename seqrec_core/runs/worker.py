@@ -34,6 +34,7 @@ from seqrec_core.data.prepare import (
 )
 from seqrec_core.errors import ConfigError, RunError, SeqRecError
 from seqrec_core.models import MODELS
+from seqrec_core.models.loss_choice import LossChoice
 from seqrec_core.runs import registry as runs
 from seqrec_core.store import REPO_ROOT, Workspace
 from seqrec_core.text.item_vectors import (
@@ -137,7 +138,7 @@ def _stop_flag(folder: Path) -> Callable[[], bool]:
 def _data_summary(
     request: dict[str, Any], prepared: Prepared, text: ItemTextVectors | None, model: Any
 ) -> dict[str, Any]:
-    """What the run's data held besides the events: item text, held-out items."""
+    """What the run's data held besides the events: item text, held-out items, the loss."""
     choice = request.get("item_text", "off")
     reads_text = getattr(model.config, "item_input", None)
     if text is not None and reads_text not in (None, "id"):
@@ -149,7 +150,14 @@ def _data_summary(
     else:
         item_text = {"used": False, "reason": "the catalog has no text (title, category, ...)"}
     cold = {"fraction": request.get("cold_items", 0.0), "items": len(prepared.cold_items)}
-    return {"item_text": item_text, "cold_items": cold}
+    summary = {"item_text": item_text, "cold_items": cold}
+    if hasattr(model.config, "loss"):
+        config, settings = model.config, request.get("model_settings", {})
+        choice = LossChoice(
+            config.loss, config.num_items, config.num_negatives, automatic="loss" not in settings
+        )
+        summary["training_loss"] = choice.to_dict()
+    return summary
 
 
 def _prepare(
@@ -190,14 +198,24 @@ def _prepare(
     return prepared, text
 
 
-def _summary(result: TrainResult, test: dict[str, Any] | None) -> dict[str, Any]:
+def _median_speed(result: TrainResult) -> float:
+    """Median training sequences per second over the run's epochs (0 for a baseline)."""
+    speeds = sorted(r.examples_per_s for r in result.history if r.examples_per_s > 0)
+    return float(speeds[len(speeds) // 2]) if speeds else 0.0
+
+
+def _summary(
+    result: TrainResult, test: dict[str, Any] | None, validation: dict[str, int]
+) -> dict[str, Any]:
     return {
+        "validation": validation,
         "device": result.device,
         "epochs": len(result.history),
         "best_epoch": result.best_epoch,
         "seconds": result.seconds,
         "stopped_by": result.stopped_by,
         "world_size": result.world_size,
+        "examples_per_s": _median_speed(result),
         "metrics": result.best_metrics,
         "test_metrics": test["metrics"] if test else {},
         "test_by_history_length": test["by_history_length"] if test else {},
@@ -242,6 +260,8 @@ def execute_run(workspace: Workspace, run_id: str, *, resume: bool = False) -> d
             **request["model_settings"],
         )
         data_summary = _data_summary(request, prepared, text, model)
+        everyone = len(prepared.split.valid)
+        validation = {"shoppers": min(config.valid_sample or everyone, everyone), "of": everyone}
 
         def progress(event: ProgressEvent) -> None:
             runs.append_progress(folder, event.to_dict())
@@ -257,7 +277,7 @@ def execute_run(workspace: Workspace, run_id: str, *, resume: bool = False) -> d
             resume=resume,
         )
         if result.stopped_by == "cancelled":
-            summary = {**_summary(result, None), **data_summary}
+            summary = {**_summary(result, None, validation), **data_summary}
             if main:
                 runs.record_state(
                     workspace, run_id, runs.CANCELLED, result=summary, error="cancelled by the user"
@@ -277,7 +297,7 @@ def execute_run(workspace: Workspace, run_id: str, *, resume: bool = False) -> d
                 "by_history_length": outcome.by_history_length,
                 "by_target_count": outcome.by_target_count,
             }
-        summary = {**_summary(result, test), **data_summary}
+        summary = {**_summary(result, test, validation), **data_summary}
         if main:
             runs.record_state(workspace, run_id, runs.SUCCEEDED, result=summary)
         return {"run": run_id, "status": runs.SUCCEEDED, **summary}

@@ -32,6 +32,10 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"  # auto → cuda, then mps, then cpu
     eval_batch_size: int = 1024
+    # Validation shoppers that early stopping reads: a fixed sample drawn with `seed`, so
+    # one validation stays seconds long on a shop of millions; 0: every shopper. The test
+    # after training always ranks every shopper.
+    valid_sample: int = 10_000
     exclude_history: bool = True  # validation ranks without the user's own history items
     group_by_length: bool = True  # batch similar lengths together (much faster on CPU)
     log_every: int = 50  # steps between step events
@@ -56,6 +60,7 @@ class TrainConfig:
             check_range("max_minutes", self.max_minutes, 0.01, model=m)
         check_choice("device", self.device, DEVICES, model=m)
         check_range("eval_batch_size", self.eval_batch_size, 1, model=m)
+        check_range("valid_sample", self.valid_sample, 0, model=m)
         check_range("log_every", self.log_every, 1, model=m)
         check_range("lr_decay_patience", self.lr_decay_patience, 0, model=m)
         check_range("lr_decay", self.lr_decay, 0.01, 0.99, model=m)
@@ -95,6 +100,7 @@ class EpochRecord:
     eval_s: float
     elapsed_s: float  # cumulative wall time at the end of this epoch's validation
     metrics: dict[str, float]
+    examples_per_s: float = 0.0  # training sequences per second of optimizer steps
 
 
 @dataclass

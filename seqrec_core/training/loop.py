@@ -220,7 +220,8 @@ def _validate_epoch(session: TrainingSession, epoch: int, progress: EpochProgres
     eval_s = time.perf_counter() - eval_start
     elapsed = time.perf_counter() - session.start
     mean_loss = progress.total_loss / max(progress.steps, 1)
-    record = EpochRecord(epoch, mean_loss, progress.train_s, eval_s, elapsed, metrics)
+    speed = progress.seen / max(progress.train_s, 1e-9)
+    record = EpochRecord(epoch, mean_loss, progress.train_s, eval_s, elapsed, metrics, speed)
     session.history.append(record)
     if metrics[VALID_METRIC] > loop.best_metric:
         loop.best_metric, loop.best_epoch, loop.best_metrics = metrics[VALID_METRIC], epoch, metrics
@@ -234,7 +235,6 @@ def _validate_epoch(session: TrainingSession, epoch: int, progress: EpochProgres
     if session.scheduler is not None:
         session.scheduler.step(metrics[VALID_METRIC])
         loop.scheduler = session.scheduler.state_dict()
-    speed = progress.seen / max(progress.train_s, 1e-9)
     learning_rate = session.optimizer.param_groups[0]["lr"]
     context.emit(
         ProgressEvent(

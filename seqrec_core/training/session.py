@@ -23,7 +23,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.optim.swa_utils import AveragedModel
 
-from seqrec_core.data.sequences import NextItemDataset, Split
+from seqrec_core.data.sequences import EvalExamples, NextItemDataset, Split
 from seqrec_core.data.vocab import Vocab
 from seqrec_core.models.base import Recommender
 from seqrec_core.models.checkpoint import save_checkpoint
@@ -41,6 +41,7 @@ class SessionContext:
 
     model: Recommender
     split: Split
+    valid: EvalExamples  # what validation ranks: `split.valid` or its fixed sample
     config: TrainConfig
     device: torch.device
     main: bool  # rank 0 (or the only process): validates, saves and reports
@@ -55,7 +56,7 @@ class SessionContext:
         """Validation metrics of `weights` on rank 0, broadcast to every rank.
 
         Args:
-            weights: the model to rank `split.valid` with (the average, when kept).
+            weights: the model to rank `valid` with (the average, when kept).
 
         Returns:
             Metric name (e.g. `NDCG@10`) → value, the same on every rank.
@@ -64,7 +65,7 @@ class SessionContext:
         if self.main:
             metrics = evaluate(
                 weights,
-                self.split.valid,
+                self.valid,
                 ks=DEFAULT_KS,
                 exclude_history=self.config.exclude_history,
                 item_popularity=self.popularity,
@@ -108,6 +109,7 @@ def open_session(
     return SessionContext(
         model=model,
         split=split,
+        valid=split.valid.sample(config.valid_sample, config.seed),
         config=config,
         device=device,
         main=main,

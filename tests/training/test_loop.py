@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -17,7 +18,7 @@ from seqrec_core.data.prepare import Prepared, build_model_for, prepare_frames
 from seqrec_core.data.sequences import pad_left
 from seqrec_core.models.checkpoint import load_checkpoint
 from seqrec_core.training.devices import seed_everything
-from seqrec_core.training.evaluation import evaluate
+from seqrec_core.training.evaluation import evaluate, training_popularity
 from seqrec_core.training.loop import TrainConfig, train
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
@@ -127,3 +128,35 @@ def test_weight_averaging_validates_and_keeps_the_average(shop: Prepared) -> Non
 
     # The average starts at the weights after the first step, then hardly moves.
     assert drift(averaged) < 0.1 * drift(raw)
+
+
+def test_validation_reads_a_fixed_sample_and_a_sample_of_everyone_is_everyone(
+    shop: Prepared,
+) -> None:
+    valid, everyone = shop.split.valid, len(shop.split.valid)
+    model = build_model_for("pop", shop.data)
+    full = train(model, shop.split, TrainConfig(device="cpu", valid_sample=0)).best_metrics
+    same = train(model, shop.split, TrainConfig(device="cpu", valid_sample=everyone))
+    assert same.best_metrics == full
+
+    sample = valid.sample(300, seed=0)
+    assert sample.history.users.tolist() == valid.sample(300, seed=0).history.users.tolist()
+    rows = np.flatnonzero(np.isin(valid.history.users, sample.history.users))
+    assert len(sample) == len(rows) == 300
+    assert sample.targets.tolist() == valid.targets[rows].tolist()
+    assert sample.history.row(7).tolist() == valid.history.row(rows[7]).tolist()
+    sampled = train(model, shop.split, TrainConfig(device="cpu", valid_sample=300)).best_metrics
+    popularity = training_popularity(shop.split, model.config.num_items)
+    assert sampled == evaluate(model, sample, item_popularity=popularity).metrics
+    assert sampled != full
+
+
+def test_sasrec_also_learns_with_the_sampled_softmax(shop: Prepared) -> None:
+    config = TrainConfig(epochs=3, device="cpu", batch_size=64)
+    model = _sasrec(shop, loss="sampled_softmax", num_negatives=64)
+    result = train(model, shop.split, config)
+    pop = evaluate(
+        train(build_model_for("pop", shop.data), shop.split, config).model, shop.split.test
+    )
+    sasrec = evaluate(result.model, shop.split.test)
+    assert sasrec.metrics["NDCG@10"] > 1.5 * pop.metrics["NDCG@10"]
