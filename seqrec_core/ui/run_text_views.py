@@ -1,6 +1,8 @@
-"""The Train page's run detail: how a run read item text, and how it did on new products.
+"""The Train page's run detail: how a run trained, read item text and did on new products.
 
-One line says where the run's item text came from (the language model, the user's own
+One line says what training compared each next product with (every product, or a sample,
+and why), how many validation shoppers early stopping watched and how fast it trained;
+one says where the run's item text came from (the language model, the user's own
 embeddings, or why it read item ids only) and how many products were held out of training;
 then the test results by how often the next product was seen in training, with the
 "never seen" bucket (new products) in words.
@@ -35,8 +37,34 @@ def item_text_line(workspace: Workspace, info: registry.RunInfo) -> str | None:
     return f"Used your own item embeddings from {name} ({items})."
 
 
+def training_line(info: registry.RunInfo) -> str | None:
+    """How a neural run trained, in words: the loss and why, validation, speed (None: none)."""
+    if info.model not in NEURAL:
+        return None
+    parts = []
+    loss = info.result.get("training_loss") or {}
+    if loss.get("reason"):
+        parts.append(str(loss["reason"]))
+    validation = info.result.get("validation") or {}
+    shoppers, everyone = int(validation.get("shoppers", 0)), int(validation.get("of", 0))
+    if 0 < shoppers < everyone:
+        parts.append(
+            f"Early stopping watched a fixed random sample of {shoppers:,} of the {everyone:,} "
+            "validation shoppers; the test ranks all of them."
+        )
+    elif everyone:
+        parts.append(f"Early stopping watched all {everyone:,} validation shoppers.")
+    speed = float(info.result.get("examples_per_s") or 0.0)
+    if speed > 0:
+        parts.append(f"It trained on {speed:,.0f} shoppers' sequences a second.")
+    return " ".join(parts) or None
+
+
 def show_run_item_text(workspace: Workspace, info: registry.RunInfo) -> None:
-    """The run's item text line, held-out products and test results by target popularity."""
+    """The run's training and item text lines, held-out products, results by popularity."""
+    trained = training_line(info)
+    if trained:
+        st.caption(plain(trained))
     line = item_text_line(workspace, info)
     cold = info.result.get("cold_items") or {}
     if cold.get("items"):

@@ -12,6 +12,7 @@ from typing import Any
 import streamlit as st
 
 from seqrec_core.models import MODEL_HELP, MODELS
+from seqrec_core.models.loss_choice import DEFAULT_NEGATIVES, choose_loss
 from seqrec_core.runs import worker
 from seqrec_core.store import Workspace
 from seqrec_core.text import embedding_uploads
@@ -125,6 +126,32 @@ def _item_text_choice(workspace: Workspace) -> str:
     )
 
 
+_AUTO_LOSS = "auto"
+_LOSS_OPTIONS = {
+    _AUTO_LOSS: "Choose for me",
+    "ce": "Every product",
+    "sampled_softmax": f"{DEFAULT_NEGATIVES} sampled products",
+}
+
+
+def _loss_choice(workspace: Workspace, dataset: str) -> str:
+    """The "Compare each next product with" choice: "auto", "ce" or "sampled_softmax"."""
+    choice = st.radio(
+        "Compare each next product with",
+        list(_LOSS_OPTIONS),
+        horizontal=True,
+        format_func=_LOSS_OPTIONS.__getitem__,
+        key="train_loss",
+        help="Training learns by comparing the product each shopper picked next with others. "
+        "Comparing with every product is the most accurate; with a random sample of "
+        f"{DEFAULT_NEGATIVES} it stays fast on catalogs of hundreds of thousands of products.",
+    )
+    products = workspace.get_dataset(dataset).items
+    settings = {} if choice == _AUTO_LOSS else {"loss": choice}
+    st.caption(choose_loss(products, settings).sentence())
+    return choice
+
+
 def train_form(workspace: Workspace, dataset: str) -> TrainChoice | None:
     """Model choice, settings and budget in one form; returns the choice on submit."""
     model = st.radio(
@@ -139,8 +166,11 @@ def train_form(workspace: Workspace, dataset: str) -> TrainChoice | None:
     # the model changes (a moved form is drawn anew, and its old copy lingers until the
     # rerun ends: a click on it would be lost).
     with st.container():
+        loss = _AUTO_LOSS
         if model in _NEURAL:
             item_text = _item_text_choice(workspace)
+            with st.expander("How training compares products"):
+                loss = _loss_choice(workspace, dataset)
         else:
             item_text = "off"
             st.caption("Baselines count what shoppers did; they read no item text.")
@@ -204,6 +234,8 @@ def train_form(workspace: Workspace, dataset: str) -> TrainChoice | None:
         submitted = st.form_submit_button(f"Start training on {dataset}", type="primary")
     if not submitted:
         return None
+    if loss != _AUTO_LOSS:
+        settings["loss"] = loss
     request = {"split": split, "model_settings": settings, "train_settings": train_settings}
     return TrainChoice(model, {**request, "item_text": item_text, "cold_items": held_out / 100})
 

@@ -139,6 +139,10 @@ def test_the_form_sends_item_text_and_cold_items_in_the_request(ring: Workspace)
     assert item_text.options == ["Language model", "Item ids only"]  # nothing uploaded yet
     assert "new products can be recommended too" in item_text.help
     item_text.set_value("off").run()
+    captions = [c.value for c in at.caption]
+    assert "the catalog (17 products) is small enough." in " ".join(captions)
+    at.radio(key="train_loss").set_value("sampled_softmax").run()
+    assert "with 256 products drawn at random" in " ".join(c.value for c in at.caption)
     at.number_input(key="train_epochs").set_value(1)
     at.select_slider(key="train_hidden").set_value(16)
     at.slider(key="train_cold_items").set_value(12)
@@ -147,12 +151,21 @@ def test_the_form_sends_item_text_and_cold_items_in_the_request(ring: Workspace)
     (info,) = registry.list_runs(ring, "ring")
     assert info.request["item_text"] == "off"
     assert info.request["cold_items"] == pytest.approx(0.12)
+    assert info.request["model_settings"]["loss"] == "sampled_softmax"
     done = _finished(ring, info)
     assert done.result["cold_items"]["items"] == 2  # 12% of 17 items
+    assert done.result["training_loss"]["loss"] == "sampled_softmax"
+    assert not done.result["training_loss"]["automatic"]
+    validation = done.result["validation"]  # shoppers whose target is a held-out product drop
+    assert validation["shoppers"] == validation["of"] == 25
+    assert done.result["examples_per_s"] > 0
     at.run()
     text = markdown_text(at)
     assert "Item ids only: item text was switched off." in text
     assert "2 products (12%) were held out of training to measure new products." in text
+    line = next(c.value for c in at.caption if "Early stopping watched" in c.value)
+    assert "drawn at random at every step (a sampled softmax): the sampled comparison was" in line
+    assert "Early stopping watched all 25 validation shoppers." in line
 
 
 def test_baselines_ask_for_no_item_text(ring: Workspace) -> None:
