@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from seqrec_core.data.cold_items import pick_cold_items
 from seqrec_core.data.prepare import (
@@ -45,7 +46,7 @@ from seqrec_core.text.item_vectors import (
 )
 from seqrec_core.training import distributed
 from seqrec_core.training.devices import describe_device, seed_everything
-from seqrec_core.training.evaluation import evaluate, training_popularity
+from seqrec_core.training.evaluation import evaluate, interval_95, training_popularity
 from seqrec_core.training.loop import ProgressEvent, TrainConfig, TrainResult, train
 
 ANSWER_FILE = "answer.json"
@@ -220,8 +221,10 @@ def _summary(
         "test_metrics": test["metrics"] if test else {},
         "test_by_history_length": test["by_history_length"] if test else {},
         "test_by_target_count": test["by_target_count"] if test else {},
+        "test_sample": test["sample"] if test else {},
         "curve": [
-            {"epoch": r.epoch, "loss": r.loss, "elapsed_s": r.elapsed_s, **r.metrics}
+            {"epoch": r.epoch, "loss": r.loss, "elapsed_s": r.elapsed_s, "eval_s": r.eval_s}
+            | r.metrics
             for r in result.history
         ],
     }
@@ -285,14 +288,20 @@ def execute_run(workspace: Workspace, run_id: str, *, resume: bool = False) -> d
             return {"run": run_id, "status": runs.CANCELLED, **summary}
         test = None
         if main:
+            tested = prepared.split.test.sample(config.test_sample, config.seed)
             outcome = evaluate(
                 result.model,
-                prepared.split.test,
+                tested,
                 exclude_history=config.exclude_history,
                 item_popularity=training_popularity(prepared.split, model.config.num_items),
                 device=result.device,
             )
+            everyone = len(prepared.split.test)
+            sample = {"shoppers": len(tested), "of": everyone}
+            if len(tested) < everyone:
+                sample.update(interval_95(torch.from_numpy(outcome.ranks), 10))
             test = {
+                "sample": sample,
                 "metrics": outcome.metrics,
                 "by_history_length": outcome.by_history_length,
                 "by_target_count": outcome.by_target_count,

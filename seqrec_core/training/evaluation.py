@@ -15,6 +15,7 @@ HR/NDCG/MRR per history-length bucket.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -63,6 +64,20 @@ def pessimistic_zero_based_ranks(scores: torch.Tensor, targets: torch.Tensor) ->
     # the comparison as uint8 into int32 is twice as fast as a bool sum on CPU.
     at_least = (scores >= target_scores).view(torch.uint8).sum(dim=1, dtype=torch.int32)
     return at_least.long() - 1
+
+
+def interval_95(ranks: torch.Tensor, k: int) -> dict[str, float]:
+    """Half-widths of the 95% normal intervals of `HR@k` and `NDCG@k` over these targets.
+
+    What a test on a sample of shoppers adds beside its means: 1.96 standard errors of
+    the per-target hit and gain.
+    """
+    if len(ranks) < 2:
+        return {f"HR@{k} ±": math.nan, f"NDCG@{k} ±": math.nan}
+    hits = (ranks < k).double()
+    gains = torch.where(ranks < k, 1.0 / torch.log2(ranks.double() + 2.0), 0.0)
+    scale = 1.96 / math.sqrt(len(ranks))
+    return {f"HR@{k} ±": scale * hits.std().item(), f"NDCG@{k} ±": scale * gains.std().item()}
 
 
 def hit_rate_at_k(ranks: torch.Tensor, k: int) -> float:

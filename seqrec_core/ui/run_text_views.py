@@ -50,10 +50,20 @@ def training_line(info: registry.RunInfo) -> str | None:
     if 0 < shoppers < everyone:
         parts.append(
             f"Early stopping watched a fixed random sample of {shoppers:,} of the {everyone:,} "
-            "validation shoppers; the test ranks all of them."
+            "validation shoppers."
         )
     elif everyone:
         parts.append(f"Early stopping watched all {everyone:,} validation shoppers.")
+    tested = info.result.get("test_sample") or {}
+    if 0 < int(tested.get("shoppers", 0)) < int(tested.get("of", 0)):
+        ndcg = (info.result.get("test_metrics") or {}).get("NDCG@10")
+        interval = f" (NDCG@10 {ndcg:.4f} ± {tested['NDCG@10 ±']:.4f}, 95%)" if ndcg else ""
+        parts.append(
+            f"The test ranked a fixed random sample of {int(tested['shoppers']):,} of the "
+            f"{int(tested['of']):,} test shoppers{interval}."
+        )
+    elif tested.get("of"):
+        parts.append(f"The test ranked all {int(tested['of']):,} test shoppers.")
     speed = float(info.result.get("examples_per_s") or 0.0)
     if speed > 0:
         parts.append(f"It trained on {speed:,.0f} shoppers' sequences a second.")

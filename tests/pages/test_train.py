@@ -166,6 +166,7 @@ def test_the_form_sends_item_text_and_cold_items_in_the_request(ring: Workspace)
     line = next(c.value for c in at.caption if "Early stopping watched" in c.value)
     assert "drawn at random at every step (a sampled softmax): the sampled comparison was" in line
     assert "Early stopping watched all 25 validation shoppers." in line
+    assert "The test ranked all 29 test shoppers." in line
 
 
 def test_baselines_ask_for_no_item_text(ring: Workspace) -> None:
@@ -211,10 +212,20 @@ def test_run_details_show_item_text_and_results_for_new_products(ring: Workspace
         "item_text": {"used": True, "source": "all-MiniLM-L6-v2", "items_with_text": 1194},
         "cold_items": {"fraction": 0.1, "items": 119},
         "test_by_target_count": by_count,
+        "validation": {"shoppers": 10_000, "of": 1_498_068},
+        "test_sample": {"shoppers": 20_000, "of": 1_498_068, "NDCG@10 ±": 0.0031},
+        "examples_per_s": 2412.7,
     }
     registry.record_state(ring, info.run_id, registry.SUCCEEDED, result=result)
     at = open_page(PAGE, {"run": info.run_id})
     assert not at.exception, at.exception
+    line = next(c.value for c in at.caption if "Early stopping" in c.value)
+    assert line == (
+        "Early stopping watched a fixed random sample of 10,000 of the 1,498,068 validation "
+        "shoppers. The test ranked a fixed random sample of 20,000 "
+        "of the 1,498,068 test shoppers (NDCG@10 0.2000 ± 0.0031, 95%). It trained on 2,413 "
+        "shoppers' sequences a second."
+    )
     text = markdown_text(at)
     assert (
         "Read item text with all-MiniLM-L6-v2 (1,194 products). 119 products (10%) were "

@@ -14,6 +14,7 @@ from seqrec_core.training.evaluation import (
     coverage_at_k,
     evaluate,
     hit_rate_at_k,
+    interval_95,
     mean_reciprocal_rank,
     metrics_from_ranks,
     ndcg_at_k,
@@ -108,3 +109,13 @@ def test_breakdown_by_how_often_the_target_was_seen_in_training() -> None:
     assert result.by_target_count["0"]["examples"] == 1.0
     assert result.by_target_count["1-4"]["examples"] == 1.0
     assert result.by_target_count["20-99"]["HR@1"] == 0.0  # 2 ranks after item 1
+
+
+def test_the_95_percent_interval_is_1_96_standard_errors_of_the_hits_and_gains() -> None:
+    ranks = torch.tensor([0, 1, 30, 9, 10, 2, 500, 0])
+    hits = (ranks < 10).double()
+    gains = torch.where(ranks < 10, 1 / torch.log2(ranks.double() + 2), 0.0)
+    interval = interval_95(ranks, 10)
+    assert interval["HR@10 ±"] == pytest.approx(1.96 * hits.std().item() / math.sqrt(8))
+    assert interval["NDCG@10 ±"] == pytest.approx(1.96 * gains.std().item() / math.sqrt(8))
+    assert math.isnan(interval_95(ranks[:1], 10)["HR@10 ±"])
