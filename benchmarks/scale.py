@@ -1,0 +1,239 @@
+"""Scale benchmark: a real shop's month (1M, 10M, optionally 40M events) through every stage.
+
+Generates seeded store logs in the shape of a multi-category store export: Zipf products
+(about one product per 41 events, as in the 10M-event store log of the scale issue: 242k
+products), heavy-tailed shoppers (one per 6.7 events, lognormal activity, a few bots),
+a view → cart → purchase funnel, three-level category paths and brands, each shopper
+mostly inside a favourite category. Then, per size, each stage runs the CLI in its own
+child process and prints its wall time and peak RSS (`os.wait4`: that child only), with
+the ratio to the first (smallest) size, which shows how cost grows:
+
+- `ingest`: `ingest PATH --items CATALOG` (read, validate, store);
+- `train`: SASRec for `--train-minutes` with its defaults (the loss chosen from the
+  catalog size, validation on its fixed sample of shoppers) and the final test on a
+  sample of 20,000 shoppers, reporting training sequences per second and the seconds of
+  one validation; the wall time includes loading the data and the test;
+- `profile`: one shopper's knowledge-graph profile (`profile --user`), the most active one.
+
+Targets at 10M events on this 2-core, 24 GB CPU (the scale issue): ingest ≤ 60 s and
+≤ 2 GB, SASRec ≥ 2,000 examples/s, one validation ≤ 60 s, one profile ≤ 2 s and ≤ 2 GB.
+
+    python benchmarks/scale.py                          # 1M and 10M events
+    python benchmarks/scale.py --events 1000000 --stages ingest,train --keep /tmp/scale
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).absolute().parents[1]
+EVENTS_PER_PRODUCT = 41.3  # 10M events / 242,223 products in the issue's store log
+EVENTS_PER_SHOPPER = 6.7  # 10M events / 1,498,068 shoppers
+STAGES = ("ingest", "train", "profile")
+
+
+def generate(events: int, folder: Path, seed: int = 0) -> tuple[Path, Path, str]:
+    """Write `events.csv` and `items.csv` of a seeded store log; returns them and the most
+    active (non-bot) shopper's id."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    rng = np.random.default_rng(seed)
+    n_items = max(int(events / EVENTS_PER_PRODUCT), 100)
+    n_users = max(int(events / EVENTS_PER_SHOPPER), 10)
+    n_categories, n_brands = 400, 3000
+    # Catalog: a category path of three levels, a brand, a price.
+    category = rng.integers(0, n_categories, n_items)
+    top, middle = category // 40, category // 8
+    paths = np.array(
+        [f"dept{t} > aisle{m} > shelf{c}" for t, m, c in zip(top, middle, category, strict=True)]
+    )
+    catalog = pd.DataFrame(
+        {
+            "item_id": [f"P{i:07d}" for i in range(n_items)],
+            "category": paths,
+            "brand": [f"brand{b}" for b in rng.zipf(1.3, n_items) % n_brands],
+            "price": np.round(rng.lognormal(3.2, 1.0, n_items), 2),
+        }
+    )
+    # Shoppers: lognormal activity (most shop a few times, some a lot), scaled to `events`.
+    activity = rng.lognormal(0.0, 1.2, n_users)
+    counts = np.maximum(1, np.round(activity / activity.sum() * events)).astype(np.int64)
+    counts[: max(n_users // 20_000, 1)] = 2_000  # a few bots and crawlers
+    user = np.repeat(np.arange(n_users), counts)[:events]
+    total = len(user)
+    # Products: Zipf popularity; 70% of a shopper's events in their favourite category.
+    popularity = rng.permutation(n_items)
+    global_pick = popularity[np.minimum(rng.zipf(1.15, total) - 1, n_items - 1)]
+    by_category = np.argsort(category, kind="stable")
+    starts = np.searchsorted(category[by_category], np.arange(n_categories))
+    sizes = np.diff(np.append(starts, n_items))
+    favourite = rng.integers(0, n_categories, n_users)[user]
+    within = np.minimum(rng.zipf(1.3, total) - 1, np.maximum(sizes[favourite] - 1, 0))
+    local_pick = by_category[np.minimum(starts[favourite] + within, n_items - 1)]
+    item = np.where(rng.random(total) < 0.7, local_pick, global_pick)
+    # The funnel: views, then some carts, then some purchases.
+    kind = np.array(["view", "cart", "purchase"])[
+        np.searchsorted([0.9, 0.97], rng.random(total), side="right")
+    ]
+    month = np.datetime64("2026-10-01T00:00:00", "s")
+    seconds = rng.integers(0, 31 * 86_400, total)
+    table = pa.table(
+        {
+            "user_id": pa.array(np.char.add("U", user.astype(str))),
+            "item_id": pa.array(catalog["item_id"].to_numpy()[item]),
+            "timestamp": pa.array(month + seconds.astype("timedelta64[s]")),
+            "event_type": pa.array(kind),
+        }
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    events_path, items_path = folder / "events.csv", folder / "items.csv"
+    pacsv.write_csv(table, events_path)
+    catalog.to_csv(items_path, index=False)
+    active = np.argsort(-counts)[max(n_users // 20_000, 1)]  # the most active after the bots
+    return events_path, items_path, f"U{active}"
+
+
+def run_stage(args: list[str]) -> tuple[float, float, dict[str, Any]]:
+    """Run the CLI with `args` in a child; (wall s, peak RSS MiB, its JSON answer)."""
+    start = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "seqrec_core", *args, "--json"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert child.stdout is not None
+    out = child.stdout.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - start
+    answer = json.loads(out or b"{}")
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(args[:1])} failed: {answer.get('error', out[-400:])}")
+    return wall, usage.ru_maxrss / 1024, answer
+
+
+def measure(events: int, folder: Path, stages: list[str], minutes: float) -> dict[str, Any]:
+    """Every stage's figures on a generated log of `events` events."""
+    start = time.perf_counter()
+    events_path, items_path, shopper = generate(events, folder / "data")
+    size_mb = events_path.stat().st_size / 2**20
+    print(
+        f"\n{events:,} events: generated {size_mb:,.0f} MiB in {time.perf_counter() - start:.0f} s"
+    )
+    ws, name = str(folder / "ws"), "shop"
+    figures: dict[str, Any] = {}
+    if "ingest" in stages:
+        wall, rss, answer = run_stage(
+            [
+                "ingest",
+                str(events_path),
+                "--workspace",
+                ws,
+                "--name",
+                name,
+                "--items",
+                str(items_path),
+                "--replace",
+            ]
+        )
+        figures["ingest"] = {
+            "s": wall,
+            "rss": rss,
+            "users": answer["users"],
+            "items": answer["items"],
+        }
+    if "train" in stages:
+        wall, rss, answer = run_stage(
+            [
+                "train",
+                "--workspace",
+                ws,
+                "--dataset",
+                name,
+                "--model",
+                "sasrec",
+                "--max-minutes",
+                str(minutes),
+                "--set",
+                "test_sample=20000",
+                "--item-text",
+                "off",
+            ]
+        )
+        curve = answer.get("curve") or [{}]
+        figures["train"] = {
+            "s": wall,
+            "rss": rss,
+            "examples_per_s": answer.get("examples_per_s", 0.0),
+            "validation_s": curve[0].get("eval_s", float("nan")),
+            "test_sample": answer.get("test_sample"),
+            "validation": answer.get("validation"),
+            "loss": (answer.get("training_loss") or {}).get("loss"),
+        }
+    if "profile" in stages:
+        wall, rss, _ = run_stage(
+            ["profile", "--workspace", ws, "--dataset", name, "--user", shopper]
+        )
+        figures["profile"] = {"s": wall, "rss": rss}
+    return figures
+
+
+def _shoppers(sample: dict[str, int] | None) -> str:
+    """`10,000 of 1,498,068 shoppers`."""
+    sample = sample or {}
+    return f"{sample.get('shoppers', 0):,} of {sample.get('of', 0):,} shoppers"
+
+
+def _print(sizes: list[int], results: list[dict[str, Any]]) -> None:
+    first = results[0]
+    print("\n| events | stage | wall s | peak RSS MiB | × wall vs first | × RSS vs first | more |")
+    print("|---|---|---|---|---|---|---|")
+    for events, figures in zip(sizes, results, strict=True):
+        for stage, row in figures.items():
+            base = first.get(stage, row)
+            more = ""
+            if stage == "train":
+                more = (
+                    f"{row['examples_per_s']:,.0f} examples/s ({row['loss']}); one validation "
+                    f"{row['validation_s']:.1f} s on {_shoppers(row['validation'])}; test on "
+                    f"{_shoppers(row['test_sample'])}"
+                )
+            if stage == "ingest":
+                more = f"{row['users']:,} shoppers, {row['items']:,} products"
+            print(
+                f"| {events:,} | {stage} | {row['s']:.1f} | {row['rss']:,.0f} | "
+                f"{row['s'] / base['s']:.2f} | {row['rss'] / base['rss']:.2f} | {more} |"
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", default="1000000,10000000", help="comma-separated sizes")
+    parser.add_argument("--stages", default=",".join(STAGES))
+    parser.add_argument("--train-minutes", type=float, default=2.0)
+    parser.add_argument("--keep", type=Path, help="keep data and workspaces here")
+    args = parser.parse_args()
+    stages = [s for s in args.stages.split(",") if s]
+    unknown = sorted(set(stages) - set(STAGES))
+    if unknown:
+        raise SystemExit(f"unknown stage(s) {', '.join(unknown)}: choose from {', '.join(STAGES)}")
+    sizes = [int(n) for n in args.events.split(",")]
+    with tempfile.TemporaryDirectory(prefix="seqrec-scale-") as scratch:
+        root = args.keep or Path(scratch)
+        results = [measure(n, root / f"e{n}", stages, args.train_minutes) for n in sizes]
+    _print(sizes, results)
+
+
+if __name__ == "__main__":
+    main()
