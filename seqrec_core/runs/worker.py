@@ -48,6 +48,7 @@ from seqrec_core.training import distributed
 from seqrec_core.training.devices import describe_device, seed_everything
 from seqrec_core.training.evaluation import evaluate, interval_95, training_popularity
 from seqrec_core.training.loop import ProgressEvent, TrainConfig, TrainResult, train
+from seqrec_core.training.popular_reference import popular_metrics_on
 
 ANSWER_FILE = "answer.json"
 DEFAULT_ITEM_TEXT = "auto"
@@ -222,6 +223,7 @@ def _summary(
         "test_by_history_length": test["by_history_length"] if test else {},
         "test_by_target_count": test["by_target_count"] if test else {},
         "test_sample": test["sample"] if test else {},
+        "popular_test_metrics": (test["popular"] or {}) if test else {},
         "curve": [
             {"epoch": r.epoch, "loss": r.loss, "elapsed_s": r.elapsed_s, "eval_s": r.eval_s}
             | r.metrics
@@ -300,7 +302,13 @@ def execute_run(workspace: Workspace, run_id: str, *, resume: bool = False) -> d
             sample = {"shoppers": len(tested), "of": everyone}
             if len(tested) < everyone:
                 sample.update(interval_95(torch.from_numpy(outcome.ranks), 10))
+            popular = None
+            if info.model != "pop":  # what the run's verdict compares it with
+                popular = popular_metrics_on(
+                    prepared, tested, exclude_history=config.exclude_history
+                )
             test = {
+                "popular": popular,
                 "sample": sample,
                 "metrics": outcome.metrics,
                 "by_history_length": outcome.by_history_length,

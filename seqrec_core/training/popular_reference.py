@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import torch
 
-from seqrec_core.data.prepare import build_model_for, prepare_dataset
+from seqrec_core.data.prepare import Prepared, build_model_for, prepare_dataset
+from seqrec_core.data.sequences import EvalExamples
 from seqrec_core.store import Workspace
 from seqrec_core.training.evaluation import evaluate, training_popularity
 
@@ -41,12 +42,23 @@ def popular_list_metrics(
         ConfigError: an unknown split or a held-out share out of range.
     """
     prepared = prepare_dataset(workspace, dataset, split, cold_items=cold_items)
+    return popular_metrics_on(prepared, prepared.split.test, exclude_history=exclude_history)
+
+
+def popular_metrics_on(
+    prepared: Prepared, examples: EvalExamples, *, exclude_history: bool = True
+) -> dict[str, float]:
+    """Metrics of the most-popular list of `prepared`'s training events on `examples`.
+
+    What a finished run records beside its own test (on the same shoppers), so that its
+    verdict never has to prepare the dataset again.
+    """
     model = build_model_for("pop", prepared.data)
     train = prepared.split.train
     model.fit(torch.from_numpy(train.offsets), torch.from_numpy(train.items))
     outcome = evaluate(
         model,
-        prepared.split.test,
+        examples,
         exclude_history=exclude_history,
         item_popularity=training_popularity(prepared.split, model.config.num_items),
     )

@@ -73,10 +73,14 @@ def _popular_hit_rate(root: str, events_path: str, key: tuple[str, str, float, b
 def reference_for(
     workspace: Workspace, info: registry.RunInfo, infos: list[registry.RunInfo]
 ) -> verdict.Reference | None:
-    """What `info` is compared with: a POP run scored alike, else the list computed."""
+    """What `info` is compared with: a POP run scored alike, else the list the run recorded
+    on its own test shoppers, else (older runs) the list computed here."""
     found = verdict.pop_run_reference(info, infos)
     if found is not None or info.model == "pop":
         return found
+    recorded = (info.result.get("popular_test_metrics") or {}).get(verdict.HIT_METRIC)
+    if recorded is not None:
+        return verdict.Reference(float(recorded))
     try:
         events_path, _ = model_pickers.dataset_files(workspace, info.dataset)
         hit_rate = _popular_hit_rate(str(workspace.root), events_path, verdict.evaluation_key(info))

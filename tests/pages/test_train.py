@@ -123,6 +123,8 @@ def test_a_transformer_from_the_form_trains_on_a_log_without_types_or_catalog(
     done = registry.get_run(ring, info.run_id)
     assert done.status == registry.SUCCEEDED, done.error
     assert done.result["epochs"] == 1
+    # The run recorded the most-popular list on its own test shoppers, as a POP run scores it.
+    assert done.result["popular_test_metrics"] == popular_list_metrics(ring, "ring")
 
 
 def _finished(ws: Workspace, info: registry.RunInfo) -> registry.RunInfo:
@@ -298,6 +300,29 @@ def test_without_a_pop_run_the_verdict_scores_the_most_popular_list(
     assert "test score above the best validation score is common" in (
         tiles["Best valid NDCG@10"].help
     )
+
+
+def test_the_verdict_reads_the_most_popular_list_a_run_recorded(
+    wide_ring: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A finished run records the list on its own test shoppers, so opening the page never
+    prepares the dataset again (minutes on a 10M-event shop)."""
+    info = registry.create_run(wide_ring, "ring", "sasrec", worker.make_request("sasrec"))
+    result = {
+        "epochs": 3,
+        "metrics": {"NDCG@10": 0.41},
+        "test_metrics": {"HR@10": 0.5, "NDCG@10": 0.45},
+        "test_by_history_length": {"5-9": {"examples": 29.0}},
+        "popular_test_metrics": {"HR@10": 0.125},
+    }
+    registry.record_state(wide_ring, info.run_id, registry.SUCCEEDED, result=result)
+    monkeypatch.setattr(
+        "seqrec_core.ui.train_runs_views._popular_hit_rate",
+        lambda *args: pytest.fail("the page prepared the dataset again"),
+    )
+    at = open_page(PAGE)
+    assert not at.exception, at.exception
+    assert "4× more often than the most-popular list (12%)" in at.markdown[0].value
 
 
 def test_the_table_explains_every_metric_and_shows_shares_as_percentages(
