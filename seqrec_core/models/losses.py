@@ -10,7 +10,7 @@ one (T, K) matrix product). Uniform draws need no log-Q correction: every item h
 same proposal probability, so the correction is a constant that cancels in the softmax.
 A drawn negative equal to a position's target is masked out for that position.
 
-Which loss a run uses is decided in `seqrec_core.training.loss_choice` (torch-free).
+Which loss a run uses is decided in `seqrec_core.models.loss_choice` (torch-free).
 """
 
 from __future__ import annotations

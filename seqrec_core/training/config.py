@@ -34,7 +34,7 @@ class TrainConfig:
     eval_batch_size: int = 1024
     # Validation shoppers that early stopping reads: a fixed sample drawn with `seed`, so
     # one validation stays seconds long on a shop of millions; 0: every shopper. The test
-    # after training always ranks every shopper.
+    # after training has its own setting, `test_sample`.
     valid_sample: int = 10_000
     # Test shoppers the final test ranks: 0 (the default) ranks every shopper; a number
     # ranks a fixed sample of that many and reports a 95% interval beside NDCG@10 and HR@10.
