@@ -138,10 +138,14 @@ class EvalExamples:
     def __len__(self) -> int:
         return len(self.targets)
 
+    def sample_size(self, size: int) -> int:
+        """How many examples `sample(size, ...)` keeps: `size`, or all when it is 0 or more."""
+        return len(self) if size <= 0 or size >= len(self) else size
+
     def sample(self, size: int, seed: int) -> EvalExamples:
-        """A fixed random sample of `size` examples (seeded); all of them when `size` is 0
-        or at least their number. Rows keep their order, so a sample of everyone is `self`."""
-        if size <= 0 or size >= len(self):
+        """A fixed random sample of `sample_size(size)` examples (seeded). Rows keep their
+        order, so a sample of everyone is `self`."""
+        if self.sample_size(size) == len(self):
             return self
         rows = np.sort(np.random.default_rng(seed).choice(len(self), size, replace=False))
         return EvalExamples(self.history.take_rows(rows), self.targets[rows])

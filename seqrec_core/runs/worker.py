@@ -35,7 +35,7 @@ from seqrec_core.data.prepare import (
 )
 from seqrec_core.errors import ConfigError, RunError, SeqRecError
 from seqrec_core.models import MODELS
-from seqrec_core.models.loss_choice import LossChoice
+from seqrec_core.models.loss_choice import choose_loss
 from seqrec_core.runs import registry as runs
 from seqrec_core.store import REPO_ROOT, Workspace
 from seqrec_core.text.item_vectors import (
@@ -154,10 +154,8 @@ def _data_summary(
     cold = {"fraction": request.get("cold_items", 0.0), "items": len(prepared.cold_items)}
     summary = {"item_text": item_text, "cold_items": cold}
     if hasattr(model.config, "loss"):
-        config, settings = model.config, request.get("model_settings", {})
-        choice = LossChoice(
-            config.loss, config.num_items, config.num_negatives, automatic="loss" not in settings
-        )
+        # The same choice `build_model_for` made for this model from the same settings.
+        choice = choose_loss(model.config.num_items, request.get("model_settings", {}))
         summary["training_loss"] = choice.to_dict()
     return summary
 
@@ -265,8 +263,8 @@ def execute_run(workspace: Workspace, run_id: str, *, resume: bool = False) -> d
             **request["model_settings"],
         )
         data_summary = _data_summary(request, prepared, text, model)
-        everyone = len(prepared.split.valid)
-        validation = {"shoppers": min(config.valid_sample or everyone, everyone), "of": everyone}
+        valid = prepared.split.valid
+        validation = {"shoppers": valid.sample_size(config.valid_sample), "of": len(valid)}
 
         def progress(event: ProgressEvent) -> None:
             runs.append_progress(folder, event.to_dict())
@@ -298,9 +296,8 @@ def execute_run(workspace: Workspace, run_id: str, *, resume: bool = False) -> d
                 item_popularity=training_popularity(prepared.split, model.config.num_items),
                 device=result.device,
             )
-            everyone = len(prepared.split.test)
-            sample = {"shoppers": len(tested), "of": everyone}
-            if len(tested) < everyone:
+            sample = {"shoppers": len(tested), "of": len(prepared.split.test)}
+            if len(tested) < sample["of"]:
                 sample.update(interval_95(torch.from_numpy(outcome.ranks), 10))
             popular = None
             if info.model != "pop":  # what the run's verdict compares it with
