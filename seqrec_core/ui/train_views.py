@@ -17,7 +17,7 @@ from seqrec_core.runs import worker
 from seqrec_core.store import Workspace
 from seqrec_core.text import embedding_uploads
 from seqrec_core.training.config import TrainConfig
-from seqrec_core.ui import state
+from seqrec_core.ui import model_pickers, state
 from seqrec_core.ui.feedback import user_errors
 
 _TRANSFORMERS = ("sasrec", "bert4rec")
@@ -146,7 +146,10 @@ def _loss_choice(workspace: Workspace, dataset: str) -> str:
         "Comparing with every product is the most accurate; with a random sample of "
         f"{DEFAULT_NEGATIVES} it stays fast on catalogs of hundreds of thousands of products.",
     )
-    products = workspace.get_dataset(dataset).items
+    # The sidebar's cached list: this runs on every rerun of the page, the expander closed too.
+    products = next(
+        (d.items for d in model_pickers.list_datasets(workspace) if d.name == dataset), 0
+    )
     settings = {} if choice == _AUTO_LOSS else {"loss": choice}
     st.caption(choose_loss(products, settings).sentence())
     return choice
