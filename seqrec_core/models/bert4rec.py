@@ -190,7 +190,7 @@ class Bert4Rec(EmbeddingInputs, SwappableAttention, Recommender):
         return next_item_loss(
             self.head(hidden[masked]),
             targets,
-            self.item_representations()[1 : self.mask_token],
+            self.embeddings,  # the real items: rows 1..num_items, [MASK] excluded
             loss=self.config.loss,
             num_negatives=self.config.num_negatives,
             allowed=self.embeddings.candidate_mask(),

@@ -147,7 +147,7 @@ class GRU4Rec(EmbeddingInputs, Recommender):
         return next_item_loss(
             states,
             targets - 1,
-            self.item_representations()[1:],
+            self.embeddings,
             loss=self.config.loss,
             num_negatives=self.config.num_negatives,
             allowed=self.embeddings.candidate_mask(),

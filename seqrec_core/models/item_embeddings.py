@@ -76,6 +76,8 @@ class ItemEmbeddings(nn.Module):
         )
         # (key, the parts' tables, their sum), reused without gradients: see `_tables`.
         self._cached: tuple[tuple[int, ...], dict[str, torch.Tensor], torch.Tensor] | None = None
+        # (id table version, the rows `id_dropout` drops in this step): see `_dropped`.
+        self._drop: tuple[tuple[int, int], torch.Tensor] | None = None
         # item index → its side-feature token indices, 0-padded; set with `set_item_features`.
         self.register_buffer(
             "item_features", torch.zeros(num_items + 1, features_per_item, dtype=torch.long)
@@ -155,51 +157,72 @@ class ItemEmbeddings(nn.Module):
         tensors = [*self.parameters(), *self.buffers()]
         return (int(self.training), *(x for t in tensors for x in (t._version, t.data_ptr())))
 
-    def _feature_table(self) -> torch.Tensor | None:
-        """(num_items + 1 + extra_tokens, dim) each row's mean side-feature embedding."""
+    def _index(self, index: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+        """`index` (every row when None) clamped to the item rows, and which are items."""
+        if index is None:
+            index = torch.arange(self.item.num_embeddings, device=self.item.weight.device)
+        return index.clamp(max=self.num_items), index <= self.num_items
+
+    def _feature_rows(self, index: torch.Tensor | None) -> torch.Tensor | None:
+        """(R, dim) each row's mean side-feature embedding (extra rows: 0)."""
         if self.feature is None:
             return None
-        tokens = self.feature(self.item_features)  # (V, F, D)
-        count = (self.item_features > 0).sum(dim=1, keepdim=True).clamp(min=1)  # (V, 1)
-        mean = tokens.sum(dim=1) / count  # (V, D)
-        return F.pad(mean, (0, 0, 0, self.extra_tokens))  # extra rows: + 0
+        items, real = self._index(index)
+        features = self.item_features[items] * real.unsqueeze(1)  # (R, F)
+        tokens = self.feature(features)  # (R, F, D)
+        count = (features > 0).sum(dim=1, keepdim=True).clamp(min=1)  # (R, 1)
+        return tokens.sum(dim=1) / count  # (R, D)
 
-    def _text_table(self) -> torch.Tensor | None:
-        """(num_items + 1 + extra_tokens, dim) each item's projected text vector (0: none)."""
+    def _text_rows(self, index: torch.Tensor | None) -> torch.Tensor | None:
+        """(R, dim) each row's projected text vector (0: no text, or an extra row)."""
         if self.text_proj is None:
             return None
-        projected = self.text_proj(self.text_vectors) * self.has_text.unsqueeze(1)
-        return F.pad(projected, (0, 0, 0, self.extra_tokens))
+        if index is None:  # the whole table: no copy of the text vectors
+            projected = self.text_proj(self.text_vectors) * self.has_text.unsqueeze(1)
+            return F.pad(projected, (0, 0, 0, self.extra_tokens))
+        items, real = self._index(index)
+        return self.text_proj(self.text_vectors[items]) * (self.has_text[items] & real).unsqueeze(1)
 
-    def _id_table(self) -> torch.Tensor:
-        """(num_items + 1 + extra_tokens, dim) the id part of each row (see module docstring)."""
-        weight = self.item.weight
+    def _id_rows(self, index: torch.Tensor | None) -> torch.Tensor:
+        """(R, dim) the id part of each row (see module docstring)."""
+        weight = self.item.weight if index is None else F.embedding(index, self.item.weight)
         if self.text_proj is None:
             return weight
-        rows = self.num_items + 1
-        ids, extra = weight[:rows], weight[rows:]
-        with_text = self.has_text.unsqueeze(1)
+        items, real = self._index(index)
+        with_text = self.has_text[items] & real
         if self.item_input == "text":
-            capped = torch.zeros_like(ids)
+            capped = torch.zeros_like(weight)
         elif self.id_delta_norm > 0:
-            norms = ids.norm(dim=1, keepdim=True).clamp(min=1e-12)
-            capped = ids * (self.id_delta_norm / norms).clamp(max=1.0)
+            norms = weight.norm(dim=1, keepdim=True).clamp(min=1e-12)
+            capped = weight * (self.id_delta_norm / norms).clamp(max=1.0)
         else:
-            capped = ids
-        keep = self.trained
+            capped = weight
+        keep = self.trained[items] | ~real  # extra rows (special tokens) keep theirs
         if self.training and self.id_dropout > 0:
-            dropped = torch.rand(rows, device=ids.device) < self.id_dropout
-            keep = keep & ~(dropped & self.has_text)
-        part = torch.where(with_text, capped, ids) * keep.unsqueeze(1)
-        return torch.cat([part, extra])
+            keep = keep & ~(self._dropped()[items] & with_text)
+        return torch.where(with_text.unsqueeze(1), capped, weight) * keep.unsqueeze(1)
 
-    def _parts_tables(self) -> dict[str, torch.Tensor]:
-        """The id, text and feature tables (those the model has), each (V', dim)."""
-        out = {"item": self._id_table()}
-        text = self._text_table()
+    def _dropped(self) -> torch.Tensor:
+        """(V',) the rows whose id part this training step drops (`id_dropout`).
+
+        One draw per optimizer step (keyed on the id table's version, which every step
+        bumps), so the rows a step builds separately (inputs, targets, negatives) agree.
+        """
+        weight = self.item.weight
+        key = (weight._version, weight.data_ptr())
+        if self._drop is None or self._drop[0] != key:
+            draw = torch.rand(self.item.num_embeddings, device=weight.device) < self.id_dropout
+            self._drop = (key, draw)
+        return self._drop[1]
+
+    def _parts_rows(self, index: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """The id, text and feature parts (those the model has) of the rows `index`, each
+        (R, dim); every row of the table (R = V') when `index` is None."""
+        out = {"item": self._id_rows(index)}
+        text = self._text_rows(index)
         if text is not None:
             out["text"] = text
-        features = self._feature_table()
+        features = self._feature_rows(index)
         if features is not None:
             out["features"] = features
         return out
@@ -213,6 +236,29 @@ class ItemEmbeddings(nn.Module):
             return self.item.weight
         return self._tables()[1]
 
+    def rows(self, index: torch.Tensor) -> torch.Tensor:
+        """(*index.shape, dim) `table()[index]`, built for the rows in `index` alone.
+
+        A training step reads only its batch's items (and, with the sampled softmax, its
+        targets and negatives): building all 250k rows of a large catalog's table at every
+        step, to read a few thousand, was most of the step. Without gradients the cached
+        table serves.
+        """
+        if self.feature is None and self.text_proj is None:
+            return F.embedding(index, self.item.weight)
+        if not torch.is_grad_enabled():
+            return F.embedding(index, self.table())
+        unique, inverse = torch.unique(index, return_inverse=True)
+        return F.embedding(inverse, sum(self._parts_rows(unique).values()))
+
+    def real_table(self) -> torch.Tensor:
+        """(num_items, dim) the real items' rows of `table()` (no padding or extra rows)."""
+        return self.table()[1 : self.num_items + 1]
+
+    def real_rows(self, columns: torch.Tensor) -> torch.Tensor:
+        """(*columns.shape, dim) the vectors of the real items at 0-based `columns`."""
+        return self.rows(columns + 1)
+
     def _tables(self) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
         """The parts' tables and their sum; without gradients, reused while no weight or
         buffer changed (scoring, recommending and searching call this on every pass)."""
@@ -220,7 +266,7 @@ class ItemEmbeddings(nn.Module):
         key = self._cache_key() if reuse else ()
         if reuse and self._cached is not None and self._cached[0] == key:
             return self._cached[1], self._cached[2]
-        parts = self._parts_tables()
+        parts = self._parts_rows()
         table = sum(parts.values())
         self._cached = (key, parts, table) if reuse else None
         return parts, table
@@ -244,6 +290,9 @@ class ItemEmbeddings(nn.Module):
         """
         if self.feature is None and self.text_proj is None:
             out = {"item": self.item(input_ids)}
+        elif torch.is_grad_enabled():
+            unique, inverse = torch.unique(input_ids, return_inverse=True)
+            out = {n: F.embedding(inverse, part) for n, part in self._parts_rows(unique).items()}
         else:
             out = {name: F.embedding(input_ids, t) for name, t in self._tables()[0].items()}
         if self.event_type is not None:
@@ -260,7 +309,7 @@ class ItemEmbeddings(nn.Module):
         Raises:
             ValueError: the model uses event types and `event_type_ids` is None.
         """
-        embeds = F.embedding(input_ids, self.table())  # (B, L, D)
+        embeds = self.rows(input_ids)  # (B, L, D)
         if self.event_type is not None:
             if event_type_ids is None:
                 raise ValueError("this model uses event types: pass event_type_ids")

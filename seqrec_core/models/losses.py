@@ -8,21 +8,60 @@ against 242k items, and on this CPU training crawls (61 examples/s on a 10M-even
 drawn uniformly from the catalog once per step (shared by every position, so the cost is
 one (T, K) matrix product). Uniform draws need no log-Q correction: every item has the
 same proposal probability, so the correction is a constant that cancels in the softmax.
-A drawn negative equal to a position's target is masked out for that position.
+A drawn negative equal to a position's target is masked out for that position. The
+sampled loss asks the items for its targets' and negatives' rows only
+(`ItemEmbeddings.real_rows`), so a step never builds the whole catalog's table.
 
 Which loss a run uses is decided in `seqrec_core.models.loss_choice` (torch-free).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Protocol
+
 import torch
 import torch.nn.functional as F
+
+
+class OutputItems(Protocol):
+    """The real items' output vectors by 0-based column (an `ItemEmbeddings` is one)."""
+
+    num_items: int
+
+    def real_table(self) -> torch.Tensor:
+        """(num_items, H) every real item's vector."""
+        ...
+
+    def real_rows(self, columns: torch.Tensor) -> torch.Tensor:
+        """(*columns.shape, H) the vectors of the items at `columns` only."""
+        ...
+
+
+@dataclass(frozen=True)
+class TableItems:
+    """`OutputItems` over a ready (N, H) table."""
+
+    table: torch.Tensor
+
+    @property
+    def num_items(self) -> int:
+        """N."""
+        return self.table.shape[0]
+
+    def real_table(self) -> torch.Tensor:
+        """The table."""
+        return self.table
+
+    def real_rows(self, columns: torch.Tensor) -> torch.Tensor:
+        """The table's rows at `columns`."""
+        return self.table[columns]
 
 
 def next_item_loss(
     states: torch.Tensor,
     targets: torch.Tensor,
-    items: torch.Tensor,
+    items: OutputItems,
     *,
     loss: str,
     num_negatives: int,
@@ -34,7 +73,7 @@ def next_item_loss(
     Args:
         states: (T, H) the model's output at each labelled position.
         targets: (T,) 0-based column of each target among the real items.
-        items: (N, H) the real items' output vectors (padding row excluded).
+        items: the N real items' output vectors (padding row excluded).
         loss: "ce" (every item) or "sampled_softmax" (`num_negatives` uniform negatives).
         num_negatives: negatives drawn per step for "sampled_softmax".
         allowed: (N,) bool, items a training softmax may score; others are never scored.
@@ -44,15 +83,16 @@ def next_item_loss(
         The () mean loss.
     """
     if loss == "ce":
-        logits = states @ items.T  # (T, N)
+        logits = states @ items.real_table().T  # (T, N)
         if bias is not None:
             logits = logits + bias
         if allowed is not None:
             logits = logits.masked_fill(~allowed, float("-inf"))
         return F.cross_entropy(logits, targets)
-    negatives = torch.randint(0, items.shape[0], (num_negatives,), device=states.device)
-    positive = (states * items[targets]).sum(dim=-1, keepdim=True)  # (T, 1)
-    negative = states @ items[negatives].T  # (T, K)
+    negatives = torch.randint(0, items.num_items, (num_negatives,), device=states.device)
+    vectors = items.real_rows(torch.cat([targets, negatives]))  # (T + K, H)
+    positive = (states * vectors[: len(targets)]).sum(dim=-1, keepdim=True)  # (T, 1)
+    negative = states @ vectors[len(targets) :].T  # (T, K)
     if bias is not None:
         positive = positive + bias[targets].unsqueeze(1)
         negative = negative + bias[negatives]

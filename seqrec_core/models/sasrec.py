@@ -150,11 +150,10 @@ class SASRec(EmbeddingInputs, SwappableAttention, Recommender):
         labels = batch["labels"][:, -self.config.max_len :]
         keep = labels != IGNORE_INDEX
         states, targets = hidden[keep], labels[keep]  # (T, H), (T,)
-        items = self.item_representations()[1:]  # (V - 1, H): column 0 is padding
         return next_item_loss(
             states,
-            targets - 1,
-            items,
+            targets - 1,  # column 0 is padding: real items are columns 1..V - 1
+            self.embeddings,
             loss=self.config.loss,
             num_negatives=self.config.num_negatives,
             allowed=self.embeddings.candidate_mask(),

@@ -15,7 +15,7 @@ from seqrec_core.data.sequences import build_user_sequences
 from seqrec_core.errors import ConfigError
 from seqrec_core.models import build_model
 from seqrec_core.models.loss_choice import SAMPLED_SOFTMAX_ABOVE, auto_loss, choose_loss
-from seqrec_core.models.losses import next_item_loss
+from seqrec_core.models.losses import TableItems, next_item_loss
 from tests.support.model_batch import odd_sized_batch
 
 TRAINABLE = ("sasrec", "bert4rec", "gru4rec")
@@ -32,14 +32,16 @@ def _inputs(items: int = 40, positions: int = 6, width: int = 8) -> tuple[torch.
 def test_full_softmax_is_cross_entropy_over_every_item() -> None:
     states, targets, table = _inputs()
     bias = torch.linspace(-1, 1, len(table))
-    loss = next_item_loss(states, targets, table, loss="ce", num_negatives=5, bias=bias)
+    loss = next_item_loss(states, targets, TableItems(table), loss="ce", num_negatives=5, bias=bias)
     torch.testing.assert_close(loss, F.cross_entropy(states @ table.T + bias, targets))
 
 
 def test_sampled_softmax_scores_the_target_against_the_drawn_negatives() -> None:
     states, targets, table = _inputs()
     torch.manual_seed(3)
-    loss = next_item_loss(states, targets, table, loss="sampled_softmax", num_negatives=7)
+    loss = next_item_loss(
+        states, targets, TableItems(table), loss="sampled_softmax", num_negatives=7
+    )
     torch.manual_seed(3)
     negatives = torch.randint(0, len(table), (7,))
     logits = torch.cat(
@@ -56,7 +58,12 @@ def test_a_negative_that_is_the_target_or_not_allowed_never_counts() -> None:
     table[2] = 100 * states.mean(0)  # would dominate every softmax if it were scored
     torch.manual_seed(0)
     sampled = next_item_loss(
-        states, targets, table, loss="sampled_softmax", num_negatives=200, allowed=allowed
+        states,
+        targets,
+        TableItems(table),
+        loss="sampled_softmax",
+        num_negatives=200,
+        allowed=allowed,
     )
     # With 200 draws over 3 items item 1 is drawn: the loss is over {target, item 1} only,
     # item 1 counted as many times as it was drawn.
@@ -67,7 +74,9 @@ def test_a_negative_that_is_the_target_or_not_allowed_never_counts() -> None:
         two[:, 0] - torch.logsumexp(torch.cat([two[:, :1], two[:, 1:] + math.log(drawn)], 1), 1)
     )
     torch.testing.assert_close(sampled, expected.mean())
-    full = next_item_loss(states, targets, table, loss="ce", num_negatives=1, allowed=allowed)
+    full = next_item_loss(
+        states, targets, TableItems(table), loss="ce", num_negatives=1, allowed=allowed
+    )
     torch.testing.assert_close(full, F.cross_entropy(two, targets))
 
 

@@ -65,7 +65,7 @@ def test_the_id_part_is_capped_and_missing_for_new_or_text_only_items() -> None:
     trained = torch.ones(NUM_ITEMS + 1, dtype=torch.bool)
     trained[7] = False  # a new product: no training events
     model.set_trained_items(trained)
-    ids = embeddings._id_table()
+    ids = embeddings._id_rows(None)
     norms = ids.norm(dim=1).detach()
     assert float(norms[1]) == pytest.approx(0.05, rel=1e-4)  # capped: it has text
     assert norms[5] > 1.0  # no text: the id embedding is all it has
@@ -74,7 +74,7 @@ def test_the_id_part_is_capped_and_missing_for_new_or_text_only_items() -> None:
     expected = embeddings.text_proj(embeddings.text_vectors[7])
     torch.testing.assert_close(table[7], expected)
     only_text = _text_model("sasrec", "text")
-    assert only_text.embeddings._id_table()[1].abs().sum() == 0
+    assert only_text.embeddings._id_rows(None)[1].abs().sum() == 0
     parts = model.input_embeddings(torch.tensor([[0, 7, 1]]))
     assert set(parts) == {"item", "text"}
     torch.testing.assert_close(sum(parts.values())[0, 1], table[7])
@@ -176,9 +176,72 @@ def test_id_dropout_drops_id_parts_only_in_training() -> None:
     embeddings = model.embeddings
     torch.manual_seed(0)
     model.train()
-    norms = embeddings._id_table().norm(dim=1).detach()
+    norms = embeddings._id_rows(None).norm(dim=1).detach()
     dropped = norms[1 : NUM_ITEMS + 1] == 0
     assert 0 < int(dropped.sum()) < NUM_ITEMS
     assert norms[5] > 0  # item 5 has no text: its id part is all it has, never dropped
     model.eval()
-    assert (embeddings._id_table().norm(dim=1)[1:] > 0).all()
+    assert (embeddings._id_rows(None).norm(dim=1)[1:] > 0).all()
+
+
+@pytest.mark.parametrize("name", TEXT_MODELS)
+def test_rows_equal_the_table_for_text_features_and_special_tokens(name: str) -> None:
+    model = _text_model(
+        name, id_delta_norm=0.05, use_side_features=True, num_feature_tokens=6, features_per_item=2
+    ).eval()
+    features = torch.zeros(NUM_ITEMS + 1, 2, dtype=torch.long)
+    features[1:, 0] = torch.arange(NUM_ITEMS) % 6 + 1
+    features[3:, 1] = 2
+    model.set_item_features(features)
+    trained = torch.ones(NUM_ITEMS + 1, dtype=torch.bool)
+    trained[7] = False
+    model.set_trained_items(trained)
+    embeddings = model.embeddings
+    rows = embeddings.item.num_embeddings  # BERT4Rec's [MASK] included
+    index = torch.tensor([[rows - 1, 0, 7, 5, 1, 7]])
+    with torch.no_grad():
+        table = embeddings.table()
+    built = embeddings.rows(index)  # gradients on: built for these rows alone
+    torch.testing.assert_close(built, table[index])
+    parts = embeddings.parts(index)
+    torch.testing.assert_close(sum(parts.values()), built)
+    assert set(parts) == {"item", "text", "features"}
+    torch.testing.assert_close(embeddings.real_rows(index - 1), table[index])
+
+
+@pytest.mark.parametrize("name", TEXT_MODELS)
+def test_a_sampled_step_never_builds_the_whole_table(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = _text_model(name, loss="sampled_softmax", num_negatives=4).train()
+    batch = odd_sized_batch()
+    batch = {k: v.clamp(max=NUM_ITEMS) for k, v in batch.items() if k != "event_type_ids"}
+    batch["labels"] = torch.where(batch["input_ids"] > 0, batch["labels"], -100)
+    built: list[int] = []
+    rows = type(model.embeddings)._parts_rows
+
+    def spy(self, index=None):
+        built.append(-1 if index is None else index.numel())
+        return rows(self, index)
+
+    monkeypatch.setattr(type(model.embeddings), "_parts_rows", spy)
+    model(batch).backward()
+    assert built and -1 not in built  # only the batch's, targets' and negatives' rows
+    assert max(built) <= NUM_ITEMS
+    assert model.embeddings.text_proj.weight.grad is not None
+
+
+def test_an_id_dropped_in_a_step_is_dropped_everywhere_in_that_step() -> None:
+    model = _text_model("sasrec", id_delta_norm=0.0, id_dropout=0.5).train()
+    embeddings = model.embeddings
+    index = torch.arange(1, NUM_ITEMS + 1)
+    torch.manual_seed(0)
+    first = embeddings._id_rows(index).norm(dim=1) == 0
+    again = embeddings._id_rows(index.flip(0)).flip(0).norm(dim=1) == 0
+    assert torch.equal(first, again) and 0 < int(first.sum()) < NUM_ITEMS
+    draws = []
+    for _ in range(5):
+        with torch.no_grad():
+            embeddings.item.weight.add_(0.01)  # what an optimizer step does: a new draw
+        draws.append(embeddings._id_rows(index).norm(dim=1) == 0)
+    assert any(not torch.equal(first, d) for d in draws)
