@@ -39,6 +39,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow.parquet as pq
 
 from seqrec_core.errors import WorkspaceError
 from seqrec_core.ingest.leftovers import remove_stale
@@ -204,6 +205,24 @@ class Workspace:
     def read_events(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
         """The accepted events of a dataset, sorted by user and time."""
         return pd.read_parquet(self.get_dataset(name).events_path, columns=columns)
+
+    def read_shopper_events(self, name: str, user_id: str) -> pd.DataFrame:
+        """One shopper's accepted events in time order (empty when they have none).
+
+        The events file is sorted by user, so Parquet's row-group statistics skip all
+        but the groups holding this shopper: a 10M-event dataset answers in well under
+        a second.
+        """
+        path = self.get_dataset(name).events_path
+        return pd.read_parquet(path, filters=[("user_id", "==", str(user_id))])
+
+    def first_shoppers(self, name: str, count: int = 3) -> list[str]:
+        """The first `count` shopper ids of a dataset (by id), e.g. for an error's hint."""
+        events = pq.ParquetFile(self.get_dataset(name).events_path)
+        if events.metadata.num_row_groups == 0:
+            return []
+        users = events.read_row_group(0, columns=["user_id"]).column("user_id")
+        return [str(u) for u in pd.unique(users.to_pandas())[:count]]
 
     def read_items(self, name: str) -> pd.DataFrame:
         """The item catalog of a dataset (an empty frame with `item_id` if there is none)."""

@@ -1,8 +1,11 @@
 """The knowledge-graph commands of the command line: `profile`.
 
-`profile --dataset NAME --user USER` builds the dataset's knowledge graph and prints the
-user's KG-enriched profile (see `seqrec_core.kg.shopper_profile.UserProfile.to_dict`); an unknown
-user or dataset is an error (`{"error": ...}`, exit 1).
+`profile --dataset NAME --user USER` prints the user's KG-enriched profile (see
+`seqrec_core.kg.shopper_profile.UserProfile.to_dict`) from the knowledge graph around that
+user alone (`seqrec_core.kg.local_graph`): their events, read from the dataset with a
+filter, and the shop's aggregates, computed once per dataset and kept beside it
+(`seqrec_core.kg.shop_aggregates`). An unknown user or dataset is an error
+(`{"error": ...}`, exit 1).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import argparse
 from typing import Any
 
 from seqrec_core.cli.common import add_common
+from seqrec_core.errors import InputError
 from seqrec_core.store import Workspace
 
 
@@ -30,13 +34,20 @@ def add_commands(commands: Any) -> None:
 
 def _profile(args: argparse.Namespace) -> dict[str, Any]:
     # networkx: the knowledge graph is imported only when the command runs.
-    from seqrec_core.kg.graph import build_graph
+    from seqrec_core.kg.local_graph import shopper_graph
+    from seqrec_core.kg.shop_aggregates import cached_aggregates
     from seqrec_core.kg.shopper_profile import user_profile
 
     workspace = Workspace.open(args.workspace)
-    events = workspace.read_events(args.dataset)  # WorkspaceError for an unknown dataset
-    items = workspace.read_items(args.dataset)
-    kg = build_graph(events, items)
+    info = workspace.get_dataset(args.dataset)  # WorkspaceError for an unknown dataset
+    events = workspace.read_shopper_events(args.dataset, args.user)
+    if events.empty:
+        examples = ", ".join(workspace.first_shoppers(args.dataset))
+        raise InputError(
+            f"user {args.user!r} has no events in this dataset",
+            hint=f"use a user id as it appears in the events file (e.g. {examples})",
+        )
+    kg = shopper_graph(cached_aggregates(info.events_path, info.items_path), events)
     answer = {"dataset": args.dataset}
     answer.update(user_profile(kg, args.user, interests=max(0, args.interests)).to_dict())
     return answer

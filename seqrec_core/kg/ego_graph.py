@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import networkx as nx
 import pandas as pd
 
-from seqrec_core.kg.graph import INTERACTED, KnowledgeGraph, node_id, node_kind
+from seqrec_core.kg.graph import INTERACTED, KnowledgeGraph, induced_subgraph, node_id, node_kind
 from seqrec_core.kg.paths import verb
 
 MAX_DEPTH = 3  # hops from the user
@@ -118,7 +118,7 @@ def ego_network(
     graph = kg.graph
     user = node_id("user", str(user_id))
     scores = select_nodes(graph, user, max(2, int(max_nodes)))
-    sub = graph.subgraph(scores)
+    sub = induced_subgraph(graph, scores)  # the same layout in every process
     positions = nx.spring_layout(sub, seed=seed, weight=None)
     rows = []
     for node, score in scores.items():

@@ -16,7 +16,7 @@ metadata, and `KnowledgeGraph.missing` says which fields a dataset lacks.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -147,6 +147,23 @@ def price_node(group: str, band: str) -> str:
     return f"price:{group}:{band}"
 
 
+def induced_subgraph(graph: nx.Graph, nodes: Iterable[str]) -> nx.Graph:
+    """The subgraph of `nodes` (and the edges among them), as a new graph in their order.
+
+    networkx's `graph.subgraph` iterates a small node set in the set's order, which
+    changes from one process to the next (string hashing is salted), and with it the
+    ties of PageRank, shortest paths and layouts; this one is the same in every process.
+    """
+    order = list(dict.fromkeys(nodes))
+    keep = set(order)
+    sub = nx.Graph()
+    sub.add_nodes_from((n, dict(graph.nodes[n])) for n in order)
+    sub.add_edges_from(
+        (a, b, dict(data)) for a in order for b, data in graph.adj[a].items() if b in keep
+    )
+    return sub
+
+
 def prepare_events(events: pd.DataFrame, config: KGConfig) -> pd.DataFrame:
     """Events sorted by user and time with an affinity `weight` per event.
 
@@ -250,16 +267,27 @@ def _add_item_metadata(graph: nx.Graph, meta: pd.DataFrame) -> None:
     )
 
 
-def _add_co_occurrence(graph: nx.Graph, frame: pd.DataFrame, config: KGConfig) -> None:
-    """Item ↔ item edges of the strongest co-occurring pairs (`cooccurrence`)."""
+def co_occurring_pairs(frame: pd.DataFrame, config: KGConfig) -> pd.DataFrame:
+    """The strongest co-occurring item pairs of prepared events (`prepare_events`), by
+    item id: `source`, `target`, `users`, `forward`, `backward`, `strength`
+    (`seqrec_core.kg.cooccurrence.co_occurrence`)."""
     user_codes, _ = pd.factorize(frame[schema.USER_ID])
     item_codes, item_ids = pd.factorize(frame[schema.ITEM_ID])
     pairs = co_occurrence(
         user_codes, item_codes, len(item_ids), window=config.cooc_window, top_n=config.cooc_top_n
     )
-    nodes = np.asarray([node_id("item", str(i)) for i in item_ids], dtype=object)
-    for s, t, users, forward, backward, strength in pairs.itertuples(index=False):
-        a, b = nodes[int(s)], nodes[int(t)]
+    ids = np.asarray(item_ids, dtype=object).astype(str)
+    return pairs.assign(
+        source=ids[pairs["source"].to_numpy(dtype=np.int64)],
+        target=ids[pairs["target"].to_numpy(dtype=np.int64)],
+    )
+
+
+def _add_co_occurrence(graph: nx.Graph, pairs: pd.DataFrame) -> None:
+    """Item ↔ item edges of the strongest co-occurring pairs (`co_occurring_pairs`)."""
+    columns = ["source", "target", "users", "forward", "backward", "strength"]
+    for s, t, users, forward, backward, strength in pairs[columns].itertuples(index=False):
+        a, b = node_id("item", s), node_id("item", t)
         lead = a if forward > backward else b if backward > forward else None
         graph.add_edge(a, b, kind=CO_OCCURS, weight=float(strength), users=int(users), lead=lead)
 
@@ -313,19 +341,61 @@ def build_graph(
             f"the events have no {', '.join(absent)} column", hint="ingest the log first"
         )
     frame = prepare_events(events, config)
+    return assemble_graph(shop_aggregates(frame, events, items, config), frame)
+
+
+@dataclass(frozen=True)
+class ShopAggregates:
+    """What the graph reads from the whole shop besides its shoppers' own events.
+
+    Attributes:
+        items: `item_metadata` (price bands are terciles within a category).
+        pairs: the strongest co-occurring item pairs (`co_occurring_pairs`), with
+            `source_row` and `target_row`, their items' rows in `items`.
+        shop: shop-wide funnel and rhythm, the baseline every profile is compared with.
+        coverage: share of items with each metadata field (and of events with a type).
+        config: how the graph is built.
+    """
+
+    items: pd.DataFrame
+    pairs: pd.DataFrame
+    shop: ShopStats
+    coverage: dict[str, float]
+    config: KGConfig
+
+
+def shop_aggregates(
+    frame: pd.DataFrame, events: pd.DataFrame, items: pd.DataFrame | None, config: KGConfig
+) -> ShopAggregates:
+    """The shop-wide parts of the graph from all events, `frame` prepared from them."""
     meta = item_metadata(events, items)
-    graph = nx.Graph()
-    _add_item_metadata(graph, meta)
-    _add_co_occurrence(graph, frame, config)
-    _add_users(graph, frame)
     coverage = metadata_coverage(meta)
     coverage["event_type"] = float(frame[schema.EVENT_TYPE].notna().mean()) if len(frame) else 0.0
+    pairs = co_occurring_pairs(frame, config)
+    # Each pair's items as rows of `meta`, so a shopper's neighbourhood is found with
+    # integer lookups (`seqrec_core.kg.local_graph`).
+    pairs["source_row"] = meta.index.get_indexer(pairs["source"])
+    pairs["target_row"] = meta.index.get_indexer(pairs["target"])
+    return ShopAggregates(meta, pairs, shop_stats(frame), coverage, config)
+
+
+def assemble_graph(shop: ShopAggregates, frame: pd.DataFrame) -> KnowledgeGraph:
+    """The graph of `shop`'s items and pairs and of the users of prepared events `frame`.
+
+    `build_graph` passes the whole shop; a shopper's local graph
+    (`seqrec_core.kg.local_graph`) passes its neighbourhood's items and pairs, in the
+    shop's order, and that shopper's events.
+    """
+    graph = nx.Graph()
+    _add_item_metadata(graph, shop.items)
+    _add_co_occurrence(graph, shop.pairs)
+    _add_users(graph, frame)
     return KnowledgeGraph(
         graph=graph,
-        items=meta,
+        items=shop.items,
         events=frame.drop(columns="type_weight"),
         user_rows=_user_rows(frame),
-        shop=shop_stats(frame),
-        coverage=coverage,
-        config=config,
+        shop=shop.shop,
+        coverage=shop.coverage,
+        config=shop.config,
     )

@@ -19,13 +19,22 @@ from typing import Any
 
 import networkx as nx
 
-from seqrec_core.kg.graph import CO_OCCURS, INTERACTED, KnowledgeGraph, node_id, node_kind
+from seqrec_core.kg.graph import (
+    CO_OCCURS,
+    INTERACTED,
+    KnowledgeGraph,
+    induced_subgraph,
+    node_id,
+    node_kind,
+)
 from seqrec_core.kg.paths import KGPath, describe_path, path_relations
 from seqrec_core.schema import CATEGORY_SEPARATOR
 
 INTEREST_KINDS = ("category", "brand", "attribute")
 _METADATA_KINDS = ("category", "brand", "price", "attribute")
 ALPHA = 0.85  # PageRank damping: the walk restarts at the user with probability 0.15
+MAX_ITEMS = 100  # the user's strongest items the walk starts from
+MAX_NEIGHBOURS = 200  # the items co-occurring most with those, walked through
 
 
 @dataclass(frozen=True)
@@ -71,7 +80,11 @@ def _metadata(graph: nx.Graph, items: list[str]) -> set[str]:
 
 
 def neighbourhood(
-    kg: KnowledgeGraph, user_id: str, *, max_items: int = 100, max_neighbours: int = 200
+    kg: KnowledgeGraph,
+    user_id: str,
+    *,
+    max_items: int = MAX_ITEMS,
+    max_neighbours: int = MAX_NEIGHBOURS,
 ) -> tuple[list[str], set[str]]:
     """The bounded subgraph's nodes around a user, and the nodes they already touched.
 
@@ -109,7 +122,7 @@ def personalized_pagerank(
     graph: nx.Graph, user_node: str, nodes: list[str] | None = None
 ) -> dict[str, float]:
     """PageRank restarting at `user_node`, on the subgraph of `nodes` (all if None)."""
-    sub = graph if nodes is None else graph.subgraph(nodes)
+    sub = graph if nodes is None else induced_subgraph(graph, nodes)
     return nx.pagerank(
         sub, alpha=ALPHA, personalization={user_node: 1.0}, weight="weight", tol=1e-8
     )
@@ -126,8 +139,8 @@ def inferred_interests(
     *,
     k: int = 8,
     kinds: tuple[str, ...] = INTEREST_KINDS,
-    max_items: int = 100,
-    max_neighbours: int = 200,
+    max_items: int = MAX_ITEMS,
+    max_neighbours: int = MAX_NEIGHBOURS,
 ) -> list[Interest]:
     """The `k` untouched categories/brands/attributes with most personalized PageRank.
 
@@ -139,7 +152,7 @@ def inferred_interests(
         return []
     nodes, touched = neighbourhood(kg, user_id, max_items=max_items, max_neighbours=max_neighbours)
     user = nodes[0]
-    sub = kg.graph.subgraph(nodes).copy()  # filter the big graph's adjacency once
+    sub = induced_subgraph(kg.graph, nodes)  # filter the big graph's adjacency once
     ranks = personalized_pagerank(sub, user)
     candidates = [n for n in nodes if n not in touched and n != user and node_kind(n) in kinds]
     candidates.sort(key=lambda n: (-ranks.get(n, 0.0), n))
