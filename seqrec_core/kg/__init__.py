@@ -1,6 +1,8 @@
 """The knowledge graph (networkx) and what it tells about a shopper.
 
 - `graph`: the graph of a dataset: shoppers, items and their metadata.
+- `shop_aggregates`: the graph's shop-wide parts, computed once and kept beside a dataset.
+- `local_graph`: one shopper's graph from those aggregates (no whole-shop graph).
 - `item_metadata`: category hierarchies, price bands and attributes as graph nodes.
 - `cooccurrence`: item-to-item "went on to B after A" edges.
 - `shopper_profile`: the KG-enriched profile of one shopper.

@@ -15,14 +15,55 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 
 from seqrec_core import schema
-from seqrec_core.kg.graph import KnowledgeGraph, ShopAggregates, assemble_graph, prepare_events
+from seqrec_core.kg.graph import (
+    KnowledgeGraph,
+    ShopAggregates,
+    assemble_graph,
+    prepare_events,
+)
+from seqrec_core.kg.interests import MAX_ITEMS, MAX_NEIGHBOURS
+
+
+def _strongest_items(frame: pd.DataFrame) -> pd.Series:
+    """The shopper's `MAX_ITEMS` heaviest items and their summed weights, as
+    `neighbourhood` picks them (heaviest first, ties by id)."""
+    weights = frame.groupby(schema.ITEM_ID)["weight"].sum().sort_index()
+    return weights.sort_values(ascending=False, kind="stable").head(MAX_ITEMS)
+
+
+def _pulled_items(shop: ShopAggregates, frame: pd.DataFrame) -> np.ndarray:
+    """Rows of the items co-occurring most with the shopper's strongest ones: a margin
+    over the `MAX_NEIGHBOURS` that `neighbourhood` walks through (its own sums then pick
+    them exactly, every pair they need being among the rows)."""
+    strongest = _strongest_items(frame)
+    rows = shop.items.index.get_indexer(strongest.index)
+    weight = pd.Series(strongest.to_numpy(), index=rows)
+    source = shop.pairs["source_row"].to_numpy()
+    target = shop.pairs["target_row"].to_numpy()
+    strength = shop.pairs["strength"].to_numpy()
+    ahead, behind = np.isin(source, rows), np.isin(target, rows)
+    partner = np.r_[target[ahead], source[behind]]
+    pull = np.r_[
+        weight.reindex(source[ahead]).to_numpy() * strength[ahead],
+        weight.reindex(target[behind]).to_numpy() * strength[behind],
+    ]
+    total = np.bincount(partner, weights=pull, minlength=len(shop.items))
+    total[rows] = 0.0  # the strongest items themselves are not neighbours
+    candidates = np.flatnonzero(total > 0)
+    keep = min(len(candidates), 3 * MAX_NEIGHBOURS)
+    return candidates[np.argsort(-total[candidates], kind="stable")[:keep]]
 
 
 def shopper_graph(shop: ShopAggregates, events: pd.DataFrame) -> KnowledgeGraph:
     """The knowledge graph around one shopper.
+
+    Its size is bounded by the shopper's history: their items, the items co-occurring
+    most with their strongest ones (a margin over what `interests.neighbourhood` walks
+    through), the pairs among all of them and their metadata.
 
     Args:
         shop: the dataset's aggregates (`shop_aggregates.cached_aggregates`).
@@ -33,10 +74,11 @@ def shopper_graph(shop: ShopAggregates, events: pd.DataFrame) -> KnowledgeGraph:
         `inferred_interests` read it as they read the whole shop's.
     """
     frame = prepare_events(events, shop.config)
-    own = pd.unique(frame[schema.ITEM_ID])
-    pairs = shop.pairs
-    touching = pairs["source"].isin(own) | pairs["target"].isin(own)
-    near = pd.Index(own).union(pairs.loc[touching, "source"]).union(pairs.loc[touching, "target"])
-    among = pairs[pairs["source"].isin(near) & pairs["target"].isin(near)]
-    items = shop.items[shop.items.index.isin(near)]
-    return assemble_graph(replace(shop, items=items, pairs=among), frame)
+    own = shop.items.index.get_indexer(pd.unique(frame[schema.ITEM_ID]))
+    rows = np.union1d(own, _pulled_items(shop, frame))  # sorted: the shop's order
+    source = shop.pairs["source_row"].to_numpy()
+    target = shop.pairs["target_row"].to_numpy()
+    among = np.isin(source, rows) & np.isin(target, rows)
+    return assemble_graph(
+        replace(shop, items=shop.items.iloc[rows], pairs=shop.pairs[among]), frame
+    )

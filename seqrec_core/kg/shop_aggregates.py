@@ -29,7 +29,7 @@ from seqrec_core.data.funnel_and_rhythm import ShopStats
 from seqrec_core.kg.graph import KGConfig, ShopAggregates, prepare_events, shop_aggregates
 
 FOLDER = "shop_aggregates"
-VERSION = 1
+VERSION = 2
 _ITEMS, _PAIRS, _META = "items.parquet", "pairs.parquet", "shop.json"
 # What `item_metadata` writes for a missing value in a column of object dtype (Parquet
 # keeps only null; columns pandas typed as strings read back as they were).
