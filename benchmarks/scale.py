@@ -13,7 +13,9 @@ the ratio to the first (smallest) size, which shows how cost grows:
   catalog size, validation on its fixed sample of shoppers) and the final test on a
   sample of 20,000 shoppers, reporting training sequences per second and the seconds of
   one validation; the wall time includes loading the data and the test;
-- `profile`: one shopper's knowledge-graph profile (`profile --user`), the most active one.
+- `profile`: one shopper's knowledge-graph profile (`profile --user`), the most active one
+  after the bots, twice: the first computes the shop's aggregates once for the dataset
+  (`first profile`), the second is what every later profile costs.
 
 Targets at 10M events on this 2-core, 24 GB CPU (the scale issue): ingest ≤ 60 s and
 ≤ 2 GB, SASRec ≥ 2,000 examples/s, one validation ≤ 60 s, one profile ≤ 2 s and ≤ 2 GB.
@@ -182,10 +184,13 @@ def measure(events: int, folder: Path, stages: list[str], minutes: float) -> dic
             "loss": (answer.get("training_loss") or {}).get("loss"),
         }
     if "profile" in stages:
-        wall, rss, _ = run_stage(
-            ["profile", "--workspace", ws, "--dataset", name, "--user", shopper]
-        )
-        figures["profile"] = {"s": wall, "rss": rss}
+        # The first profile of a dataset computes the shop's aggregates and keeps them
+        # beside it (`seqrec_core.kg.shop_aggregates`); every later one reads them.
+        for stage in ("first profile", "profile"):
+            wall, rss, _ = run_stage(
+                ["profile", "--workspace", ws, "--dataset", name, "--user", shopper]
+            )
+            figures[stage] = {"s": wall, "rss": rss}
     return figures
 
 
