@@ -20,11 +20,11 @@ workspace = ui.current_workspace()
 dataset = state.require_dataset()
 
 with ui.user_errors():
-    kg = profile_views.graph_for(workspace, dataset)
-    profile_views.missing_note(kg)
     user = shopper_picker.pick_shopper(profile_views.shoppers_for(workspace, dataset))
     if user is None:
         st.stop()
+    kg = profile_views.graph_around(workspace, dataset, user)
+    profile_views.missing_note(kg)
     profile = user_profile(kg, user)
 
     st.header(f"Shopper {user}")

@@ -150,6 +150,18 @@ def scratch_connection() -> duckdb.DuckDBPyConnection:
     return con
 
 
+def shopper_event_counts(events_path: Path) -> dict[str, int]:
+    """Shopper id → number of events, of a dataset's events file (one DuckDB pass)."""
+    con = scratch_connection()
+    try:
+        rows = con.execute(
+            "SELECT user_id, count(*) FROM read_parquet(?) GROUP BY user_id", [str(events_path)]
+        ).fetchall()
+    finally:
+        con.close()
+    return {str(user): int(n) for user, n in rows}
+
+
 def default_workspace_path() -> Path:
     """The workspace folder: env `SEQREC_WORKSPACE`, else `<repo>/workspace`."""
     return Path(os.environ.get("SEQREC_WORKSPACE") or REPO_ROOT / "workspace").expanduser()

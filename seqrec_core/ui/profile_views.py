@@ -1,26 +1,34 @@
-"""Blocks of the Profile page: the cached graph and its shoppers, cards, charts, ego graph.
+"""Blocks of the Profile page: the shop's aggregates, its shoppers, one shopper's graph,
+cards, charts, ego graph.
 
-The knowledge graph of a dataset, and the shoppers the picker (`shopper_picker`) offers
-from it, are built once per server process and shared read-only (`st.cache_resource`,
-keyed by the dataset's file paths, which change when a dataset is replaced); the paths
-themselves come from the shared registry lookup `model_pickers.dataset_files`.
+The page never builds the whole shop's knowledge graph: the shop's aggregates
+(`kg.shop_aggregates`, computed once per dataset and kept beside it) and the shoppers the
+picker (`shopper_picker`) offers are loaded once per server process and shared read-only
+(`st.cache_resource`, keyed by the dataset's file paths, which change when a dataset is
+replaced; the paths come from the shared registry lookup `model_pickers.dataset_files`);
+each shopper's own graph (`kg.local_graph`) is built from those and their events, and
+cached too. `load_graph` (the whole graph) serves the Recommend page's graph reasons.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from seqrec_core.figures import shopper_profile
 from seqrec_core.kg.ego_graph import ego_network
-from seqrec_core.kg.graph import KnowledgeGraph, build_graph
+from seqrec_core.kg.graph import KnowledgeGraph, ShopAggregates, build_graph
+from seqrec_core.kg.local_graph import shopper_graph
+from seqrec_core.kg.shop_aggregates import cached_aggregates
 from seqrec_core.kg.shopper_profile import UserProfile
 from seqrec_core.models.names import NEURAL_MODELS
-from seqrec_core.store import Workspace
+from seqrec_core.store import Workspace, shopper_event_counts
 from seqrec_core.ui import navigation
 from seqrec_core.ui.feedback import plain
 from seqrec_core.ui.model_pickers import best_run, dataset_files
-from seqrec_core.ui.shopper_picker import Shoppers, shoppers_of_graph
+from seqrec_core.ui.shopper_picker import Shoppers
 
 EGO_SIZE = "profile_ego_size"
 _CHART_CONFIG = {"displaylogo": False}
@@ -34,20 +42,35 @@ def load_graph(events_path: str, items_path: str | None) -> KnowledgeGraph:
     return build_graph(events, items)
 
 
+@st.cache_resource(
+    max_entries=2, show_spinner="Summarising the shop for profiles (once per dataset)…"
+)
+def load_aggregates(events_path: str, items_path: str | None) -> ShopAggregates:
+    """The shop's aggregates for shoppers' graphs (shared; treat as read-only)."""
+    return cached_aggregates(Path(events_path), Path(items_path) if items_path else None)
+
+
 @st.cache_resource(max_entries=2, show_spinner=False)
 def load_shoppers(events_path: str, items_path: str | None) -> Shoppers:
-    """The shoppers of one dataset's graph, most active first (shared; read-only)."""
-    return shoppers_of_graph(load_graph(events_path, items_path))
+    """The shoppers of one dataset, most active first (shared; read-only)."""
+    return Shoppers.from_counts(shopper_event_counts(Path(events_path)))
 
 
-def graph_for(workspace: Workspace, dataset: str) -> KnowledgeGraph:
-    """The cached knowledge graph of a dataset of the workspace."""
-    return load_graph(*dataset_files(workspace, dataset))
+@st.cache_resource(max_entries=64, show_spinner=False)
+def load_shopper_graph(events_path: str, items_path: str | None, user: str) -> KnowledgeGraph:
+    """The knowledge graph around one shopper (shared; treat as read-only)."""
+    events = pd.read_parquet(events_path, filters=[("user_id", "==", user)])
+    return shopper_graph(load_aggregates(events_path, items_path), events)
 
 
 def shoppers_for(workspace: Workspace, dataset: str) -> Shoppers:
     """The cached shoppers of a dataset of the workspace, for `shopper_picker`."""
     return load_shoppers(*dataset_files(workspace, dataset))
+
+
+def graph_around(workspace: Workspace, dataset: str, user: str) -> KnowledgeGraph:
+    """The cached knowledge graph around a shopper of a dataset of the workspace."""
+    return load_shopper_graph(*dataset_files(workspace, dataset), user)
 
 
 def missing_note(kg: KnowledgeGraph) -> None:

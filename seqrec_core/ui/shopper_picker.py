@@ -33,7 +33,6 @@ from seqrec_core.ui.feedback import plain
 
 if TYPE_CHECKING:  # types only: the sequences module imports torch
     from seqrec_core.data.sequences import SequenceData
-    from seqrec_core.kg.graph import KnowledgeGraph
 
 MAX_OPTIONS = 200  # shoppers offered in the selectbox (the first ones, or those matching)
 SEARCH = "shopper_search"  # the search box (widget key)
@@ -68,11 +67,6 @@ class Shoppers:
             return None
         median = float(np.median(np.fromiter(self.events.values(), dtype=np.int64)))
         return next((u for u in self.ids if not is_heavy(self.events[u], median)), self.ids[0])
-
-
-def shoppers_of_graph(kg: KnowledgeGraph) -> Shoppers:
-    """The shoppers of a dataset's knowledge graph (events in the whole log)."""
-    return Shoppers.from_counts({u: stop - start for u, (start, stop) in kg.user_rows.items()})
 
 
 def shoppers_of_data(data: SequenceData) -> Shoppers:

@@ -19,7 +19,7 @@ from seqrec_core.kg.interests import MAX_ITEMS
 from seqrec_core.kg.local_graph import shopper_graph
 from seqrec_core.kg.shop_aggregates import FOLDER, cached_aggregates, load_aggregates
 from seqrec_core.kg.shopper_profile import user_profile
-from seqrec_core.store import Workspace
+from seqrec_core.store import Workspace, shopper_event_counts
 
 REPO = Path(__file__).resolve().parents[2]
 HEAVY = "HEAVY"  # a shopper with more items than the interests walk starts from
@@ -81,6 +81,8 @@ def test_aggregates_are_kept_beside_the_dataset_and_read_back_unchanged(tmp_path
     pd.testing.assert_frame_equal(again.items, computed.items)
     assert json.loads((folder / "shop.json").read_text())["version"] == meta["version"]
     assert not list(folder.parent.glob(f"{FOLDER}.tmp-*"))
+    counts = workspace.read_events("sample-shop")["user_id"].value_counts()
+    assert shopper_event_counts(info.events_path) == {str(u): int(n) for u, n in counts.items()}
 
 
 def test_an_induced_subgraph_keeps_the_order_it_is_given() -> None:
@@ -96,7 +98,7 @@ def test_an_induced_subgraph_keeps_the_order_it_is_given() -> None:
 
 _PROFILE_IN_A_CHILD = """
 import hashlib, json, sys
-from seqrec_core.store import Workspace
+from seqrec_core.store import Workspace, shopper_event_counts
 from seqrec_core.kg.graph import build_graph
 from seqrec_core.kg.ego_graph import ego_network
 from seqrec_core.kg.shopper_profile import user_profile

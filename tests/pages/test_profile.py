@@ -115,3 +115,23 @@ def test_a_dataset_without_catalog_says_what_is_missing(open_page) -> None:
     assert any("no category, brand, price, attributes" in i.value for i in at.info)
     assert at.selectbox(key="user").value in {"v0", "v1", "v2"}
     assert not at.error
+
+
+def test_the_page_never_builds_the_whole_shops_graph(
+    open_page, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a 10M-event shop the whole graph took minutes and 8 GB: the page reads one
+    shopper's graph from the shop's aggregates instead."""
+    from seqrec_core.kg import graph
+    from seqrec_core.ui import profile_views
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("the Profile page built the whole shop's graph")
+
+    profile_views.load_graph.clear()
+    monkeypatch.setattr(graph, "build_graph", refuse)
+    monkeypatch.setattr(profile_views, "build_graph", refuse)
+    at = open_page({"dataset": "sample-shop", "user": "U00017"})
+    assert not at.exception and not at.error
+    assert at.header[0].value == "Shopper U00017"
+    assert any(m.value.startswith("1. **") for m in at.markdown)  # the inferred interests
