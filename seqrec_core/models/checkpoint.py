@@ -284,7 +284,7 @@ STATE_FILE = "train_state.json"
 OPTIMIZER_FILE = "optimizer.safetensors"
 
 
-def _optimizer_tensors(
+def optimizer_tensors(
     optimizer: torch.optim.Optimizer,
 ) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """An optimizer's state split into tensors (safetensors) and JSON (the rest)."""
@@ -317,7 +317,7 @@ def save_train_state(
         state: JSON-ready loop state (epoch, best metric, history, NumPy RNG state, ...).
         extra_tensors: other tensors to keep (RNG states, averaged weights), by name.
     """
-    tensors, meta = _optimizer_tensors(optimizer)
+    tensors, meta = optimizer_tensors(optimizer)
     tensors.update({f"x.{k}": v.contiguous() for k, v in (extra_tensors or {}).items()})
     files = {
         OPTIMIZER_FILE: save_tensors(tensors),
@@ -343,16 +343,20 @@ def load_train_state(
     model.load_tensors(_load_tensors(folder / WEIGHTS_FILE))
     saved = _read_json(folder / STATE_FILE)
     tensors = _load_tensors(folder / OPTIMIZER_FILE)
-    per_param: dict[int, dict[str, Any]] = {}
-    for key, value in tensors.items():
-        if key.startswith("x."):
-            continue
-        index, name = key.split(".", 1)
-        per_param.setdefault(int(index), {})[name] = value
-    for index, values in saved["optimizer"]["scalars"].items():
-        per_param.setdefault(int(index), {}).update(values)
-    optimizer.load_state_dict(
-        {"state": per_param, "param_groups": saved["optimizer"]["param_groups"]}
-    )
+    own = {k: v for k, v in tensors.items() if not k.startswith("x.")}
+    load_optimizer(optimizer, own, saved["optimizer"])
     extra = {k.removeprefix("x."): v for k, v in tensors.items() if k.startswith("x.")}
     return saved["state"], extra
+
+
+def load_optimizer(
+    optimizer: torch.optim.Optimizer, tensors: dict[str, torch.Tensor], meta: dict[str, Any]
+) -> None:
+    """Put back an optimizer's state split by `optimizer_tensors`."""
+    per_param: dict[int, dict[str, Any]] = {}
+    for key, value in tensors.items():
+        index, name = key.split(".", 1)
+        per_param.setdefault(int(index), {})[name] = value
+    for index, values in meta["scalars"].items():
+        per_param.setdefault(int(index), {}).update(values)
+    optimizer.load_state_dict({"state": per_param, "param_groups": meta["param_groups"]})

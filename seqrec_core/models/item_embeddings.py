@@ -44,6 +44,11 @@ class ItemEmbeddings(nn.Module):
         id_delta_norm: the longest id part of an item with text under "text+id"; 0: no cap.
         id_dropout: in training, the share of items with text whose id part is dropped at
             each step (their vector is then their text alone, as for a new product).
+        sparse_rows: the id table's gradient holds only the rows a step read (a sparse
+            tensor, for `torch.optim.SparseAdam`): with the sampled softmax a step reads a
+            few thousand of a large catalog's rows, and a dense gradient and update of all
+            of them was most of the step. Training turns it off where it cannot be used
+            (several processes).
     """
 
     def __init__(
@@ -60,8 +65,10 @@ class ItemEmbeddings(nn.Module):
         text_dim: int = 0,
         id_delta_norm: float = 0.0,
         id_dropout: float = 0.0,
+        sparse_rows: bool = False,
     ) -> None:
         super().__init__()
+        self.sparse_rows = sparse_rows
         self.extra_tokens = extra_tokens
         self.num_items = num_items
         self.item_input = item_input
@@ -109,6 +116,7 @@ class ItemEmbeddings(nn.Module):
             text_dim=config.text_dim,
             id_delta_norm=config.id_delta_norm,
             id_dropout=config.id_dropout,
+            sparse_rows=config.loss == "sampled_softmax",
         )
 
     def set_item_features(self, table: torch.Tensor) -> None:
@@ -183,9 +191,13 @@ class ItemEmbeddings(nn.Module):
         items, real = self._index(index)
         return self.text_proj(self.text_vectors[items]) * (self.has_text[items] & real).unsqueeze(1)
 
+    def _id_lookup(self, index: torch.Tensor) -> torch.Tensor:
+        """The id table's rows at `index` (padding gets no gradient; sparse with `sparse_rows`)."""
+        return F.embedding(index, self.item.weight, padding_idx=0, sparse=self.sparse_rows)
+
     def _id_rows(self, index: torch.Tensor | None) -> torch.Tensor:
         """(R, dim) the id part of each row (see module docstring)."""
-        weight = self.item.weight if index is None else F.embedding(index, self.item.weight)
+        weight = self.item.weight if index is None else self._id_lookup(index)
         if self.text_proj is None:
             return weight
         items, real = self._index(index)
@@ -245,7 +257,7 @@ class ItemEmbeddings(nn.Module):
         table serves.
         """
         if self.feature is None and self.text_proj is None:
-            return F.embedding(index, self.item.weight)
+            return self._id_lookup(index)
         if not torch.is_grad_enabled():
             return F.embedding(index, self.table())
         unique, inverse = torch.unique(index, return_inverse=True)
@@ -289,7 +301,7 @@ class ItemEmbeddings(nn.Module):
             ValueError: event types are configured and `event_type_ids` is None.
         """
         if self.feature is None and self.text_proj is None:
-            out = {"item": self.item(input_ids)}
+            out = {"item": self._id_lookup(input_ids)}
         elif torch.is_grad_enabled():
             unique, inverse = torch.unique(input_ids, return_inverse=True)
             out = {n: F.embedding(inverse, part) for n, part in self._parts_rows(unique).items()}
@@ -345,6 +357,10 @@ class EmbeddingInputs:
     def set_trained_items(self, trained: torch.Tensor) -> None:
         """Mark the (num_items + 1,) items with training events (only text models keep it)."""
         self.embeddings.set_trained_items(trained)
+
+    def sparse_parameters(self) -> list[nn.Parameter]:
+        """Parameters whose gradients are sparse (the id table with `sparse_rows`)."""
+        return [self.embeddings.item.weight] if self.embeddings.sparse_rows else []
 
     def item_representations(self) -> torch.Tensor:
         """(V, H) the tied item vectors: id part (+ projected text) (+ mean side features)."""

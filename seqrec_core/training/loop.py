@@ -171,16 +171,39 @@ def _train_epoch(session: TrainingSession, epoch: int) -> EpochProgress:
     return progress
 
 
+def _clip_gradients(model: torch.nn.Module, max_norm: float) -> None:
+    """Scale every gradient so that their global norm is at most `max_norm`, as
+    `clip_grad_norm_` does, sparse ones (the id table's rows) included, which it refuses."""
+    params = [p for p in model.parameters() if p.grad is not None]
+    sparse = [p for p in params if p.grad is not None and p.grad.is_sparse]
+    if not sparse:
+        torch.nn.utils.clip_grad_norm_(params, max_norm)
+        return
+    for p in sparse:
+        p.grad = p.grad.coalesce()  # a row read twice in a step is one row of the gradient
+    dense = [p.grad for p in params if p.grad is not None and not p.grad.is_sparse]
+    norms = [p.grad.values().norm() for p in sparse if p.grad is not None]
+    if dense:
+        norms.append(torch.nn.utils.get_total_norm(dense))
+    scale = (max_norm / (torch.stack(norms).norm() + 1e-6)).clamp(max=1.0)
+    for p in params:
+        if p.grad is not None:
+            p.grad = p.grad * scale if p.grad.is_sparse else p.grad.mul_(scale)
+
+
 def _optimizer_step(session: TrainingSession, batch: dict[str, torch.Tensor]) -> torch.Tensor:
     """Forward, backward, clip, step and average the weights on one batch; the () loss."""
     config, model = session.context.config, session.context.model
     with autocast_for(session.context.device):
         loss = session.net(batch)
-    session.optimizer.zero_grad(set_to_none=True)
+    optimizers = [o for o in (session.optimizer, session.sparse_optimizer) if o is not None]
+    for optimizer in optimizers:
+        optimizer.zero_grad(set_to_none=True)
     loss.backward()
     if config.grad_clip > 0:
-        torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-    session.optimizer.step()
+        _clip_gradients(model, config.grad_clip)
+    for optimizer in optimizers:
+        optimizer.step()
     if session.ema is not None:
         session.ema.update_parameters(model)
     return loss
@@ -236,6 +259,9 @@ def _validate_epoch(session: TrainingSession, epoch: int, progress: EpochProgres
         session.scheduler.step(metrics[VALID_METRIC])
         loop.scheduler = session.scheduler.state_dict()
     learning_rate = session.optimizer.param_groups[0]["lr"]
+    if session.sparse_optimizer is not None:  # the plateau decay holds for every row too
+        for group in session.sparse_optimizer.param_groups:
+            group["lr"] = learning_rate
     context.emit(
         ProgressEvent(
             "epoch", epoch, loop.step, mean_loss, speed, None, elapsed, metrics, learning_rate
@@ -251,7 +277,13 @@ def _save_last(session: TrainingSession, record: EpochRecord) -> None:
     loop.history = [asdict(r) for r in session.history]
     if context.out_dir is not None and context.main:
         train_state.save_last(
-            context.out_dir, context.model, session.optimizer, loop, session.rng, session.ema
+            context.out_dir,
+            context.model,
+            session.optimizer,
+            loop,
+            session.rng,
+            session.ema,
+            session.sparse_optimizer,
         )
 
 

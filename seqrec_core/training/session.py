@@ -131,7 +131,8 @@ class TrainingSession:
     world: int  # processes training together
     dataset: NextItemDataset
     rng: np.random.Generator  # batch order; saved and restored with the loop state
-    optimizer: torch.optim.Optimizer
+    optimizer: torch.optim.Optimizer  # AdamW, every parameter but the sparse ones
+    sparse_optimizer: torch.optim.SparseAdam | None  # the id table's rows, when sparse
     scheduler: torch.optim.lr_scheduler.ReduceLROnPlateau | None
     ema: AveragedModel | None  # the weight average, validated and kept when configured
     loop: LoopState
@@ -156,6 +157,33 @@ def _data_parallel(model: Recommender, device: torch.device, world: int) -> nn.M
     )
 
 
+def build_optimizers(
+    model: Recommender, config: TrainConfig, world: int
+) -> tuple[torch.optim.Optimizer, torch.optim.SparseAdam | None]:
+    """AdamW for the dense parameters and SparseAdam for the sparse ones, if any.
+
+    The sampled softmax gives the id table a sparse gradient (`ItemEmbeddings.sparse_rows`):
+    SparseAdam (lazy Adam, no weight decay) moves only the rows a step read, where AdamW
+    would rewrite all of a large catalog's rows at every step. Several processes keep
+    dense gradients (DistributedDataParallel's NCCL all-reduce takes no sparse tensors).
+    AdamW is fused (one kernel over every parameter: on a 250k-product catalog the
+    per-tensor AdamW took 140 ms of a CPU step, the fused one 9 ms).
+    """
+    sparse_params = list(getattr(model, "sparse_parameters", list)())
+    if sparse_params and world > 1:
+        model.embeddings.sparse_rows = False  # type: ignore[attr-defined]
+        sparse_params = []
+    sparse_ids = {id(p) for p in sparse_params}
+    dense = [p for p in model.parameters() if id(p) not in sparse_ids]
+    optimizer = torch.optim.AdamW(
+        dense, lr=config.learning_rate, weight_decay=config.weight_decay, fused=True
+    )
+    sparse = (
+        torch.optim.SparseAdam(sparse_params, lr=config.learning_rate) if sparse_params else None
+    )
+    return optimizer, sparse
+
+
 def start_training(context: SessionContext, *, resume: bool) -> TrainingSession:
     """Set up gradient training: data parallelism, optimizer, EMA, schedule, resumed state.
 
@@ -175,14 +203,12 @@ def start_training(context: SessionContext, *, resume: bool) -> TrainingSession:
     net = _data_parallel(model, context.device, world)
     dataset = NextItemDataset(context.split.train, model.config.max_len)
     rng = np.random.default_rng(config.seed)
-    # Fused: one kernel over every parameter. On a 250k-product catalog the per-tensor
-    # AdamW took 140 ms of a CPU step, the fused one 9 ms (benchmarks/sampled_softmax.py).
-    optimizer = torch.optim.AdamW(
-        model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay, fused=True
-    )
+    optimizer, sparse = build_optimizers(model, config, world)
     ema = train_state.averaged_model(model, config)
     out_dir = context.out_dir or Path(".")
-    loop = train_state.restore(out_dir, model, optimizer, rng, ema) if resume else LoopState()
+    loop = (
+        train_state.restore(out_dir, model, optimizer, rng, ema, sparse) if resume else LoopState()
+    )
     scheduler = train_state.plateau_scheduler(optimizer, config, loop.scheduler)
     best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
     if resume and loop.best_epoch >= 0:
@@ -194,6 +220,7 @@ def start_training(context: SessionContext, *, resume: bool) -> TrainingSession:
         dataset=dataset,
         rng=rng,
         optimizer=optimizer,
+        sparse_optimizer=sparse,
         scheduler=scheduler,
         ema=ema,
         loop=loop,

@@ -19,7 +19,13 @@ from safetensors.torch import load_file
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from seqrec_core.models.base import Recommender
-from seqrec_core.models.checkpoint import WEIGHTS_FILE, load_train_state, save_train_state
+from seqrec_core.models.checkpoint import (
+    WEIGHTS_FILE,
+    load_optimizer,
+    load_train_state,
+    optimizer_tensors,
+    save_train_state,
+)
 from seqrec_core.training.config import TrainConfig
 
 
@@ -37,6 +43,7 @@ class LoopState:
     history: list[dict[str, Any]] = field(default_factory=list)
     numpy_rng: dict[str, Any] = field(default_factory=dict)
     scheduler: dict[str, Any] = field(default_factory=dict)  # ReduceLROnPlateau state
+    sparse_optimizer: dict[str, Any] = field(default_factory=dict)  # its JSON part, if any
 
 
 def plateau_scheduler(
@@ -63,10 +70,15 @@ def save_last(
     loop: LoopState,
     rng: np.random.Generator,
     ema: AveragedModel | None = None,
+    sparse: torch.optim.Optimizer | None = None,
 ) -> None:
-    """Write the state after an epoch to `out_dir/last`."""
+    """Write the state after an epoch to `out_dir/last` (`sparse`: the sparse rows'
+    optimizer, when training has one)."""
     loop.numpy_rng = rng.bit_generator.state
     extra = {"rng.torch_cpu": torch.get_rng_state()}
+    if sparse is not None:
+        tensors, loop.sparse_optimizer = optimizer_tensors(sparse)
+        extra.update({f"sparse.{k}": v for k, v in tensors.items()})
     if torch.cuda.is_available():
         extra.update({f"rng.cuda{i}": s for i, s in enumerate(torch.cuda.get_rng_state_all())})
     if ema is not None:
@@ -80,10 +92,14 @@ def restore(
     optimizer: torch.optim.Optimizer,
     rng: np.random.Generator,
     ema: AveragedModel | None = None,
+    sparse: torch.optim.Optimizer | None = None,
 ) -> LoopState:
-    """Put back what `save_last` wrote (weights, optimizer, RNGs, averaged weights)."""
+    """Put back what `save_last` wrote (weights, optimizers, RNGs, averaged weights)."""
     state, extra = load_train_state(out_dir / "last", model, optimizer)
     loop = LoopState(**state)
+    if sparse is not None and loop.sparse_optimizer:
+        rows = {k.removeprefix("sparse."): v for k, v in extra.items() if k.startswith("sparse.")}
+        load_optimizer(sparse, rows, loop.sparse_optimizer)
     rng.bit_generator.state = loop.numpy_rng
     torch.set_rng_state(extra["rng.torch_cpu"])
     cuda_states = [extra[k] for k in sorted(extra) if k.startswith("rng.cuda")]

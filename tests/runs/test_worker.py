@@ -142,11 +142,16 @@ def _cli(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tuple[int, dict
     return code, json.loads(out)
 
 
+@pytest.mark.parametrize(
+    "loss",
+    [[], ["--set", "loss=sampled_softmax", "--set", "num_negatives=8"]],
+    ids=["full softmax", "sampled softmax: SparseAdam's rows resumed too"],
+)
 def test_resumed_training_equals_uninterrupted_training(
-    planted: Workspace, capsys: pytest.CaptureFixture[str]
+    planted: Workspace, capsys: pytest.CaptureFixture[str], loss: list[str]
 ) -> None:
     base = ["train", "--workspace", str(planted.root), "--dataset", "ring", "--model", "sasrec"]
-    base += [f"--set={k}={v}" for k, v in SMALL.items()] + ["--device", "cpu", "--json"]
+    base += [f"--set={k}={v}" for k, v in SMALL.items()] + ["--device", "cpu", "--json", *loss]
     base += ["--set", "ema_decay=0.9", "--set", "lr_decay_patience=1"]  # both are resumed too
     _, straight = _cli(capsys, [*base, "--epochs", "4"])
     _, partial = _cli(capsys, [*base, "--epochs", "2"])

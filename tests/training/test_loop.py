@@ -160,3 +160,52 @@ def test_sasrec_also_learns_with_the_sampled_softmax(shop: Prepared) -> None:
     )
     sasrec = evaluate(result.model, shop.split.test)
     assert sasrec.metrics["NDCG@10"] > 1.5 * pop.metrics["NDCG@10"]
+
+
+def test_the_sampled_softmax_updates_only_the_rows_a_step_read() -> None:
+    """Its id table's gradient is sparse (SparseAdam moves the rows a step read, AdamW
+    the rest); clipping treats that gradient as its dense equivalent."""
+    from seqrec_core.models import build_model
+    from seqrec_core.training.loop import _clip_gradients
+    from seqrec_core.training.session import build_optimizers
+    from tests.support.model_batch import odd_sized_batch
+
+    torch.manual_seed(0)
+    model = build_model("sasrec", num_items=120, max_len=7, loss="sampled_softmax").train()
+    dense, sparse = build_optimizers(model, TrainConfig(), world=1)
+    assert sparse is not None and model.embeddings.item.weight in sparse.param_groups[0]["params"]
+    assert all(p is not model.embeddings.item.weight for p in dense.param_groups[0]["params"])
+    before = model.embeddings.item.weight.detach().clone()
+    batch = odd_sized_batch()
+    torch.manual_seed(1)
+    model(batch).backward()
+    grad = model.embeddings.item.weight.grad
+    assert grad is not None and grad.is_sparse
+    read = torch.zeros(121, dtype=torch.bool)
+    read[grad.coalesce().indices()[0]] = True
+    assert 0 < int(read.sum()) < 121
+    as_dense = [
+        p.grad.to_dense() if p.grad.is_sparse else p.grad.clone()
+        for p in model.parameters()
+        if p.grad is not None
+    ]
+    reference = [torch.nn.Parameter(g.clone()) for g in as_dense]
+    for r, g in zip(reference, as_dense, strict=True):
+        r.grad = g
+    torch.nn.utils.clip_grad_norm_(reference, 0.01)
+    _clip_gradients(model, 0.01)
+    clipped = [
+        p.grad.to_dense() if p.grad.is_sparse else p.grad
+        for p in model.parameters()
+        if p.grad is not None
+    ]
+    for got, want in zip(clipped, reference, strict=True):
+        torch.testing.assert_close(got, want.grad)
+    dense.step()
+    sparse.step()
+    after = model.embeddings.item.weight.detach()
+    assert torch.equal(after[~read], before[~read])  # rows no step read are left alone
+    assert not torch.equal(after[read], before[read])
+    assert not read[0] and torch.equal(after[0], torch.zeros_like(after[0]))  # padding
+    _, none = build_optimizers(model, TrainConfig(), world=2)  # several processes: dense
+    assert none is None and not model.embeddings.sparse_rows
