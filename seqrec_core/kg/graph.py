@@ -16,6 +16,7 @@ metadata, and `KnowledgeGraph.missing` says which fields a dataset lacks.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -101,6 +102,15 @@ class KnowledgeGraph:
     shop: ShopStats
     coverage: dict[str, float]
     config: KGConfig
+    # Metadata node → its degree in the whole shop's graph, for a shopper's local graph
+    # (`seqrec_core.kg.local_graph`); None: `graph` is the whole shop's.
+    shop_degrees: Mapping[str, int] | None = None
+
+    def degree(self, node: str) -> int:
+        """A node's degree in the whole shop's graph (a local graph holds only part)."""
+        if self.shop_degrees is not None and node in self.shop_degrees:
+            return int(self.shop_degrees[node])
+        return int(self.graph.degree(node))
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -362,6 +372,30 @@ class ShopAggregates:
     shop: ShopStats
     coverage: dict[str, float]
     config: KGConfig
+    degrees: Mapping[str, int] = field(default_factory=dict)
+
+
+def metadata_degrees(meta: pd.DataFrame) -> dict[str, int]:
+    """Each metadata node's degree in the graph of items `meta` (`_add_item_metadata`):
+    its items, and for a category its subcategories and its parent."""
+    degrees: dict[str, int] = defaultdict(int)
+    for leaf, n in meta["category"].dropna().value_counts().items():
+        degrees[node_id("category", str(leaf))] += int(n)
+    sep = schema.CATEGORY_SEPARATOR
+    for path in {p for levels in meta["category_levels"] for p in levels}:
+        if sep in path:
+            degrees[node_id("category", path)] += 1
+            degrees[node_id("category", path.rsplit(sep, 1)[0])] += 1
+        else:
+            degrees.setdefault(node_id("category", path), 0)
+    for brand, n in meta["brand"].dropna().value_counts().items():
+        degrees[node_id("brand", str(brand))] += int(n)
+    banded = meta[meta["price_band"].notna()]
+    for (group, band), n in banded.groupby(["price_group", "price_band"]).size().items():
+        degrees[price_node(str(group), str(band))] += int(n)
+    for attribute, n in meta["attributes"].explode().dropna().value_counts().items():
+        degrees[node_id("attribute", str(attribute))] += int(n)
+    return dict(degrees)
 
 
 def shop_aggregates(
@@ -376,7 +410,7 @@ def shop_aggregates(
     # integer lookups (`seqrec_core.kg.local_graph`).
     pairs["source_row"] = meta.index.get_indexer(pairs["source"])
     pairs["target_row"] = meta.index.get_indexer(pairs["target"])
-    return ShopAggregates(meta, pairs, shop_stats(frame), coverage, config)
+    return ShopAggregates(meta, pairs, shop_stats(frame), coverage, config, metadata_degrees(meta))
 
 
 def assemble_graph(shop: ShopAggregates, frame: pd.DataFrame) -> KnowledgeGraph:
@@ -398,4 +432,5 @@ def assemble_graph(shop: ShopAggregates, frame: pd.DataFrame) -> KnowledgeGraph:
         shop=shop.shop,
         coverage=shop.coverage,
         config=shop.config,
+        shop_degrees=shop.degrees or None,
     )

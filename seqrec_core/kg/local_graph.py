@@ -13,6 +13,7 @@ not in it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -58,24 +59,32 @@ def _pulled_items(shop: ShopAggregates, frame: pd.DataFrame) -> np.ndarray:
     return candidates[np.argsort(-total[candidates], kind="stable")[:keep]]
 
 
-def shopper_graph(shop: ShopAggregates, events: pd.DataFrame) -> KnowledgeGraph:
+def shopper_graph(
+    shop: ShopAggregates, events: pd.DataFrame, *, also: Sequence[str] = ()
+) -> KnowledgeGraph:
     """The knowledge graph around one shopper.
 
     Its size is bounded by the shopper's history: their items, the items co-occurring
     most with their strongest ones (a margin over what `interests.neighbourhood` walks
-    through), the pairs among all of them and their metadata.
+    through), the items `also` names, the pairs among all of them and their metadata.
+    Metadata nodes keep their degree in the whole shop (`KnowledgeGraph.degree`), so the
+    paths to an item of `also` score as in the whole shop's graph.
 
     Args:
         shop: the dataset's aggregates (`shop_aggregates.cached_aggregates`).
         events: that shopper's accepted events (columns as in the dataset's events).
+        also: item ids to hold too, e.g. what the shopper is recommended, so that
+            `paths.explain_paths` finds its paths (ids the shop lacks are left out).
 
     Returns:
-        A `KnowledgeGraph` holding this shopper only; `user_profile` and
-        `inferred_interests` read it as they read the whole shop's.
+        A `KnowledgeGraph` holding this shopper only; `user_profile`, `inferred_interests`
+        and `explain_paths` read it as they read the whole shop's.
     """
     frame = prepare_events(events, shop.config)
     own = shop.items.index.get_indexer(pd.unique(frame[schema.ITEM_ID]))
+    named = shop.items.index.get_indexer(pd.Index([str(i) for i in also], dtype=object))
     rows = np.union1d(own, _pulled_items(shop, frame))  # sorted: the shop's order
+    rows = np.union1d(rows, named[named >= 0])
     source = shop.pairs["source_row"].to_numpy()
     target = shop.pairs["target_row"].to_numpy()
     among = np.isin(source, rows) & np.isin(target, rows)

@@ -133,8 +133,9 @@ def describe_path(graph: nx.Graph, nodes: tuple[str, ...]) -> str:
     return (text[:1].upper() + text[1:] + ".") if text else ""
 
 
-def _specificity(graph: nx.Graph, node: str) -> float:
-    return 1.0 / math.log2(2 + graph.degree(node))
+def _specificity(kg: KnowledgeGraph, node: str) -> float:
+    """1 / log2(2 + the node's degree in the whole shop's graph)."""
+    return 1.0 / math.log2(2 + kg.degree(node))
 
 
 def _meta_sentence(kg: KnowledgeGraph, kind: str, via: str, past: str, action: object) -> str:
@@ -216,7 +217,7 @@ def explain_paths(kg: KnowledgeGraph, user_id: str, item_id: str, k: int = 3) ->
         kind = _META_KIND.get(link["kind"])
         if kind is None:
             continue
-        spec = _specificity(graph, via)
+        spec = _specificity(kg, via)
         for past, data in history.items():
             if past != target and graph.has_edge(past, via):
                 sentence = _meta_sentence(kg, kind, via, past, data.get("action"))
@@ -231,7 +232,7 @@ def explain_paths(kg: KnowledgeGraph, user_id: str, item_id: str, k: int = 3) ->
         nodes = _department_path(kg, user, past, target)
         if nodes is not None:
             apex = _apex(nodes)
-            spec = _specificity(graph, apex) * 0.5 ** (len(nodes) - 5)
+            spec = _specificity(kg, apex) * 0.5 ** (len(nodes) - 5)
             sentence = _meta_sentence(kg, "department", apex, past, data.get("action"))
             offer("department", apex, nodes, spec, sentence)
     ranked = sorted(best.values(), key=lambda p: (-p.score, p.kind, p.nodes))

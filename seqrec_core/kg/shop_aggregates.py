@@ -29,7 +29,7 @@ from seqrec_core.data.funnel_and_rhythm import ShopStats
 from seqrec_core.kg.graph import KGConfig, ShopAggregates, prepare_events, shop_aggregates
 
 FOLDER = "shop_aggregates"
-VERSION = 2
+VERSION = 3
 _ITEMS, _PAIRS, _META = "items.parquet", "pairs.parquet", "shop.json"
 # What `item_metadata` writes for a missing value in a column of object dtype (Parquet
 # keeps only null; columns pandas typed as strings read back as they were).
@@ -68,6 +68,7 @@ def save_aggregates(shop: ShopAggregates, folder: Path) -> None:
         "config": _config_dict(shop.config),
         "shop": asdict(shop.shop),
         "coverage": shop.coverage,
+        "degrees": dict(shop.degrees),
         "item_dtypes": {column: str(dtype) for column, dtype in shop.items.dtypes.items()},
     }
     (temporary / _META).write_text(json.dumps(meta))
@@ -109,7 +110,8 @@ def load_aggregates(folder: Path, config: KGConfig) -> ShopAggregates | None:
     )
     items = _restored_items(pd.read_parquet(folder / _ITEMS), meta["item_dtypes"])
     pairs = pd.read_parquet(folder / _PAIRS)
-    return ShopAggregates(items, pairs, shop, dict(meta["coverage"]), config)
+    degrees = {str(node): int(n) for node, n in meta["degrees"].items()}
+    return ShopAggregates(items, pairs, shop, dict(meta["coverage"]), config, degrees)
 
 
 def compute_aggregates(

@@ -7,7 +7,7 @@ picker (`shopper_picker`) offers are loaded once per server process and shared r
 (`st.cache_resource`, keyed by the dataset's file paths, which change when a dataset is
 replaced; the paths come from the shared registry lookup `model_pickers.dataset_files`);
 each shopper's own graph (`kg.local_graph`) is built from those and their events, and
-cached too. `load_graph` (the whole graph) serves the Recommend page's graph reasons.
+cached too; the Recommend page's graph reasons read one that also holds the listed items.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import streamlit as st
 
 from seqrec_core.figures import shopper_profile
 from seqrec_core.kg.ego_graph import ego_network
-from seqrec_core.kg.graph import KnowledgeGraph, ShopAggregates, build_graph
+from seqrec_core.kg.graph import KnowledgeGraph, ShopAggregates
 from seqrec_core.kg.local_graph import shopper_graph
 from seqrec_core.kg.shop_aggregates import cached_aggregates
 from seqrec_core.kg.shopper_profile import UserProfile
@@ -32,14 +32,6 @@ from seqrec_core.ui.shopper_picker import Shoppers
 
 EGO_SIZE = "profile_ego_size"
 _CHART_CONFIG = {"displaylogo": False}
-
-
-@st.cache_resource(max_entries=2, show_spinner="Building the knowledge graph…")
-def load_graph(events_path: str, items_path: str | None) -> KnowledgeGraph:
-    """The knowledge graph of one dataset's Parquet files (shared; treat as read-only)."""
-    events = pd.read_parquet(events_path)
-    items = pd.read_parquet(items_path) if items_path else None
-    return build_graph(events, items)
 
 
 @st.cache_resource(
@@ -61,6 +53,15 @@ def load_shopper_graph(events_path: str, items_path: str | None, user: str) -> K
     """The knowledge graph around one shopper (shared; treat as read-only)."""
     events = pd.read_parquet(events_path, filters=[("user_id", "==", user)])
     return shopper_graph(load_aggregates(events_path, items_path), events)
+
+
+def graph_with_items(
+    events_path: str, items_path: str | None, user: str, items: list[str]
+) -> KnowledgeGraph:
+    """The knowledge graph around one shopper that also holds `items` (what they are
+    recommended), for the reasons' paths to them."""
+    events = pd.read_parquet(events_path, filters=[("user_id", "==", user)])
+    return shopper_graph(load_aggregates(events_path, items_path), events, also=items)
 
 
 def shoppers_for(workspace: Workspace, dataset: str) -> Shoppers:

@@ -142,7 +142,8 @@ def _shopper_list(
 ) -> tuple[RecommendationList, list[str | None]]:
     engine = model_pickers.load_engine(root, run_id)
     listed = engine.recommend(engine.user_history(user) or (), k=k, filters=filters, user=user)
-    kg = profile_views.load_graph(events_path, items_path)
+    listed_items = [item.item_id for item in listed.items]
+    kg = profile_views.graph_with_items(events_path, items_path, user, listed_items)
     return listed, graph_connections(kg, listed)
 
 

@@ -13,10 +13,17 @@ import pandas as pd
 import pytest
 
 from seqrec_core.ingest.sample import ensure_sample
-from seqrec_core.kg.graph import KGConfig, build_graph, induced_subgraph, prepare_events
+from seqrec_core.kg.graph import (
+    KGConfig,
+    build_graph,
+    induced_subgraph,
+    node_kind,
+    prepare_events,
+)
 from seqrec_core.kg.graph import shop_aggregates as aggregate
 from seqrec_core.kg.interests import MAX_ITEMS
 from seqrec_core.kg.local_graph import shopper_graph
+from seqrec_core.kg.paths import explain_paths
 from seqrec_core.kg.shop_aggregates import FOLDER, cached_aggregates, load_aggregates
 from seqrec_core.kg.shopper_profile import user_profile
 from seqrec_core.store import Workspace, shopper_event_counts
@@ -57,6 +64,24 @@ def test_a_shoppers_graph_gives_the_whole_shops_profile(
         expected = user_profile(whole, user).to_dict()
         assert user_profile(local, user).to_dict() == expected, user
         assert expected["inferred_interests"]
+
+
+def test_paths_to_listed_items_are_the_whole_graphs(
+    shop: tuple[pd.DataFrame, pd.DataFrame],
+) -> None:
+    """The Recommend page's reasons: a shopper's graph holding the listed items finds the
+    same paths, scored by the same degrees of the shop's brands and categories."""
+    events, items = shop
+    whole = build_graph(events, items)
+    config = KGConfig()
+    aggregates = aggregate(prepare_events(events, config), events, items, config)
+    metadata = [n for n in whole.graph if node_kind(n) not in ("user", "item")]
+    assert dict(aggregates.degrees) == {n: whole.graph.degree(n) for n in metadata}
+    listed = [*events["item_id"].value_counts().index[:12], *sorted(items["item_id"])[::97]]
+    for user in _shoppers(events)[:12]:
+        local = shopper_graph(aggregates, events[events["user_id"] == user], also=listed)
+        for item in listed:
+            assert explain_paths(local, user, item) == explain_paths(whole, user, item)
 
 
 def test_aggregates_are_kept_beside_the_dataset_and_read_back_unchanged(tmp_path: Path) -> None:
