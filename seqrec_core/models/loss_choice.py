@@ -6,13 +6,16 @@ softmax (`seqrec_core.models.losses`), whose cost hardly grows with the catalog.
 threshold weighs two measurements on this 2-core CPU:
 
 - quality where the full softmax is affordable: on Amazon Beauty (12,101 products, six
-  minutes each, one thread) the full softmax reached a best validation NDCG@10 of 0.0603
-  and test 0.0434, the sampled one 0.0539 and 0.0391, although the sampled epochs took
-  20 s and the full ones 69 s (`benchmarks/beauty.py --models 'sasrec,sasrec[loss=sampled_softmax]'`);
-- speed as the catalog grows (`benchmarks/sampled_softmax.py`, full-length sequences):
-  full softmax 66, 20, 10 and 4 training sequences a second at 12k, 50k, 100k and 250k
-  products, sampled 544, 476, 367 and 225. From 50k products on, a full-softmax epoch
-  costs four times Beauty's and more, and a time budget sees too few of them.
+  minutes each, one thread) the full softmax reached a best validation NDCG@10 of 0.0675
+  and test 0.0507 (27.6 s an epoch), the sampled one 0.0631 and 0.0478, although its
+  epochs took 4.4 s and it stopped early after 48 of them
+  (`benchmarks/beauty.py --models 'sasrec,sasrec[loss=sampled_softmax]' --minutes 6
+  --threads 1`);
+- speed as the catalog grows (`benchmarks/sampled_softmax.py --steps 5`, full-length
+  sequences, 2 threads): full softmax 171, 40, 16 and 6 training sequences a second at
+  12k, 50k, 100k and 250k products, sampled 1,293, 1,303, 835 and 861. From 50k products
+  on, a full-softmax epoch costs four times Beauty's and more, and a time budget sees too
+  few of them.
 
 A `loss` set by the user always wins.
 """
