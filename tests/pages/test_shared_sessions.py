@@ -1,5 +1,5 @@
-"""Many sessions on the Recommend page share its costs: the loaded run, the knowledge graph,
-a shopper's list and the registry lookups are computed once per server, keyed by ids, and
+"""Many sessions on the Recommend page share its costs: the loaded run, the knowledge graph's
+shop aggregates, a shopper's list and the registry lookups are computed once per server, keyed by ids, and
 a registry write (a new run) still shows up at once.
 
 Regression: 8 browser tabs on Recommend, each changing the shopper, had page loads of
@@ -54,7 +54,9 @@ def calls(shop: tuple[Workspace, str], monkeypatch: pytest.MonkeyPatch) -> Count
     monkeypatch.setattr(Workspace, "get_dataset", counted("get_dataset", Workspace.get_dataset))
     listed = counted("list_datasets", Workspace.list_datasets)
     monkeypatch.setattr(Workspace, "list_datasets", listed)
-    monkeypatch.setattr(profile_views, "build_graph", counted("graph", profile_views.build_graph))
+    # The graph's costly, shared part: the shop's aggregates (each shopper's graph is small).
+    aggregates = counted("graph", profile_views.cached_aggregates)
+    monkeypatch.setattr(profile_views, "cached_aggregates", aggregates)
     monkeypatch.setattr(RunRecommender, "recommend", counted("recommend", RunRecommender.recommend))
     return counts
 
