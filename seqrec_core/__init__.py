@@ -22,6 +22,7 @@ explain / profile → report); each package docstring lists its modules:
 - `ui`: the only Streamlit code outside `app.py` and `pages/`.
 - `errors`, `schema`, `checks`: the error hierarchy, canonical columns and vocabularies,
   config-field validation.
+- `duckdb_settings`: every DuckDB connection's settings and its share of the memory budget.
 
 Importable without Streamlit or torch: the names below are the public surface. Ingestion
 and the workspace load at once; the model, graph and recommendation parts (torch,

@@ -29,7 +29,6 @@ import os
 import re
 import secrets
 import shutil
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -42,6 +41,7 @@ import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 
+from seqrec_core.duckdb_settings import duckdb_settings
 from seqrec_core.errors import WorkspaceError
 from seqrec_core.ingest.leftovers import remove_stale
 from seqrec_core.ingest.quality import ValidationReport
@@ -110,43 +110,10 @@ class DatasetInfo:
         return self.folder / "rejected.parquet"
 
 
-# The memory one ingest (or any DuckDB work of the app) may take, in MiB; DuckDB gets
-# `DUCKDB_SHARE` of it and spills what does not fit to `duckdb_spill_folder()`, the rest
-# is for the Arrow and pandas data around it. On a 10M-event log (1.04 GB CSV) ingest
-# peaked at 3.1 GB with DuckDB's own default (80% of RAM), 1.9 GB with this limit.
-MEMORY_BUDGET_ENV = "SEQREC_MEMORY_BUDGET_MB"
-DEFAULT_MEMORY_BUDGET_MB = 2048
-DUCKDB_SHARE = 0.4
-
-
-def memory_budget_mb() -> int:
-    """The memory budget in MiB: env `SEQREC_MEMORY_BUDGET_MB`, else 2048 (at least 256)."""
-    raw = os.environ.get(MEMORY_BUDGET_ENV, "").strip()
-    budget = int(raw) if raw.isdigit() else DEFAULT_MEMORY_BUDGET_MB
-    return max(budget, 256)
-
-
-def duckdb_spill_folder() -> Path:
-    """Where DuckDB writes what does not fit in its share of the budget (never the cwd)."""
-    return Path(tempfile.gettempdir()) / "seqrec-duckdb"
-
-
-def _duckdb_settings() -> str:
-    """Every DuckDB connection: UTC, no progress bar (it would write to stdout, which
-    belongs to the CLI's single JSON answer), its share of the memory budget, and a
-    spill folder (DuckDB's default is `.tmp` in whatever folder the app runs from)."""
-    limit = int(memory_budget_mb() * DUCKDB_SHARE)
-    spill = str(duckdb_spill_folder()).replace("'", "''")
-    return (
-        "SET TimeZone = 'UTC'; SET enable_progress_bar = false; "
-        f"SET memory_limit = '{limit}MiB'; SET temp_directory = '{spill}'"
-    )
-
-
 def scratch_connection() -> duckdb.DuckDBPyConnection:
     """A fresh in-memory DuckDB connection with the project's settings."""
     con = duckdb.connect()
-    con.execute(_duckdb_settings())
+    con.execute(duckdb_settings())
     return con
 
 
@@ -160,6 +127,15 @@ def shopper_event_counts(events_path: Path) -> dict[str, int]:
     finally:
         con.close()
     return {str(user): int(n) for user, n in rows}
+
+
+def read_shopper_events(events_path: Path | str, user_id: str) -> pd.DataFrame:
+    """One shopper's accepted events in time order (empty when they have none).
+
+    A dataset's events file is sorted by user, so Parquet's row-group statistics skip all
+    but the groups holding this shopper: a 10M-event dataset answers in well under a second.
+    """
+    return pd.read_parquet(events_path, filters=[("user_id", "==", str(user_id))])
 
 
 def default_workspace_path() -> Path:
@@ -210,7 +186,7 @@ class Workspace:
         with hold_lock_file(self.lock_path, deadline):
             con = open_registry(self.db_path, deadline)
             try:
-                con.execute(_duckdb_settings())
+                con.execute(duckdb_settings())
                 yield con
             finally:
                 con.close()
@@ -246,16 +222,6 @@ class Workspace:
     def read_events(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
         """The accepted events of a dataset, sorted by user and time."""
         return pd.read_parquet(self.get_dataset(name).events_path, columns=columns)
-
-    def read_shopper_events(self, name: str, user_id: str) -> pd.DataFrame:
-        """One shopper's accepted events in time order (empty when they have none).
-
-        The events file is sorted by user, so Parquet's row-group statistics skip all
-        but the groups holding this shopper: a 10M-event dataset answers in well under
-        a second.
-        """
-        path = self.get_dataset(name).events_path
-        return pd.read_parquet(path, filters=[("user_id", "==", str(user_id))])
 
     def first_shoppers(self, name: str, count: int = 3) -> list[str]:
         """The first `count` shopper ids of a dataset (by id), e.g. for an error's hint."""

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from seqrec_core import store
+from seqrec_core import duckdb_settings, store
 from seqrec_core.errors import WorkspaceError
 from seqrec_core.ingest.leftovers import STALE_SECONDS
 from seqrec_core.ingest.pipeline import ingest
@@ -216,19 +216,21 @@ def test_processes_and_tabs_share_the_registry_without_errors(tmp_path: Path) ->
 def test_duckdb_works_within_the_memory_budget_and_spills_outside_the_cwd(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(store.MEMORY_BUDGET_ENV, "300")
+    monkeypatch.setenv(duckdb_settings.MEMORY_BUDGET_ENV, "300")
     con = store.scratch_connection()
     limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     assert limit == "120.0 MiB"  # 40% of 300 MiB
     spill = con.execute("SELECT current_setting('temp_directory')").fetchone()[0]
-    assert Path(spill) == store.duckdb_spill_folder() and Path(spill) != Path.cwd() / ".tmp"
+    assert (
+        Path(spill) == duckdb_settings.duckdb_spill_folder() and Path(spill) != Path.cwd() / ".tmp"
+    )
     # A sort far larger than DuckDB's share of the budget completes by spilling to disk.
     rows = con.execute(
         "SELECT count(*), min(k), max(k) FROM (SELECT md5(i::VARCHAR) || repeat('x', 40) AS k "
         "FROM range(3000000) t(i) ORDER BY k)"
     ).fetchone()
     assert rows[0] == 3_000_000
-    monkeypatch.setenv(store.MEMORY_BUDGET_ENV, "not a number")
-    assert store.memory_budget_mb() == store.DEFAULT_MEMORY_BUDGET_MB
-    monkeypatch.setenv(store.MEMORY_BUDGET_ENV, "10")
-    assert store.memory_budget_mb() == 256  # the floor
+    monkeypatch.setenv(duckdb_settings.MEMORY_BUDGET_ENV, "not a number")
+    assert duckdb_settings.memory_budget_mb() == duckdb_settings.DEFAULT_MEMORY_BUDGET_MB
+    monkeypatch.setenv(duckdb_settings.MEMORY_BUDGET_ENV, "10")
+    assert duckdb_settings.memory_budget_mb() == 256  # the floor

@@ -15,7 +15,7 @@ from typing import Any
 
 from seqrec_core.cli.common import add_common
 from seqrec_core.errors import InputError
-from seqrec_core.store import Workspace
+from seqrec_core.store import Workspace, read_shopper_events
 
 
 def add_commands(commands: Any) -> None:
@@ -40,7 +40,7 @@ def _profile(args: argparse.Namespace) -> dict[str, Any]:
 
     workspace = Workspace.open(args.workspace)
     info = workspace.get_dataset(args.dataset)  # WorkspaceError for an unknown dataset
-    events = workspace.read_shopper_events(args.dataset, args.user)
+    events = read_shopper_events(info.events_path, args.user)
     if events.empty:
         examples = ", ".join(workspace.first_shoppers(args.dataset))
         raise InputError(

@@ -24,7 +24,7 @@ from seqrec_core.kg.local_graph import shopper_graph
 from seqrec_core.kg.shop_aggregates import cached_aggregates
 from seqrec_core.kg.shopper_profile import UserProfile
 from seqrec_core.models.names import NEURAL_MODELS
-from seqrec_core.store import Workspace, shopper_event_counts
+from seqrec_core.store import Workspace, read_shopper_events, shopper_event_counts
 from seqrec_core.ui import navigation
 from seqrec_core.ui.feedback import plain
 from seqrec_core.ui.model_pickers import best_run, dataset_files
@@ -51,8 +51,7 @@ def load_shoppers(events_path: str, items_path: str | None) -> Shoppers:
 @st.cache_resource(max_entries=64, show_spinner=False)
 def load_shopper_graph(events_path: str, items_path: str | None, user: str) -> KnowledgeGraph:
     """The knowledge graph around one shopper (shared; treat as read-only)."""
-    events = pd.read_parquet(events_path, filters=[("user_id", "==", user)])
-    return shopper_graph(load_aggregates(events_path, items_path), events)
+    return graph_with_items(events_path, items_path, user, [])
 
 
 def graph_with_items(
@@ -60,7 +59,7 @@ def graph_with_items(
 ) -> KnowledgeGraph:
     """The knowledge graph around one shopper that also holds `items` (what they are
     recommended), for the reasons' paths to them."""
-    events = pd.read_parquet(events_path, filters=[("user_id", "==", user)])
+    events = read_shopper_events(events_path, user)
     return shopper_graph(load_aggregates(events_path, items_path), events, also=items)
 
 
