@@ -102,15 +102,14 @@ class KnowledgeGraph:
     shop: ShopStats
     coverage: dict[str, float]
     config: KGConfig
-    # Metadata node → its degree in the whole shop's graph, for a shopper's local graph
-    # (`seqrec_core.kg.local_graph`); None: `graph` is the whole shop's.
-    shop_degrees: Mapping[str, int] | None = None
+    # Metadata node → its degree in the whole shop's graph (`ShopAggregates.degrees`): a
+    # shopper's local graph (`seqrec_core.kg.local_graph`) holds only part of its edges.
+    shop_degrees: Mapping[str, int] = field(default_factory=dict)
 
     def degree(self, node: str) -> int:
-        """A node's degree in the whole shop's graph (a local graph holds only part)."""
-        if self.shop_degrees is not None and node in self.shop_degrees:
-            return int(self.shop_degrees[node])
-        return int(self.graph.degree(node))
+        """A node's degree in the whole shop's graph."""
+        known = self.shop_degrees.get(node)
+        return int(known) if known is not None else int(self.graph.degree(node))
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -372,7 +371,7 @@ class ShopAggregates:
     shop: ShopStats
     coverage: dict[str, float]
     config: KGConfig
-    degrees: Mapping[str, int] = field(default_factory=dict)
+    degrees: Mapping[str, int]  # each metadata node's degree (`metadata_degrees`)
 
 
 def metadata_degrees(meta: pd.DataFrame) -> dict[str, int]:
@@ -432,5 +431,5 @@ def assemble_graph(shop: ShopAggregates, frame: pd.DataFrame) -> KnowledgeGraph:
         shop=shop.shop,
         coverage=shop.coverage,
         config=shop.config,
-        shop_degrees=shop.degrees or None,
+        shop_degrees=shop.degrees,
     )

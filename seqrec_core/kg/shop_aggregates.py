@@ -99,14 +99,13 @@ def load_aggregates(folder: Path, config: KGConfig) -> ShopAggregates | None:
         return None
     if meta.get("version") != VERSION or meta.get("config") != _config_dict(config):
         return None
-    stats = meta["shop"]
+    stats = meta["shop"]  # JSON keeps all but the tuples
     shop = ShopStats(
-        events=int(stats["events"]),
-        users=int(stats["users"]),
-        stage_counts=dict(stats["stage_counts"]),
-        rates=dict(stats["rates"]),
-        hour_share=tuple(stats["hour_share"]),
-        weekday_share=tuple(stats["weekday_share"]),
+        **{
+            **stats,
+            "hour_share": tuple(stats["hour_share"]),
+            "weekday_share": tuple(stats["weekday_share"]),
+        }
     )
     items = _restored_items(pd.read_parquet(folder / _ITEMS), meta["item_dtypes"])
     pairs = pd.read_parquet(folder / _PAIRS)
