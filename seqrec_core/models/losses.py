@@ -17,7 +17,6 @@ Which loss a run uses is decided in `seqrec_core.models.loss_choice` (torch-free
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
 import torch
@@ -36,26 +35,6 @@ class OutputItems(Protocol):
     def real_rows(self, columns: torch.Tensor) -> torch.Tensor:
         """(*columns.shape, H) the vectors of the items at `columns` only."""
         ...
-
-
-@dataclass(frozen=True)
-class TableItems:
-    """`OutputItems` over a ready (N, H) table."""
-
-    table: torch.Tensor
-
-    @property
-    def num_items(self) -> int:
-        """N."""
-        return self.table.shape[0]
-
-    def real_table(self) -> torch.Tensor:
-        """The table."""
-        return self.table
-
-    def real_rows(self, columns: torch.Tensor) -> torch.Tensor:
-        """The table's rows at `columns`."""
-        return self.table[columns]
 
 
 def next_item_loss(

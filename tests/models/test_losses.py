@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -15,10 +16,30 @@ from seqrec_core.data.sequences import build_user_sequences
 from seqrec_core.errors import ConfigError
 from seqrec_core.models import build_model
 from seqrec_core.models.loss_choice import SAMPLED_SOFTMAX_ABOVE, auto_loss, choose_loss
-from seqrec_core.models.losses import TableItems, next_item_loss
+from seqrec_core.models.losses import next_item_loss
 from tests.support.model_batch import odd_sized_batch
 
 TRAINABLE = ("sasrec", "bert4rec", "gru4rec")
+
+
+@dataclass(frozen=True)
+class TableItems:
+    """`losses.OutputItems` over a ready (N, H) table."""
+
+    table: torch.Tensor
+
+    @property
+    def num_items(self) -> int:
+        """N."""
+        return self.table.shape[0]
+
+    def real_table(self) -> torch.Tensor:
+        """The table."""
+        return self.table
+
+    def real_rows(self, columns: torch.Tensor) -> torch.Tensor:
+        """The table's rows at `columns`."""
+        return self.table[columns]
 
 
 def _inputs(items: int = 40, positions: int = 6, width: int = 8) -> tuple[torch.Tensor, ...]:
