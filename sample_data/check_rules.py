@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from dataclasses import dataclass
 from itertools import pairwise
@@ -263,9 +264,51 @@ def _share_changed(ev: pd.DataFrame) -> float:
     return float((first != last.reindex(first.index)).mean())
 
 
+def check_searches(shop: Shop) -> list[Measurement]:
+    """Planted searches name their item, yet a query without a brand fits many items."""
+    events = shop.events.assign(query=shop.events["query"].fillna(""))
+    searched = events[events["query"] != ""]
+    words = shop.items.set_index("item_id").apply(_item_words, axis=1)
+    named = _names(searched["query"], words.loc[searched["item_id"]].to_numpy())
+    shuffled = np.random.default_rng(0).permutation(words.loc[searched["item_id"]].to_numpy())
+    brands = {w for brand in shop.items["brand"].str.lower() for w in _WORD.findall(brand)}
+    counts = searched["query"].value_counts()
+    generic = [q for q in counts.index if not brands & set(_WORD.findall(q))]
+    fits = {q: sum(set(_WORD.findall(q)) <= w for w in words) for q in generic}
+    matches = np.repeat([fits[q] for q in generic], counts[generic].to_numpy())
+    return [
+        Measurement(
+            "searches",
+            "share of searched events whose query's words are all in their item's text",
+            float(named.mean()),
+            float(_names(searched["query"], shuffled).mean()),
+            min_measured=0.85,
+            min_lift=5,
+        ),
+        Measurement(
+            "searches",
+            "catalog items holding every word of a brand-free searched query (median)",
+            float(np.median(matches)),
+            min_measured=10,
+        ),
+    ]
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _item_words(item: pd.Series) -> set[str]:
+    text = f"{item['title']} {item['category']} {item['brand']}".lower()
+    return set(_WORD.findall(text))
+
+
+def _names(queries: pd.Series, item_words: np.ndarray) -> np.ndarray:
+    return np.array([set(_WORD.findall(q)) <= w for q, w in zip(queries, item_words, strict=True)])
+
+
 def run_checks(shop: Shop) -> list[Measurement]:
     """All measurements of all planted rules."""
-    return check_chains(shop) + check_brand_loyalty(shop) + check_drift(shop)
+    return check_chains(shop) + check_brand_loyalty(shop) + check_drift(shop) + check_searches(shop)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,7 +5,8 @@
 writes into DIR (default: this folder) `events.csv.gz`, `items.csv`, `rules.json` (the
 planted rules and every parameter behind them) and `user_truth.csv.gz` (each shopper's
 hidden preferred brands and category drift). All randomness comes from one numpy
-Generator with a fixed seed; gzip members carry no file name and mtime 0, so the bytes
+Generator with a fixed seed (the planted search queries from a second stream of the same
+seed, `shop_search.SEARCH_STREAM`); gzip members carry no file name and mtime 0, so the bytes
 depend only on the code and the numpy/zlib versions. README.md documents the rules and
 `check_rules.py` measures them.
 """
@@ -24,6 +25,7 @@ import numpy as np
 import pandas as pd
 from shop_behaviour import ShopParams, Simulation, simulate
 from shop_catalog import FOLLOW_UP_RANKS, TRIGGER_RANKS, Catalog, build_catalog
+from shop_search import KINDS, SEARCH_STREAM, SearchParams, plant_searches
 from shop_spec import CHAINS
 
 SEED = 20260105
@@ -43,18 +45,22 @@ def main(argv: list[str] | None = None) -> int:
 
 def write_shop(out: Path, params: ShopParams | None = None) -> None:
     """Simulate the shop with the fixed seed and write its four files into `out`."""
-    params = params or ShopParams()
+    params, search = params or ShopParams(), SearchParams()
     rng = np.random.default_rng(SEED)
     catalog = build_catalog(rng, params.zipf_exponent, params.zipf_offset)
     sim = simulate(rng, catalog, params)
     events = sim.events.sort_values(["user_id", "timestamp"], kind="stable")
+    events = plant_searches(
+        np.random.default_rng([SEED, SEARCH_STREAM]), events, catalog.items, search
+    )
+    sim = dataclasses.replace(sim, events=events)
     out.mkdir(parents=True, exist_ok=True)
     _write_gzip(out / "events.csv.gz", _csv_bytes(events))
     columns = ["item_id", "title", "category", "brand", "price"]
     items = catalog.items[columns].assign(price=catalog.items["price"].map("{:.2f}".format))
     (out / "items.csv").write_bytes(_csv_bytes(items))
     _write_gzip(out / "user_truth.csv.gz", _csv_bytes(sim.users))
-    rules = _rules(catalog, sim, params)
+    rules = _rules(catalog, sim, params, search)
     (out / "rules.json").write_bytes((json.dumps(rules, indent=2) + "\n").encode("utf-8"))
 
 
@@ -90,7 +96,23 @@ def _chains(catalog: Catalog, sim: Simulation) -> list[dict]:
     return chains
 
 
-def _rules(catalog: Catalog, sim: Simulation, p: ShopParams) -> dict:
+def _searches(events: pd.DataFrame, p: SearchParams) -> dict:
+    """The planted search events: their parameters, counts and a few examples."""
+    searched = events[events["query"] != ""]
+    examples = searched.drop_duplicates("query").head(EXAMPLES_PER_LINK * 2)
+    return {
+        "p_search": p.p_search,
+        "query_kinds": dict(zip(KINDS, p.kind_weights, strict=True)),
+        "p_typo": p.p_typo,
+        "typo_min_letters": p.typo_min_letters,
+        "column": "query",
+        "events": len(searched),
+        "distinct_queries": int(searched["query"].nunique()),
+        "examples": examples[["user_id", "item_id", "query"]].to_dict(orient="records"),
+    }
+
+
+def _rules(catalog: Catalog, sim: Simulation, p: ShopParams, search: SearchParams) -> dict:
     """The machine-readable ground truth of what was planted (documented in README.md)."""
     events = sim.events
     return {
@@ -146,6 +168,7 @@ def _rules(catalog: Catalog, sim: Simulation, p: ShopParams) -> dict:
             "truth_file": "user_truth.csv.gz",
             "truth_columns": ["early_category", "late_category", "drift_at"],
         },
+        "searches": _searches(events, search),
         "params": dataclasses.asdict(p),
     }
 

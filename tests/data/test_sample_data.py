@@ -28,7 +28,7 @@ MAX_BYTES = {
     "rules.json": 100_000,
     "user_truth.csv.gz": 200_000,
 }
-EVENT_COLUMNS = ["user_id", "item_id", "timestamp", "event_type", "session_id", "price"]
+EVENT_COLUMNS = ["user_id", "item_id", "timestamp", "event_type", "session_id", "price", "query"]
 ITEM_COLUMNS = ["item_id", "title", "category", "brand", "price"]
 
 
@@ -160,7 +160,7 @@ def test_example_users_show_their_chain(shop) -> None:
 
 def test_every_rule_check_passes(check_rules: ModuleType, shop) -> None:
     results = check_rules.run_checks(shop)
-    assert {m.rule for m in results} == {"chains", "brand loyalty", "category drift"}
+    assert {m.rule for m in results} == {"chains", "brand loyalty", "category drift", "searches"}
     failed = [m for m in results if not m.passed]
     assert not failed, failed
 
@@ -209,10 +209,33 @@ def test_checks_notice_a_broken_rule(check_rules: ModuleType, shop) -> None:
     no_drift = dataclasses.replace(shop, events=events)
     assert not any(m.passed for m in check_rules.check_drift(no_drift))
 
+    events = shop.events.copy()
+    events["query"] = rng.permutation(events["query"].to_numpy())
+    no_search = dataclasses.replace(shop, events=events)
+    assert not check_rules.check_searches(no_search)[0].passed
+
+
+def test_planted_searches(check_rules: ModuleType, shop) -> None:
+    """A third of the funnels start from a search; a funnel's events share its query."""
+    events = shop.events.assign(query=shop.events["query"].fillna(""))
+    searched = events["query"] != ""
+    assert 0.25 <= searched.mean() <= 0.35  # planted at 0.3 of the funnels
+    assert set(events.loc[searched, "event_type"]) == {"view", "cart", "purchase"}
+    # A cart or purchase carries the query of the view it follows in the same session.
+    nth_view = events["event_type"].eq("view").groupby([events["session_id"], events["item_id"]])
+    funnel = [events["session_id"], events["item_id"], nth_view.cumsum()]
+    assert (events.groupby(funnel)["query"].nunique() == 1).all()
+    assert events["query"].str.fullmatch(r"[a-z0-9&' ]*").all()  # typed in lower case
+    named, generic = check_rules.check_searches(shop)
+    assert named.measured >= 0.85 and named.measured < 1  # the typos
+    assert generic.measured >= 10  # a query without a brand fits many items: room to personalise
+    planted = shop.rules["searches"]
+    assert planted["events"] == int(searched.sum()) and planted["column"] == "query"
+
 
 def test_check_rules_command_exits_zero(check_rules: ModuleType, capsys) -> None:
     assert check_rules.main(["--dir", str(SAMPLE)]) == 0
-    assert "9/9 rule checks passed" in capsys.readouterr().out
+    assert "11/11 rule checks passed" in capsys.readouterr().out
 
 
 def test_regenerating_gives_the_committed_files(regenerated: Path) -> None:
