@@ -4,7 +4,9 @@
 `seqrec_core.kg.shopper_profile.UserProfile.to_dict`) from the knowledge graph around that
 user alone (`seqrec_core.kg.local_graph`): their events, read from the dataset with a
 filter, and the shop's aggregates, computed once per dataset and kept beside it
-(`seqrec_core.kg.shop_aggregates`). An unknown user or dataset is an error
+(`seqrec_core.kg.shop_aggregates`). Its `searches` lists the user's logged searches
+(`seqrec_core.search.logged`; empty when the log has no queries). An unknown user or
+dataset is an error
 (`{"error": ...}`, exit 1).
 """
 
@@ -37,6 +39,7 @@ def _profile(args: argparse.Namespace) -> dict[str, Any]:
     from seqrec_core.kg.local_graph import shopper_graph
     from seqrec_core.kg.shop_aggregates import cached_aggregates
     from seqrec_core.kg.shopper_profile import user_profile
+    from seqrec_core.search.logged import logged_searches
 
     workspace = Workspace.open(args.workspace)
     info = workspace.get_dataset(args.dataset)  # WorkspaceError for an unknown dataset
@@ -50,4 +53,5 @@ def _profile(args: argparse.Namespace) -> dict[str, Any]:
     kg = shopper_graph(cached_aggregates(info.events_path, info.items_path), events)
     answer = {"dataset": args.dataset}
     answer.update(user_profile(kg, args.user, interests=max(0, args.interests)).to_dict())
+    answer["searches"] = [search.to_dict() for search in logged_searches(events)]
     return answer

@@ -7,6 +7,7 @@
 - `engine`: `SearchEngine.from_run` and `SearchEngine.search` (what the page and CLI call).
 - `queries`: the search query of each held-out event (logged, or built from the catalog).
 - `evaluation`: NDCG@10, HR@10 and MRR of text, model and blend on a run's split.
+- `logged`: a shopper's logged searches (the log's `query` column) and what followed them.
 
 Importing this package loads neither torch nor transformers; its modules do.
 """

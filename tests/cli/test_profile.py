@@ -53,6 +53,12 @@ def test_profile_json_contract(sample_root: Path, capsys) -> None:
     assert answer["inferred_interests"] and all(i["sentence"] for i in answer["inferred_interests"])
     assert answer["missing_metadata"] == ["attributes"]
     assert answer["price_band"]["preferred"] in ("low", "mid", "high")
+    # The sample shop's planted searches: what U00017 typed and reached from it.
+    searches = answer["searches"]
+    assert searches and all(s["query"] and s["viewed"] for s in searches)
+    assert all(set(s["bought"]) <= set(s["viewed"]) for s in searches)
+    times = [s["searched_at"] for s in searches]
+    assert times == sorted(times)
 
 
 def test_unknown_user_is_a_json_error(sample_root: Path, capsys) -> None:
