@@ -14,7 +14,7 @@ st.caption(
     "events count more, purchases more than views), price band, funnel and activity "
     "rhythm against the shop average, and interests inferred through the knowledge graph "
     "(categories, brands and attributes near their items that they have not touched yet), "
-    "each with the path that justifies it."
+    "each with the path that justifies it, and what they searched for."
 )
 workspace = ui.current_workspace()
 dataset = state.require_dataset()
@@ -26,10 +26,15 @@ with ui.user_errors():
     kg = profile_views.graph_around(workspace, dataset, user)
     profile_views.missing_note(kg)
     profile = user_profile(kg, user)
+    searches = profile_views.searches_of(workspace, dataset, user)
 
     st.header(f"Shopper {user}")
+    profile_views.show_lead(profile, searches)
     profile_views.show_cards(profile)
     profile_views.show_charts(profile)
+
+    st.subheader("Searches")
+    profile_views.show_searches(searches, kg, profile_views.has_queries(workspace, dataset))
 
     st.subheader("Inferred interests")
     st.caption(

@@ -6,6 +6,7 @@
 - `item_metadata`: category hierarchies, price bands and attributes as graph nodes.
 - `cooccurrence`: item-to-item "went on to B after A" edges.
 - `shopper_profile`: the KG-enriched profile of one shopper.
+- `profile_sentence`: what a profile found, in one sentence (the Profile page's first line).
 - `interests`: interests inferred through the graph (personalized PageRank).
 - `paths`: explanation paths from a shopper to an item.
 - `ego_graph`: a shopper's neighbourhood as a small drawable network.

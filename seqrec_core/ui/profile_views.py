@@ -1,5 +1,5 @@
 """Blocks of the Profile page: the shop's aggregates, its shoppers, one shopper's graph,
-cards, charts, ego graph.
+lead sentence, cards, charts, logged searches, ego graph.
 
 The page never builds the whole shop's knowledge graph: the shop's aggregates
 (`kg.shop_aggregates`, computed once per dataset and kept beside it) and the shoppers the
@@ -15,15 +15,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import streamlit as st
 
 from seqrec_core.figures import shopper_profile
 from seqrec_core.kg.ego_graph import ego_network
 from seqrec_core.kg.graph import KnowledgeGraph, ShopAggregates
 from seqrec_core.kg.local_graph import shopper_graph
+from seqrec_core.kg.profile_sentence import profile_sentence
 from seqrec_core.kg.shop_aggregates import cached_aggregates
 from seqrec_core.kg.shopper_profile import UserProfile
 from seqrec_core.models.names import NEURAL_MODELS
+from seqrec_core.search.logged import QUERY, LoggedSearch, logged_searches
 from seqrec_core.store import Workspace, read_shopper_events, shopper_event_counts
 from seqrec_core.ui import navigation
 from seqrec_core.ui.feedback import plain
@@ -63,6 +66,22 @@ def graph_with_items(
     return shopper_graph(load_aggregates(events_path, items_path), events, also=items)
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def load_searches(events_path: str, user: str) -> list[LoggedSearch]:
+    """One shopper's logged searches (empty when the log has no `query` column)."""
+    return logged_searches(read_shopper_events(events_path, user))
+
+
+def searches_of(workspace: Workspace, dataset: str, user: str) -> list[LoggedSearch]:
+    """The cached logged searches of a shopper of a dataset of the workspace."""
+    return load_searches(dataset_files(workspace, dataset)[0], user)
+
+
+def has_queries(workspace: Workspace, dataset: str) -> bool:
+    """Whether the dataset's events carry the data contract's `query` column."""
+    return QUERY in pq.read_schema(dataset_files(workspace, dataset)[0]).names
+
+
 def shoppers_for(workspace: Workspace, dataset: str) -> Shoppers:
     """The cached shoppers of a dataset of the workspace, for `shopper_picker`."""
     return load_shoppers(*dataset_files(workspace, dataset))
@@ -83,6 +102,47 @@ def missing_note(kg: KnowledgeGraph) -> None:
             "with the log to see them.",
             icon=":material/info:",
         )
+
+
+def show_lead(profile: UserProfile, searches: list[LoggedSearch]) -> None:
+    """The page's first sentence: what the profile found for this shopper."""
+    st.markdown(plain(profile_sentence(profile, searches)))
+
+
+def show_searches(
+    searches: list[LoggedSearch], kg: KnowledgeGraph, has_queries: bool, limit: int = 20
+) -> None:
+    """The shopper's logged searches, newest first, with what they reached from each."""
+    if not has_queries:
+        st.caption(
+            "This log has no search queries. A `query` column on the events (what the "
+            "shopper typed before reaching the item) shows their searches here."
+        )
+        return
+    if not searches:
+        st.caption("This shopper never searched: every item was reached by browsing.")
+        return
+    titles = kg.items["title"].dropna().astype(str).to_dict()  # the shopper's items are in
+
+    def name(ids: tuple[str, ...]) -> str:
+        return ", ".join(titles.get(i, i) for i in ids)
+
+    newest = list(reversed(searches))[:limit]
+    table = pd.DataFrame(
+        {
+            "Searched at": [s.searched_at.strftime("%Y-%m-%d %H:%M") for s in newest],
+            "Query": [s.query for s in newest],
+            "Viewed": [name(s.viewed) for s in newest],
+            "Carted": [name(s.carted) for s in newest],
+            "Bought": [name(s.bought) for s in newest],
+        }
+    )
+    bought = sum(1 for s in searches if s.bought)
+    st.caption(
+        f"{len(searches):,} searches; {bought:,} of them ended in a purchase. "
+        + (f"The newest {limit} are shown." if len(searches) > limit else "")
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
 
 
 def _top(frame: pd.DataFrame, column: str) -> str:

@@ -83,6 +83,17 @@ def test_a_link_with_a_user_opens_that_user_and_the_choice_goes_to_the_url(open_
     assert at.query_params["user"] == "U00858"
 
 
+def test_the_page_says_what_it_found_and_lists_the_shoppers_searches(open_page) -> None:
+    at = open_page({"dataset": "sample-shop", "user": "U00017"})
+    (lead,) = [m.value for m in at.markdown if m.value.startswith("U00017 shops mostly")]
+    assert "Outdoor" in lead and "searched 3 times" in lead
+    (table,) = [d.value for d in at.dataframe if "Query" in d.value.columns]
+    assert len(table) == 3  # the sample shop's planted searches of U00017
+    assert table["Query"].iloc[0] in lead  # newest first
+    assert table["Viewed"].str.len().gt(0).all()
+    assert any("3 searches" in c.value for c in at.caption)
+
+
 def test_a_stale_user_in_the_link_falls_back_to_the_default(open_page) -> None:
     at = open_page({"dataset": "sample-shop", "user": "nobody"})
     assert at.selectbox(key="user").value == "U00858"
@@ -113,6 +124,7 @@ def test_a_dataset_without_catalog_says_what_is_missing(open_page) -> None:
     assert not at.exception, at.exception
     assert at.session_state["dataset"] == "bare"
     assert any("no category, brand, price, attributes" in i.value for i in at.info)
+    assert any("This log has no search queries" in c.value for c in at.caption)
     assert at.selectbox(key="user").value in {"v0", "v1", "v2"}
     assert not at.error
 
