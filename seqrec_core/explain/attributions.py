@@ -32,7 +32,7 @@ from seqrec_core.errors import ConfigError
 from seqrec_core.explain.rescoring import (
     ScoreFn,
     optimistic_one_based_ranks,
-    score_variants,
+    reduce_variants,
     top_items,
 )
 
@@ -235,7 +235,9 @@ def occlusion(
     keep = torch.cat(
         [torch.ones(1, length, dtype=torch.bool), ~torch.eye(length, dtype=torch.bool)]
     )
-    scores = score_variants(score_fn, input_ids, event_type_ids, keep)[:, target].double()
+    scores = reduce_variants(
+        score_fn, input_ids, event_type_ids, keep, lambda scores: scores[:, target].double()
+    )
     full, without = float(scores[0]), scores[1:].numpy()
     return OcclusionResult(full - without, full, without)
 
@@ -285,13 +287,17 @@ def group_ablation(
         empty = np.zeros(0)
         return GroupEffects([], empty.astype(int), empty, empty.astype(int), empty.astype(int))
     keep = torch.cat([torch.ones_like(members[:1]), ~members])  # (G + 1, L)
-    scores = score_variants(score_fn, input_ids, event_type_ids, keep)
-    own = scores[:, target].double()
-    ranks = optimistic_one_based_ranks(scores[1:], torch.tensor(target), excluded)
+
+    def effects(scores: torch.Tensor) -> torch.Tensor:  # (R, 3): score, rank, top item
+        ranks = optimistic_one_based_ranks(scores, torch.tensor(target), excluded)
+        top = top_items(scores, excluded)[:, 0]
+        return torch.stack([scores[:, target].double(), ranks.double(), top.double()], dim=1)
+
+    found = reduce_variants(score_fn, input_ids, event_type_ids, keep, effects)
     return GroupEffects(
         labels=labels,
         events=members.sum(dim=1).numpy(),
-        attributions=(own[0] - own[1:]).numpy(),
-        ranks=ranks.numpy(),
-        top_items=top_items(scores[1:], excluded)[:, 0].numpy(),
+        attributions=(found[0, 0] - found[1:, 0]).numpy(),
+        ranks=found[1:, 1].numpy().astype(np.int64),
+        top_items=found[1:, 2].numpy().astype(np.int64),
     )

@@ -21,7 +21,13 @@ import numpy as np
 import torch
 
 from seqrec_core.explain.faithfulness import deletion_order
-from seqrec_core.explain.rescoring import CHUNK_ROWS, ScoreFn, score_variants, top_items
+from seqrec_core.explain.rescoring import (
+    CHUNK_ROWS,
+    ScoreFn,
+    score_variants,
+    top_items,
+    top_variant_items,
+)
 
 
 @dataclass(frozen=True)
@@ -79,8 +85,9 @@ def _first_change(
     length = int(input_ids.shape[0])
     for start in range(0, len(sets), CHUNK_ROWS):
         chunk = sets[start : start + CHUNK_ROWS]
-        scores = score_variants(score_fn, input_ids, event_type_ids, _keep_without(length, chunk))
-        changed = np.flatnonzero((top_items(scores, excluded)[:, 0] != original).numpy())
+        keep = _keep_without(length, chunk)
+        top = top_variant_items(score_fn, input_ids, event_type_ids, keep, excluded)[:, 0]
+        changed = np.flatnonzero((top != original).numpy())
         if len(changed):
             return start + int(changed[0]), start + len(chunk)
     return None, len(sets)
@@ -137,9 +144,9 @@ def minimal_counterfactual(
             keep = torch.ones(len(prefixes), length, dtype=torch.bool)
             for row, prefix in enumerate(prefixes):
                 keep[row, torch.from_numpy(prefix)] = False
-            scores = score_variants(score_fn, input_ids, event_type_ids, keep)
+            top = top_variant_items(score_fn, input_ids, event_type_ids, keep, excluded)[:, 0]
             scored += len(prefixes)
-            changed = (top_items(scores, excluded)[:, 0] != original).numpy()
+            changed = (top != original).numpy()
             if changed.any():
                 found = prefixes[int(np.flatnonzero(changed)[0])]
             exhaustive = False

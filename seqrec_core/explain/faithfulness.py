@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from seqrec_core.explain.rescoring import ScoreFn, optimistic_one_based_ranks, score_variants
+from seqrec_core.explain.rescoring import ScoreFn, optimistic_one_based_ranks, reduce_variants
 
 COMPREHENSIVENESS_KS = (1, 3, 5)
 RANDOM = "random"
@@ -139,11 +139,15 @@ def deletion_curves(
     orders = [deletion_order(np.asarray(attributions[m])) for m in methods]
     orders += [rng.permutation(length) for _ in range(max(1, random_orders))]
     keep = _keep_masks(np.stack(orders))
-    scores = score_variants(score_fn, input_ids, event_type_ids, keep)
-    ranks = optimistic_one_based_ranks(scores, torch.tensor(target), excluded).numpy()
-    own = scores[:, target].double().numpy()
-    own = own.reshape(len(orders), length + 1)
-    ranks = ranks.reshape(len(orders), length + 1)
+    tracked = reduce_variants(
+        score_fn,
+        input_ids,
+        event_type_ids,
+        keep,
+        lambda scores: _score_and_rank(scores, target, excluded),
+    )
+    own = tracked[:, 0].numpy().reshape(len(orders), length + 1)
+    ranks = tracked[:, 1].numpy().astype(np.int64).reshape(len(orders), length + 1)
     count = len(methods)
     return DeletionCurves(
         scores={m: own[i] for i, m in enumerate(methods)},
@@ -151,6 +155,12 @@ def deletion_curves(
         random_scores=own[count:],
         random_ranks=ranks[count:],
     )
+
+
+def _score_and_rank(scores: torch.Tensor, target: int, excluded: torch.Tensor) -> torch.Tensor:
+    """(R, 2) float64: the target's score and its optimistic 1-based rank in each row."""
+    ranks = optimistic_one_based_ranks(scores, torch.tensor(target), excluded)
+    return torch.stack([scores[:, target].double(), ranks.double()], dim=1)
 
 
 def spearman(a: np.ndarray, b: np.ndarray) -> float:

@@ -13,7 +13,7 @@ for every variant so that variants compare like for like.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import torch
 
@@ -45,6 +45,35 @@ def keep_batch(
     return {"input_ids": ids, "attention_mask": kept.long(), "event_type_ids": types}
 
 
+def _scored_chunks(
+    score_fn: ScoreFn,
+    input_ids: torch.Tensor,
+    event_type_ids: torch.Tensor,
+    unique: torch.Tensor,
+    chunk_rows: int,
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """(rows of `unique`, their (R, V) scores) chunk by chunk, fewest events first.
+
+    Variants are scored fewest events first, each chunk trimmed to its longest row as
+    evaluation's `pad_left` trims a batch: every model scores a left-padded row like the
+    same events unpadded, so a short variant costs what its events cost, not the window.
+    """
+    kept = unique.sum(dim=1)  # (U,) events each distinct variant keeps
+    order = torch.argsort(kept, stable=True)  # fewest events first: similar widths per chunk
+    with torch.no_grad():
+        for start in range(0, len(order), chunk_rows):
+            rows = order[start : start + chunk_rows]
+            batch = keep_batch(input_ids, event_type_ids, unique[rows])
+            width = max(1, int(kept[rows].max()))  # the kept events sit right-aligned
+            trimmed = {name: column[:, -width:] for name, column in batch.items()}
+            yield (
+                rows,
+                score_fn(
+                    trimmed["input_ids"], trimmed["attention_mask"], trimmed["event_type_ids"]
+                ),
+            )
+
+
 def score_variants(
     score_fn: ScoreFn,
     input_ids: torch.Tensor,
@@ -56,10 +85,7 @@ def score_variants(
     """Scores of every variant of `keep_batch`, without gradients.
 
     Identical variants (a deletion curve's full and empty sequences recur in every order)
-    are scored once. Variants are scored fewest events first, each chunk trimmed to its
-    longest row as evaluation's `pad_left` trims a batch: every model scores a
-    left-padded row like the same events unpadded, so a short variant costs what its
-    events cost, not the whole window.
+    are scored once (see `_scored_chunks` for the order and the trimming).
 
     Args:
         score_fn: the model's `score_items`.
@@ -72,21 +98,54 @@ def score_variants(
         (K, V) float scores (column 0, padding, is -inf), in the order of `keep`.
     """
     unique, inverse = torch.unique(keep.bool(), dim=0, return_inverse=True)  # (U, L), (K,)
-    kept = unique.sum(dim=1)  # (U,) events each distinct variant keeps
-    order = torch.argsort(kept, stable=True)  # fewest events first: similar widths per chunk
-    out = []
-    with torch.no_grad():
-        for start in range(0, len(order), chunk_rows):
-            rows = order[start : start + chunk_rows]
-            batch = keep_batch(input_ids, event_type_ids, unique[rows])
-            width = max(1, int(kept[rows].max()))  # the kept events sit right-aligned
-            trimmed = {name: column[:, -width:] for name, column in batch.items()}
-            out.append(
-                score_fn(trimmed["input_ids"], trimmed["attention_mask"], trimmed["event_type_ids"])
-            )
-    scores = out[0].new_empty((len(order), out[0].shape[1]))  # (U, V)
-    scores[order] = torch.cat(out)
+    scores: torch.Tensor | None = None
+    for rows, chunk in _scored_chunks(score_fn, input_ids, event_type_ids, unique, chunk_rows):
+        if scores is None:
+            scores = chunk.new_empty((len(unique), chunk.shape[1]))  # (U, V)
+        scores[rows] = chunk
+    assert scores is not None  # torch.unique of a non-empty keep has rows
     return scores[inverse].float()
+
+
+def reduce_variants(
+    score_fn: ScoreFn,
+    input_ids: torch.Tensor,
+    event_type_ids: torch.Tensor,
+    keep: torch.Tensor,
+    reduce: Callable[[torch.Tensor], torch.Tensor],
+    *,
+    chunk_rows: int = CHUNK_ROWS,
+) -> torch.Tensor:
+    """`reduce(score_variants(...))` computed chunk by chunk: (K, ...) in the order of `keep`.
+
+    `reduce` maps (R, V) scores to one small row per variant (a target's score, its rank,
+    the top items). A search over thousands of variants of a 250k-product catalog then
+    holds one chunk's scores at a time, never the (K, V) matrix of them all.
+    """
+    unique, inverse = torch.unique(keep.bool(), dim=0, return_inverse=True)
+    out: torch.Tensor | None = None
+    for rows, chunk in _scored_chunks(score_fn, input_ids, event_type_ids, unique, chunk_rows):
+        reduced = reduce(chunk.float())
+        if out is None:
+            out = reduced.new_empty((len(unique), *reduced.shape[1:]))
+        out[rows] = reduced
+    assert out is not None  # torch.unique of a non-empty keep has rows
+    return out[inverse]
+
+
+def top_variant_items(
+    score_fn: ScoreFn,
+    input_ids: torch.Tensor,
+    event_type_ids: torch.Tensor,
+    keep: torch.Tensor,
+    excluded: torch.Tensor,
+    *,
+    k: int = 1,
+) -> torch.Tensor:
+    """(K, k) each variant's k best items that are not excluded (`top_items`, by chunk)."""
+    return reduce_variants(
+        score_fn, input_ids, event_type_ids, keep, lambda scores: top_items(scores, excluded, k)
+    )
 
 
 def excluded_items(num_columns: int, history: torch.Tensor, *, exclude_seen: bool) -> torch.Tensor:

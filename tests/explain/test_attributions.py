@@ -21,10 +21,13 @@ from seqrec_core.explain.attributions import (
     weights_frozen,
 )
 from seqrec_core.explain.rescoring import (
+    excluded_items,
     keep_batch,
     optimistic_one_based_ranks,
+    reduce_variants,
     score_variants,
     top_items,
+    top_variant_items,
 )
 from seqrec_core.models import Recommender, build_model
 from tests.support.toy_models import linear_toy
@@ -312,3 +315,25 @@ def test_score_variants_scores_each_variant_once_trimmed_and_in_order(name: str)
         with torch.no_grad():
             alone = model.score_items(**batch)[0].float()
         np.testing.assert_allclose(scores[row, 1:], alone[1:], atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["sasrec", "cooc"])
+def test_reduced_variants_equal_the_reduction_of_all_scores(name: str) -> None:
+    """Reducing chunk by chunk (repeats, chunks of 3) gives what reducing the whole (K, V)
+    matrix gives, row for row in the order of `keep`."""
+    model = _model(name)
+    ids, types = SEQUENCE[-MAX_LEN + 1 :], TYPES[-MAX_LEN + 1 :]
+    generator = torch.Generator().manual_seed(5)
+    keep = torch.rand(8, len(ids), generator=generator) > 0.4
+    keep = torch.cat([keep[:2], keep, keep[5:], torch.ones(1, len(ids), dtype=torch.bool)])
+    excluded = excluded_items(NUM_ITEMS + 1, ids, exclude_seen=True)
+    every = score_variants(model.score_items, ids, types, keep)
+
+    def target_and_best(scores: torch.Tensor) -> torch.Tensor:
+        return torch.stack([scores[:, 7], scores.argmax(dim=1).float()], dim=1)
+
+    reduced = reduce_variants(model.score_items, ids, types, keep, target_and_best, chunk_rows=3)
+    np.testing.assert_allclose(reduced.numpy(), target_and_best(every).numpy(), atol=1e-5)
+    top = top_variant_items(model.score_items, ids, types, keep, excluded, k=3)
+    assert top.shape == (len(keep), 3)
+    assert torch.equal(top, top_items(every, excluded, 3))
