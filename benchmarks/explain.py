@@ -16,6 +16,7 @@ threads, with a same-run baseline:
 
     python benchmarks/explain.py                 # synthetic users, 1 thread
     python benchmarks/explain.py --data beauty --threads 2
+    python benchmarks/explain.py --items 242223   # a 10M-event store's catalog
 """
 
 from __future__ import annotations
@@ -46,11 +47,13 @@ def _median_ms(run: Callable[[], object], users: list, warmup: int = 2) -> float
     return 1000 * statistics.median(times)
 
 
-def _users(data: str, rng: np.random.Generator) -> list[tuple[torch.Tensor, torch.Tensor]]:
+def _users(
+    data: str, num_items: int, rng: np.random.Generator
+) -> list[tuple[torch.Tensor, torch.Tensor]]:
     if data == "synthetic":
         return [
             (
-                torch.from_numpy(rng.integers(1, NUM_ITEMS + 1, WINDOW)),
+                torch.from_numpy(rng.integers(1, num_items + 1, WINDOW)),
                 torch.ones(WINDOW, dtype=torch.long),
             )
             for _ in range(USERS)
@@ -77,7 +80,12 @@ def main() -> None:
     )
     parser.add_argument("--data", choices=["synthetic", "beauty"], default="synthetic")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument(
+        "--items", type=int, default=NUM_ITEMS, help="catalog size (synthetic users only)"
+    )
     args = parser.parse_args()
+    if args.data == "beauty" and args.items != NUM_ITEMS:
+        parser.error("--items applies to synthetic users; Beauty has its own catalog")
     torch.set_num_threads(args.threads)
     sys.path.insert(0, str(ROOT))
 
@@ -90,12 +98,12 @@ def main() -> None:
 
     torch.manual_seed(0)
     model = build_model(
-        "sasrec", num_items=NUM_ITEMS, max_len=WINDOW, hidden_size=64, num_layers=2
+        "sasrec", num_items=args.items, max_len=WINDOW, hidden_size=64, num_layers=2
     ).eval()
-    users = _users(args.data, np.random.default_rng(0))
+    users = _users(args.data, args.items, np.random.default_rng(0))
     lengths = [len(ids) for ids, _ in users]
     print(
-        f"SASRec {NUM_ITEMS:,} items, hidden 64, 2 layers, window {WINDOW}; {args.data} users "
+        f"SASRec {args.items:,} items, hidden 64, 2 layers, window {WINDOW}; {args.data} users "
         f"(median length {statistics.median(lengths):g}); {args.threads} thread(s); "
         f"median of {USERS} users\n"
     )
@@ -135,12 +143,12 @@ def main() -> None:
             m: np.random.default_rng(1).normal(size=len(ids))
             for m in ("ig", "occlusion", "attention")
         }
-        excluded = excluded_items(NUM_ITEMS + 1, ids, exclude_seen=True)
+        excluded = excluded_items(args.items + 1, ids, exclude_seen=True)
         return deletion_curves(model.score_items, ids, types, target, excluded, methods)
 
     def counterfactual(user):
         ids, types = user
-        excluded = excluded_items(NUM_ITEMS + 1, ids, exclude_seen=True)
+        excluded = excluded_items(args.items + 1, ids, exclude_seen=True)
         guide = occlusion(model.score_items, ids, types, target).attributions
         return minimal_counterfactual(model.score_items, ids, types, excluded, guide)
 
