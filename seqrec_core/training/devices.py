@@ -3,10 +3,18 @@
 `resolve_device("auto")` picks CUDA, then Apple MPS, then the CPU. On CUDA training runs
 under bf16 autocast with TF32 matmuls (`autocast_for`, `enable_fast_math`); on the CPU
 it runs in float32 and a fixed seed gives bit-identical runs.
+
+Training and the CLI use torch's own thread count (one per core, `TRAINING_THREADS`).
+The app's server answers many small requests at once (a shopper's scores, one query's
+embedding); there `use_serve_threads` runs each torch operation on one thread
+(`SEQREC_SERVE_THREADS` to change), as inference servers do: on two cores a request
+spread over both waits for the other session's work and for thread wake-ups
+(`benchmarks/search.py --threads`).
 """
 
 from __future__ import annotations
 
+import os
 import platform
 import random
 from contextlib import AbstractContextManager, nullcontext
@@ -17,6 +25,10 @@ import torch
 from seqrec_core.errors import ConfigError
 from seqrec_core.training import distributed
 from seqrec_core.training.device_names import DEVICES  # torch-free home, for the CLI parser
+
+# What a fresh process (a training worker, the CLI) uses: read before anything here changes it.
+TRAINING_THREADS = torch.get_num_threads()
+SERVE_THREADS_ENV = "SEQREC_SERVE_THREADS"
 
 
 def resolve_device(name: str = "auto") -> torch.device:
@@ -50,7 +62,31 @@ def describe_device(name: str = "auto") -> str:
         return f"{props.name} (CUDA, {props.total_memory / 2**30:.0f} GiB)"
     if device.type == "mps":
         return "Apple GPU (MPS)"
-    return f"CPU ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
+    threads = f"{TRAINING_THREADS} thread{'s' if TRAINING_THREADS > 1 else ''}"
+    return f"CPU ({platform.processor() or platform.machine()}, {threads})"
+
+
+def serve_threads() -> int:
+    """Torch threads per operation in the app's server: env `SEQREC_SERVE_THREADS`, else 1.
+
+    Raises:
+        ConfigError: the setting is not a whole number of at least 1.
+    """
+    raw = os.environ.get(SERVE_THREADS_ENV, "1").strip()
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(f"{SERVE_THREADS_ENV} = {raw!r}: give a whole number of threads, e.g. 1")
+    return int(raw)
+
+
+def use_serve_threads() -> int:
+    """Run this process's torch operations on `serve_threads()` threads; returns that number.
+
+    The setting is process-wide (every thread's operations), and training workers are
+    separate processes, so training keeps `TRAINING_THREADS`.
+    """
+    threads = serve_threads()
+    torch.set_num_threads(threads)
+    return threads
 
 
 def enable_fast_math(device: torch.device) -> None:

@@ -13,7 +13,10 @@ shows a generic message in the browser and its traceback (server paths) only in 
 
 While the server starts, a background thread imports what the pages need (`WARM_UP`:
 torch, transformers, networkx and captum behind them, about 10 s on two cores), so the
-first visitor does not look at an empty page while they load.
+first visitor does not look at an empty page while they load. That thread first sets the
+server's torch operations to one thread each (`devices.use_serve_threads`): on two
+cores, one thread per request halves a personalised search's p95; training runs in
+worker processes with every core.
 """
 
 from __future__ import annotations
@@ -55,11 +58,23 @@ def warm_up(modules: Sequence[str] = WARM_UP) -> list[str]:
     return failed
 
 
+def prepare_server(modules: Sequence[str] = WARM_UP) -> list[str]:
+    """The server's torch threads (`devices.use_serve_threads`), then `warm_up(modules)`."""
+    from seqrec_core.errors import ConfigError
+    from seqrec_core.training.devices import use_serve_threads
+
+    try:
+        _LOG.info("torch runs on %d thread(s) per operation in this server", use_serve_threads())
+    except ConfigError as error:  # a bad SEQREC_SERVE_THREADS: say so, keep torch's default
+        _LOG.error("%s; keeping torch's default thread count", error)
+    return warm_up(modules)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    """Serve app.py with `argv` passed on to `streamlit run`, importing the pages' modules
-    in the background meanwhile."""
+    """Serve app.py with `argv` passed on to `streamlit run`, preparing the server
+    (`prepare_server`) in the background meanwhile."""
     PagesManager.uses_pages_directory = False
-    threading.Thread(target=warm_up, name="seqrec-warm-up", daemon=True).start()
+    threading.Thread(target=prepare_server, name="seqrec-warm-up", daemon=True).start()
     sys.argv = ["streamlit", "run", str(APP), *(sys.argv[1:] if argv is None else argv)]
     cli.main()
 

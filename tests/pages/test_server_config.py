@@ -93,3 +93,37 @@ def test_metric_values_are_sized_to_fit_five_tiles_at_1280_px() -> None:
     """Regression: "succeeded" (Train) and "12 months" (Data) were cut off at 2.25rem."""
     size = tomllib.loads(CONFIG.read_text())["theme"]["metricValueFontSize"]
     assert size.endswith("rem") and float(size.removesuffix("rem")) <= 1.75
+
+
+_THREADS_PROBE = """
+import json, torch
+default = torch.get_num_threads()
+from seqrec_core.training import devices
+from seqrec_core.ui import serve
+serve.prepare_server([])
+print(json.dumps({"default": default, "serving": torch.get_num_threads(),
+                  "training": devices.TRAINING_THREADS,
+                  "device": devices.describe_device("cpu")}))
+"""
+
+
+def _threads(setting: str | None) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "SEQREC_SERVE_THREADS"}
+    if setting is not None:
+        env["SEQREC_SERVE_THREADS"] = setting
+    return _probe(_THREADS_PROBE, cwd=REPO, env=env)
+
+
+def test_the_server_runs_torch_on_one_thread_and_reports_the_training_threads() -> None:
+    shown = _threads(None)
+    assert shown["serving"] == 1
+    assert shown["training"] == shown["default"]  # workers are fresh processes
+    plural = "threads" if shown["default"] > 1 else "thread"
+    assert shown["device"].endswith(f", {shown['default']} {plural})")
+
+
+def test_the_server_threads_follow_the_setting_and_a_bad_one_keeps_the_default() -> None:
+    assert _threads("3")["serving"] == 3
+    for bad in ("0", "two", "-1"):
+        shown = _threads(bad)
+        assert shown["serving"] == shown["default"]
