@@ -15,10 +15,16 @@ the ratio to the first (smallest) size, which shows how cost grows:
   one validation; the wall time includes loading the data and the test;
 - `profile`: one shopper's knowledge-graph profile (`profile --user`), the most active one
   after the bots, twice: the first computes the shop's aggregates once for the dataset
-  (`first profile`), the second is what every later profile costs.
+  (`first profile`), the second is what every later profile costs;
+- `serve`: what the app's server does for a shopper once the trained run is loaded (one
+  torch thread, as `devices.use_serve_threads`): the median of 5 recommendations with
+  their "because …" reasons, the knowledge-graph reasons of that list, and a whole
+  explanation (IG 50 steps, occlusion, ablation, deletion curves, the counterfactual
+  search), for the most active shopper and for a 2,000-event bot (needs `train`).
 
 Targets at 10M events on this 2-core, 24 GB CPU (the scale issue): ingest ≤ 60 s and
-≤ 2 GB, SASRec ≥ 2,000 examples/s, one validation ≤ 60 s, one profile ≤ 2 s and ≤ 2 GB.
+≤ 2 GB, SASRec ≥ 2,000 examples/s, one validation ≤ 60 s, one profile ≤ 2 s and ≤ 2 GB,
+one recommendation with reasons ≤ 300 ms, Explain (IG, 50 steps) ≤ 3 s.
 
     python benchmarks/scale.py                          # 1M and 10M events
     python benchmarks/scale.py --events 1000000 --stages ingest,train --keep /tmp/scale
@@ -41,7 +47,8 @@ from typing import Any
 ROOT = Path(__file__).absolute().parents[1]
 EVENTS_PER_PRODUCT = 41.3  # 10M events / 242,223 products in the issue's store log
 EVENTS_PER_SHOPPER = 6.7  # 10M events / 1,498,068 shoppers
-STAGES = ("ingest", "train", "profile")
+STAGES = ("ingest", "train", "profile", "serve")
+BOT = "U0"  # `generate` makes the first shoppers bots of 2,000 events
 
 
 def generate(events: int, folder: Path, seed: int = 0) -> tuple[Path, Path, str]:
@@ -106,6 +113,63 @@ def generate(events: int, folder: Path, seed: int = 0) -> tuple[Path, Path, str]
     catalog.to_csv(items_path, index=False)
     active = np.argsort(-counts)[max(n_users // 20_000, 1)]  # the most active after the bots
     return events_path, items_path, f"U{active}"
+
+
+def _median_s(run: Any, times: int = 5) -> float:
+    """Median seconds of `times` calls of `run` after one warm-up call."""
+    import statistics
+
+    run()
+    spent = []
+    for _ in range(times):
+        start = time.perf_counter()
+        run()
+        spent.append(time.perf_counter() - start)
+    return statistics.median(spent)
+
+
+def serve_figures(ws: str, name: str, shoppers: list[str]) -> dict[str, Any]:
+    """Seconds of the server's per-shopper work on the dataset's newest trained run."""
+    sys.path.insert(0, str(ROOT))
+    from seqrec_core.explain.explanation import explain_user
+    from seqrec_core.kg.local_graph import shopper_graph
+    from seqrec_core.kg.shop_aggregates import cached_aggregates
+    from seqrec_core.recommend.graph_reasons import graph_connections
+    from seqrec_core.recommend.recommender import RunRecommender
+    from seqrec_core.runs import registry
+    from seqrec_core.runs.trained_run import load_run
+    from seqrec_core.store import Workspace, read_shopper_events
+    from seqrec_core.training.devices import use_serve_threads
+
+    use_serve_threads()
+    workspace = Workspace.open(ws)
+    run = next(r for r in registry.list_runs(workspace, name) if r.has_model).run_id
+    start = time.perf_counter()
+    loaded = load_run(workspace, run)
+    engine = RunRecommender.from_run(loaded)
+    info = workspace.get_dataset(name)
+    shop = cached_aggregates(info.events_path, info.items_path)
+    figures: dict[str, Any] = {"load_s": time.perf_counter() - start}
+    catalog = loaded.prepared.catalog
+    model, data = loaded.model.eval(), loaded.prepared.data
+    for user in shoppers:
+        history = engine.user_history(user) or ()
+        listed = engine.recommend(history, user=user)
+
+        def reasons(user: str = user, listed: Any = listed) -> None:
+            events = read_shopper_events(info.events_path, user)
+            kg = shopper_graph(shop, events, also=[i.item_id for i in listed.items])
+            graph_connections(kg, listed)
+
+        figures[user] = {
+            "events": len(history),
+            "recommend_s": _median_s(lambda h=history, u=user: engine.recommend(h, user=u)),
+            "graph_reasons_s": _median_s(reasons),
+            "explain_s": _median_s(
+                lambda u=user: explain_user(model, data, u, catalog=catalog), times=3
+            ),
+        }
+    return figures
 
 
 def run_stage(args: list[str]) -> tuple[float, float, dict[str, Any]]:
@@ -196,6 +260,9 @@ def measure(events: int, folder: Path, stages: list[str], minutes: float) -> dic
                 ["profile", "--workspace", ws, "--dataset", name, "--user", shopper]
             )
             figures[stage] = {"s": wall, "rss": rss}
+    if "serve" in stages:
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            figures["serve"] = pool.submit(serve_figures, ws, name, [shopper, BOT]).result()
     return figures
 
 
@@ -211,6 +278,8 @@ def _print(sizes: list[int], results: list[dict[str, Any]]) -> None:
     print("|---|---|---|---|---|---|---|")
     for events, figures in zip(sizes, results, strict=True):
         for stage, row in figures.items():
+            if stage == "serve":
+                continue
             base = first.get(stage, row)
             more = ""
             if stage == "train":
@@ -225,6 +294,22 @@ def _print(sizes: list[int], results: list[dict[str, Any]]) -> None:
                 f"| {events:,} | {stage} | {row['s']:.1f} | {row['rss']:,.0f} | "
                 f"{row['s'] / base['s']:.2f} | {row['rss'] / base['rss']:.2f} | {more} |"
             )
+
+
+def _print_serve(sizes: list[int], results: list[dict[str, Any]]) -> None:
+    rows = [(n, f["serve"]) for n, f in zip(sizes, results, strict=True) if "serve" in f]
+    if not rows:
+        return
+    print("\n| events | shopper | events of theirs | recommend + reasons ms | graph reasons ms "
+          "| whole explanation s |")  # fmt: skip
+    print("|---|---|---|---|---|---|")
+    for events, serve in rows:
+        for user, row in serve.items():
+            if user == "load_s":
+                continue
+            print(f"| {events:,} | {user} | {row['events']:,} | {row['recommend_s'] * 1e3:.0f} "
+                  f"| {row['graph_reasons_s'] * 1e3:.0f} | {row['explain_s']:.2f} |")  # fmt: skip
+        print(f"(run loaded in {serve['load_s']:.1f} s at {events:,} events)")
 
 
 def main() -> None:
@@ -243,6 +328,7 @@ def main() -> None:
         root = args.keep or Path(scratch)
         results = [measure(n, root / f"e{n}", stages, args.train_minutes) for n in sizes]
     _print(sizes, results)
+    _print_serve(sizes, results)
 
 
 if __name__ == "__main__":
