@@ -1,7 +1,7 @@
 """Item-to-item co-occurrence for the knowledge graph: "shoppers went on to B after A".
 
 `co_occurrence` counts, with sparse matrix operations and no Python loop over events or
-pairs, how many users reached item B within a few events after item A (a repeat of the
+pairs (distinct pairs found by sorting packed integer keys, 8 bytes per pair), how many users reached item B within a few events after item A (a repeat of the
 same item, e.g. view → cart → purchase, counts once). Each item keeps its `top_n`
 strongest partners by a popularity-damped strength (users with the pair divided by the
 geometric mean of the two items' user counts, a cosine similarity), and the direction
@@ -17,21 +17,50 @@ import scipy.sparse as sp
 COLUMNS = ("source", "target", "users", "forward", "backward", "strength")
 
 
-def _lagged_pairs(users: np.ndarray, items: np.ndarray, window: int) -> pd.DataFrame:
-    """(user, first, then) for every pair of distinct items at most `window` steps apart."""
-    parts = []
+def _distinct_rows(
+    columns: tuple[np.ndarray, ...], bounds: tuple[int, ...]
+) -> tuple[np.ndarray, ...]:
+    """The distinct rows of integer columns (column i in [0, bounds[i])), as columns again,
+    in no particular order.
+
+    The columns are packed into one int64 key when their bits fit in 63, so a log of
+    millions of events sorts 8 bytes per row where a DataFrame's `drop_duplicates` would
+    hash whole rows; wider ids go through pandas.
+    """
+    widths = [max(int(bound - 1).bit_length(), 1) for bound in bounds]
+    if sum(widths) > 63:
+        frame = pd.DataFrame(dict(enumerate(columns))).drop_duplicates()
+        return tuple(frame[i].to_numpy(dtype=np.int64) for i in range(len(columns)))
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for column, width in zip(columns, widths, strict=True):
+        key = (key << width) | column.astype(np.int64)
+    key = np.unique(key)
+    out = []
+    for width in reversed(widths):
+        out.append(key & ((1 << width) - 1))
+        key = key >> width
+    return tuple(reversed(out))
+
+
+def _lagged_pairs(
+    users: np.ndarray, items: np.ndarray, n_items: int, window: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(user, first, then): every distinct pair of distinct items at most `window` steps
+    apart within one user's events."""
+    n_users = int(users.max()) + 1 if len(users) else 1
+    keys = []
     for lag in range(1, window + 1):  # a loop over lags (≤ window), not over events
         same_user = users[:-lag] == users[lag:]
         first, then = items[:-lag][same_user], items[lag:][same_user]
         keep = first != then
-        parts.append(
-            pd.DataFrame(
-                {"user": users[:-lag][same_user][keep], "first": first[keep], "then": then[keep]}
+        keys.append(
+            _distinct_rows(
+                (users[:-lag][same_user][keep], first[keep], then[keep]),
+                (n_users, n_items, n_items),
             )
         )
-    if not parts:
-        return pd.DataFrame({"user": [], "first": [], "then": []}, dtype="int64")
-    return pd.concat(parts, ignore_index=True).drop_duplicates()
+    merged = tuple(np.concatenate(parts) for parts in zip(*keys, strict=True))
+    return _distinct_rows(merged, (n_users, n_items, n_items))  # type: ignore[return-value]
 
 
 def _top_per_row(rows: np.ndarray, scores: np.ndarray, top_n: int) -> np.ndarray:
@@ -73,22 +102,22 @@ def co_occurrence(
     if len(items) > 1:  # drop immediate repeats of one item by one user
         repeat = np.r_[False, (users[1:] == users[:-1]) & (items[1:] == items[:-1])]
         users, items = users[~repeat], items[~repeat]
-    pairs = _lagged_pairs(users, items, window) if len(items) > 1 else None
-    if pairs is None or pairs.empty:
+    if len(items) < 2:
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in COLUMNS})
-    ones = np.ones(len(pairs), dtype=np.float64)
+    user, first, then = _lagged_pairs(users, items, n_items, window)
+    if len(user) == 0:
+        return pd.DataFrame({c: pd.Series(dtype="float64") for c in COLUMNS})
+    n_users = int(users.max()) + 1
     shape = (n_items, n_items)
-    ordered = sp.coo_array((ones, (pairs["first"], pairs["then"])), shape=shape).tocsr()
+    ordered = sp.coo_array((np.ones(len(user)), (first, then)), shape=shape).tocsr()
     # Users per unordered pair: a user with both orders counts once.
-    lo = np.minimum(pairs["first"], pairs["then"])
-    hi = np.maximum(pairs["first"], pairs["then"])
-    unordered = pd.DataFrame({"user": pairs["user"], "lo": lo, "hi": hi}).drop_duplicates()
-    both = sp.coo_array(
-        (np.ones(len(unordered)), (unordered["lo"], unordered["hi"])), shape=shape
-    ).tocsr()
+    _, lo, hi = _distinct_rows(
+        (user, np.minimum(first, then), np.maximum(first, then)), (n_users, n_items, n_items)
+    )
+    both = sp.coo_array((np.ones(len(lo)), (lo, hi)), shape=shape).tocsr()
     both = (both + both.T).tocoo()  # symmetric: each pair once per direction
-    item_users = pd.DataFrame({"user": users, "item": items}).drop_duplicates()
-    popularity = np.bincount(item_users["item"], minlength=n_items).astype(np.float64)
+    _, item_of_user = _distinct_rows((users, items), (n_users, n_items))
+    popularity = np.bincount(item_of_user, minlength=n_items).astype(np.float64)
     rows, cols, counts = both.row, both.col, both.data
     strength = counts / np.sqrt(popularity[rows] * popularity[cols])
     keep = _top_per_row(rows, strength, top_n)
@@ -111,3 +140,20 @@ def co_occurrence(
             ),
         }
     ).reset_index(drop=True)
+
+
+def pairs_by_item(
+    user_codes: np.ndarray,
+    item_codes: np.ndarray,
+    item_ids: np.ndarray,
+    *,
+    window: int = 3,
+    top_n: int = 10,
+) -> pd.DataFrame:
+    """`co_occurrence` with its `source` and `target` as item ids (`item_ids[code]`)."""
+    pairs = co_occurrence(user_codes, item_codes, len(item_ids), window=window, top_n=top_n)
+    ids = np.asarray(item_ids, dtype=object).astype(str)
+    return pairs.assign(
+        source=ids[pairs["source"].to_numpy(dtype=np.int64)],
+        target=ids[pairs["target"].to_numpy(dtype=np.int64)],
+    )
