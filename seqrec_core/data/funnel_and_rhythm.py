@@ -1,8 +1,9 @@
 """Funnel and rhythm, for the whole shop and for one shopper, on the same definitions.
 
 A profile compares a user with the shop: the same `funnel_counts` / `funnel_rates` and
-`rhythm` functions run over all events once (`shop_stats`, at graph build time) and over
-one user's events per profile. Rates are pooled ratios of event counts (carts per view,
+`rhythm` functions run over all events once (`shop_stats`, at graph build time; or
+`stats_of_counts` from a DuckDB pass's counts, `kg.shop_scan`) and over one user's events
+per profile. Rates are pooled ratios of event counts (carts per view,
 purchases per cart, purchases per view), so they exceed 100% when a log holds purchases
 whose cart event it lacks (store tills, a cut-off window): `rate_note` says so, and says
 when a rate rests on a handful of events. Hours and weekdays are in UTC, as stored.
@@ -80,22 +81,50 @@ def rate_note(step: str, counts: dict[str, int], who: str = "the shop") -> str |
     return None
 
 
-def rhythm(timestamps: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Shares of events per hour of day (24) and weekday (7, Monday first); zeros if none."""
+def rhythm_counts(timestamps: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Events per hour of day (24) and per weekday (7, Monday first), as floats."""
     times = pd.to_datetime(timestamps)
     hours = np.bincount(times.dt.hour.to_numpy(dtype=np.int64), minlength=24).astype(float)
     days = np.bincount(times.dt.day_of_week.to_numpy(dtype=np.int64), minlength=7).astype(float)
-    total = max(len(times), 1)
+    return hours, days
+
+
+def rhythm(timestamps: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Shares of events per hour of day (24) and weekday (7, Monday first); zeros if none."""
+    hours, days = rhythm_counts(timestamps)
+    total = max(len(timestamps), 1)
     return hours / total, days / total
 
 
 def shop_stats(events: pd.DataFrame) -> ShopStats:
     """The shop baseline from all events (`user_id`, `timestamp`, `event_type`)."""
-    counts = funnel_counts(events[schema.EVENT_TYPE])
-    hours, days = rhythm(events[schema.TIMESTAMP])
+    hours, days = rhythm_counts(events[schema.TIMESTAMP])
+    return stats_of_counts(
+        len(events),
+        int(events[schema.USER_ID].nunique()),
+        funnel_counts(events[schema.EVENT_TYPE]),
+        hours,
+        days,
+    )
+
+
+def stats_of_counts(
+    events: int,
+    users: int,
+    stage_counts: dict[str, int],
+    hour_counts: np.ndarray,
+    weekday_counts: np.ndarray,
+) -> ShopStats:
+    """The shop baseline from counts (what a DuckDB pass over the whole log returns):
+    events, distinct users, events per funnel stage, events per UTC hour (24) and per
+    weekday (7, Monday first)."""
+    total = max(events, 1)
+    hours = np.asarray(hour_counts, dtype=float) / total
+    days = np.asarray(weekday_counts, dtype=float) / total
+    counts = {stage: int(stage_counts.get(stage, 0)) for stage in schema.FUNNEL}
     return ShopStats(
-        events=len(events),
-        users=int(events[schema.USER_ID].nunique()),
+        events=events,
+        users=users,
         stage_counts=counts,
         rates=funnel_rates(counts),
         hour_share=tuple(float(h) for h in hours),

@@ -28,7 +28,7 @@ import pandas as pd
 from seqrec_core import schema
 from seqrec_core.data.funnel_and_rhythm import ShopStats, shop_stats
 from seqrec_core.errors import ConfigError, InputError
-from seqrec_core.kg.cooccurrence import co_occurrence
+from seqrec_core.kg.cooccurrence import pairs_by_item
 from seqrec_core.kg.item_metadata import item_metadata, metadata_coverage
 
 NODE_KINDS = ("user", "item", "category", "brand", "price", "attribute")
@@ -282,13 +282,8 @@ def co_occurring_pairs(frame: pd.DataFrame, config: KGConfig) -> pd.DataFrame:
     (`seqrec_core.kg.cooccurrence.co_occurrence`)."""
     user_codes, _ = pd.factorize(frame[schema.USER_ID])
     item_codes, item_ids = pd.factorize(frame[schema.ITEM_ID])
-    pairs = co_occurrence(
-        user_codes, item_codes, len(item_ids), window=config.cooc_window, top_n=config.cooc_top_n
-    )
-    ids = np.asarray(item_ids, dtype=object).astype(str)
-    return pairs.assign(
-        source=ids[pairs["source"].to_numpy(dtype=np.int64)],
-        target=ids[pairs["target"].to_numpy(dtype=np.int64)],
+    return pairs_by_item(
+        user_codes, item_codes, item_ids, window=config.cooc_window, top_n=config.cooc_top_n
     )
 
 
@@ -400,16 +395,27 @@ def metadata_degrees(meta: pd.DataFrame) -> dict[str, int]:
 def shop_aggregates(
     frame: pd.DataFrame, events: pd.DataFrame, items: pd.DataFrame | None, config: KGConfig
 ) -> ShopAggregates:
-    """The shop-wide parts of the graph from all events, `frame` prepared from them."""
-    meta = item_metadata(events, items)
+    """The shop-wide parts of the graph from all events, `frame` prepared from them (in
+    memory; `seqrec_core.kg.shop_scan` computes the same from a dataset's file)."""
+    typed = float(frame[schema.EVENT_TYPE].notna().mean()) if len(frame) else 0.0
+    return aggregates_of(
+        item_metadata(events, items), co_occurring_pairs(frame, config), shop_stats(frame),
+        typed, config,
+    )  # fmt: skip
+
+
+def aggregates_of(
+    meta: pd.DataFrame, pairs: pd.DataFrame, shop: ShopStats, typed: float, config: KGConfig
+) -> ShopAggregates:
+    """`ShopAggregates` of the item metadata, the co-occurring pairs by item id, the shop
+    stats and the share of events with an event type (`typed`)."""
     coverage = metadata_coverage(meta)
-    coverage["event_type"] = float(frame[schema.EVENT_TYPE].notna().mean()) if len(frame) else 0.0
-    pairs = co_occurring_pairs(frame, config)
+    coverage["event_type"] = typed
     # Each pair's items as rows of `meta`, so a shopper's neighbourhood is found with
     # integer lookups (`seqrec_core.kg.local_graph`).
     pairs["source_row"] = meta.index.get_indexer(pairs["source"])
     pairs["target_row"] = meta.index.get_indexer(pairs["target"])
-    return ShopAggregates(meta, pairs, shop_stats(frame), coverage, config, metadata_degrees(meta))
+    return ShopAggregates(meta, pairs, shop, coverage, config, metadata_degrees(meta))
 
 
 def assemble_graph(shop: ShopAggregates, frame: pd.DataFrame) -> KnowledgeGraph:

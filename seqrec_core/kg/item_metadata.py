@@ -105,12 +105,17 @@ def price_bands(category: pd.Series, price: pd.Series) -> tuple[pd.Series, pd.Se
     return group.astype("object"), band.where(priced)
 
 
+def median_prices(item_keys: pd.Series | np.ndarray, prices: pd.Series | np.ndarray) -> pd.Series:
+    """Median price per item key over events (missing and unparsable prices left out)."""
+    numbers = pd.to_numeric(pd.Series(prices), errors="coerce")
+    return numbers.groupby(np.asarray(item_keys)).median().dropna()
+
+
 def _event_prices(events: pd.DataFrame) -> pd.Series:
     """Median price per item in the events (empty when the events carry no price)."""
     if "price" not in events.columns:
         return pd.Series(dtype=float)
-    prices = pd.to_numeric(events["price"], errors="coerce")
-    return prices.groupby(events[schema.ITEM_ID].astype(str)).median().dropna()
+    return median_prices(events[schema.ITEM_ID].astype(str).to_numpy(), events["price"].to_numpy())
 
 
 def item_metadata(events: pd.DataFrame, items: pd.DataFrame | None) -> pd.DataFrame:
@@ -120,11 +125,19 @@ def item_metadata(events: pd.DataFrame, items: pd.DataFrame | None) -> pd.DataFr
     ancestor paths, top first), `brand`, `price`, `price_group`, `price_band`,
     `attributes` (tuple); missing values are `pd.NA` / `None` / `()`.
     """
+    ids = pd.Index(pd.unique(events[schema.ITEM_ID].astype(str)), dtype=object)
+    return metadata_of(ids, _event_prices(events), items)
+
+
+def metadata_of(
+    event_items: pd.Index, event_prices: pd.Series, items: pd.DataFrame | None
+) -> pd.DataFrame:
+    """`item_metadata` from what it reads of the events: their distinct item ids in order
+    of first appearance, and the median price per item id (`median_prices`)."""
     catalog = items if items is not None else pd.DataFrame({schema.ITEM_ID: []})
     catalog = catalog.assign(item_id=catalog[schema.ITEM_ID].astype(str))
     catalog = catalog.drop_duplicates(schema.ITEM_ID).set_index(schema.ITEM_ID)
-    ids = pd.Index(pd.unique(events[schema.ITEM_ID].astype(str)), dtype=object)
-    ids = ids.append(catalog.index.difference(ids).astype(object))
+    ids = event_items.append(catalog.index.difference(event_items).astype(object))
     catalog = catalog.reindex(ids)
     meta = pd.DataFrame(index=pd.Index(ids, name=schema.ITEM_ID))
     meta["title"] = _text(catalog, "title")
@@ -137,7 +150,7 @@ def item_metadata(events: pd.DataFrame, items: pd.DataFrame | None) -> pd.DataFr
         if "price" in catalog.columns
         else pd.Series(np.nan, index=catalog.index)
     )
-    price = price.where(price.notna(), _event_prices(events).reindex(price.index))
+    price = price.where(price.notna(), event_prices.reindex(price.index))
     meta["price"] = price.astype(float)
     meta["price_group"], meta["price_band"] = price_bands(meta["category"], meta["price"])
     meta["attributes"] = _parse_unique(_text(catalog, "attributes"), split_attributes)
