@@ -2,6 +2,7 @@
 
 - `graph`: the graph of a dataset: shoppers, items and their metadata.
 - `shop_aggregates`: the graph's shop-wide parts, computed once and kept beside a dataset.
+- `shop_scan`: those parts from a dataset's file in DuckDB passes (bounded memory).
 - `local_graph`: one shopper's graph from those aggregates (no whole-shop graph).
 - `item_metadata`: category hierarchies, price bands and attributes as graph nodes.
 - `cooccurrence`: item-to-item "went on to B after A" edges.

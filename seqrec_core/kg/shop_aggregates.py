@@ -4,7 +4,8 @@ A shopper's profile reads the whole shop for four things only (`graph.ShopAggreg
 item metadata (an item's price band is its tercile within its category, its price may
 come from the events), the strongest co-occurring item pairs, the shop-wide funnel and
 rhythm, and the metadata coverage. `cached_aggregates` computes them from a dataset's
-files the first time (the same functions `build_graph` uses) and writes them to the
+files the first time (`shop_scan`: DuckDB passes, the same results as `build_graph`'s
+in-memory ones) and writes them to the
 dataset's folder (`shop_aggregates/`: two Parquet files and a JSON file, written to a
 temporary folder and renamed into place); every later profile reads them back in well
 under a second. A replaced dataset gets a new folder, so they never go stale; a change
@@ -23,10 +24,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 
 from seqrec_core.data.funnel_and_rhythm import ShopStats
-from seqrec_core.kg.graph import KGConfig, ShopAggregates, prepare_events, shop_aggregates
+from seqrec_core.kg.graph import KGConfig, ShopAggregates
+from seqrec_core.kg.shop_scan import scan_aggregates
 
 FOLDER = "shop_aggregates"
 VERSION = 3
@@ -41,8 +42,6 @@ _MISSING: dict[str, Any] = {
     "price_band": np.nan,
 }
 _TUPLES = ("category_levels", "attributes")
-# The events' columns the aggregates read (the rest of a log is not needed).
-_EVENT_COLUMNS = ("user_id", "item_id", "timestamp", "event_type", "price")
 
 
 def _config_dict(config: KGConfig) -> dict[str, Any]:
@@ -116,11 +115,9 @@ def load_aggregates(folder: Path, config: KGConfig) -> ShopAggregates | None:
 def compute_aggregates(
     events_path: Path, items_path: Path | None, config: KGConfig
 ) -> ShopAggregates:
-    """The aggregates of a dataset's Parquet files (reads only the columns they need)."""
-    present = set(pq.read_schema(events_path).names)
-    events = pd.read_parquet(events_path, columns=[c for c in _EVENT_COLUMNS if c in present])
-    items = pd.read_parquet(items_path) if items_path is not None else None
-    return shop_aggregates(prepare_events(events, config), events, items, config)
+    """The aggregates of a dataset's Parquet files (`shop_scan.scan_aggregates`: DuckDB
+    passes over the events, never the whole log in memory)."""
+    return scan_aggregates(events_path, items_path, config)
 
 
 def cached_aggregates(
