@@ -43,7 +43,7 @@ _USER_CODES = f"""
     FROM (SELECT DISTINCT user_id FROM {_EVENTS})
 """
 _EVENT_CODES = f"""
-    SELECT u.code AS user_code, i.code AS item_code
+    SELECT u.code::INTEGER AS user_code, i.code::INTEGER AS item_code
     FROM {_EVENTS} e JOIN user_codes u USING (user_id) JOIN item_codes i USING (item_id)
     ORDER BY u.code, e."timestamp", e.file_row_number
 """
@@ -60,8 +60,8 @@ def _event_codes(
     codes = con.execute(_EVENT_CODES, {"path": path}).fetchnumpy()
     ids = con.execute("SELECT item_id FROM item_codes ORDER BY code").fetchnumpy()["item_id"]
     return (
-        np.asarray(codes["user_code"], dtype=np.int64),
-        np.asarray(codes["item_code"], dtype=np.int64),
+        np.asarray(codes["user_code"], dtype=np.int32),
+        np.asarray(codes["item_code"], dtype=np.int32),
         np.asarray(ids, dtype=object).astype(str),
     )
 
