@@ -9,6 +9,11 @@ that changes the top item: the heaviest set of the smallest size that does. It i
 re-scored once more on its own. If every set of each smaller size was tried, the
 answer is provably minimal (`proven_minimal`); otherwise it is the smallest found.
 Past `max_size`, removing the most attributed events one after another is the fallback.
+
+The budget of sets per size is 2,000 up to a catalog of 25,000 products and shrinks in
+proportion above (`set_budget`, at least 200), so that one explanation scores about the
+same number of products whatever the catalog: on a 230k-product shop each set costs nine
+times what it costs on Beauty.
 """
 
 from __future__ import annotations
@@ -49,6 +54,15 @@ class Counterfactual:
     new_top_score: float
     proven_minimal: bool
     candidates_scored: int
+
+
+MAX_SETS, MIN_SETS = 2000, 200  # sets scored per size, small and large catalogs
+SCORES_PER_SIZE = MAX_SETS * 25_000  # product scores one size may take
+
+
+def set_budget(num_items: int) -> int:
+    """The most sets scored per size for a catalog of `num_items` columns."""
+    return int(min(MAX_SETS, max(MIN_SETS, SCORES_PER_SIZE // max(num_items, 1))))
 
 
 def _pool_size(length: int, size: int, budget: int) -> int:
@@ -101,7 +115,7 @@ def minimal_counterfactual(
     guide: np.ndarray,
     *,
     max_size: int = 5,
-    budget: int = 2000,
+    budget: int | None = None,
 ) -> Counterfactual | None:
     """Search the smallest removal that changes the first recommendation.
 
@@ -111,13 +125,14 @@ def minimal_counterfactual(
         excluded: (V,) bool items never recommended (padding, the history).
         guide: (L,) attributions for the first recommendation; most positive tried first.
         max_size: the largest set searched by combinations.
-        budget: the most sets scored per size.
+        budget: the most sets scored per size (default `set_budget` of the catalog).
 
     Returns:
         The verified counterfactual, or None when even removing every event keeps the
         same first recommendation.
     """
     length = int(input_ids.shape[0])
+    budget = set_budget(int(excluded.shape[0])) if budget is None else budget
     full = torch.ones(1, length, dtype=torch.bool)
     original = int(
         top_items(score_variants(score_fn, input_ids, event_type_ids, full), excluded)[0, 0]

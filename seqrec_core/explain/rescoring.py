@@ -176,11 +176,20 @@ def optimistic_one_based_ranks(
     """
     targets = targets.expand(scores.shape[0]) if targets.dim() == 0 else targets
     own = scores.gather(1, targets.view(-1, 1))  # (K, 1)
-    above = (scores > own) & ~excluded.unsqueeze(0)  # (K, V)
-    return above.sum(dim=1) + 1
+    # Every item above, less the few excluded ones above: one (K, V) comparison, not two.
+    dropped = excluded.nonzero().squeeze(1)
+    above = (scores > own).sum(dim=1) - (scores[:, dropped] > own).sum(dim=1)
+    return above + 1
 
 
 def top_items(scores: torch.Tensor, excluded: torch.Tensor, k: int = 1) -> torch.Tensor:
-    """(K, k) the indices of each row's k best items that are not excluded."""
-    masked = scores.masked_fill(excluded.unsqueeze(0), float("-inf"))
-    return masked.topk(k, dim=1).indices
+    """(K, k) the indices of each row's k best items that are not excluded.
+
+    The k best are among the raw k + (number excluded) best, so only those are filtered:
+    no masked copy of a (K, V) matrix over a catalog of 250k products.
+    """
+    width = min(scores.shape[1], k + int(excluded.sum()))
+    candidates = scores.topk(width, dim=1).indices  # (K, width), best first
+    excluded_first = excluded[candidates].to(torch.int8)  # 1 where excluded
+    order = torch.argsort(excluded_first, dim=1, stable=True)[:, :k]  # kept ones, in order
+    return candidates.gather(1, order)

@@ -24,7 +24,7 @@ from seqrec_core.explain.audit import (
     sample_users,
 )
 from seqrec_core.explain.cases import user_cases
-from seqrec_core.explain.counterfactual import minimal_counterfactual
+from seqrec_core.explain.counterfactual import minimal_counterfactual, set_budget
 from seqrec_core.explain.explanation import explain_user, first_recommendations
 from seqrec_core.explain.faithfulness import agreement, deletion_curves, deletion_order, spearman
 from seqrec_core.explain.options import ExplainOptions
@@ -275,3 +275,10 @@ def test_bert4rec_and_gru4rec_are_explained_alike(runs, name, methods, window) -
     assert expl.ig.scores[0] == pytest.approx(expl.target_score, abs=1e-4)
     if name == "bert4rec":
         assert expl.attention.extra_slots == 1  # the [MASK] is the last query and key
+
+
+def test_the_counterfactual_budget_shrinks_with_the_catalog() -> None:
+    assert set_budget(12_102) == 2000  # Beauty: the whole budget
+    assert set_budget(100_001) == 499  # the same product scores per size
+    assert set_budget(242_224) == 206
+    assert set_budget(5_000_000) == 200  # never below the floor
