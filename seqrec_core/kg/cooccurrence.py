@@ -1,8 +1,9 @@
 """Item-to-item co-occurrence for the knowledge graph: "shoppers went on to B after A".
 
 `co_occurrence` counts, with sparse matrix operations and no Python loop over events or
-pairs (distinct pairs found by sorting packed integer keys, 8 bytes per pair), how many users reached item B within a few events after item A (a repeat of the
-same item, e.g. view → cart → purchase, counts once). Each item keeps its `top_n`
+pairs (distinct pairs found by sorting packed integer keys, 8 bytes per pair), how many
+users reached item B within a few events after item A (a repeat of the same item, e.g.
+view → cart → purchase, counts once). Each item keeps its `top_n`
 strongest partners by a popularity-damped strength (users with the pair divided by the
 geometric mean of the two items' user counts, a cosine similarity), and the direction
 that dominates is kept so a sentence can say "after".
@@ -63,11 +64,11 @@ def _distinct_rows(
 
 
 def _lagged_pairs(
-    users: np.ndarray, items: np.ndarray, n_items: int, window: int
+    users: np.ndarray, items: np.ndarray, bounds: tuple[int, int, int], window: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(user, first, then): every distinct pair of distinct items at most `window` steps
-    apart within one user's events (each lag's pairs kept as packed keys until the end)."""
-    bounds = (int(users.max()) + 1 if len(users) else 1, n_items, n_items)
+    apart within one user's events (each lag's pairs kept as packed keys until the end);
+    `bounds`: (number of user codes, number of item codes, number of item codes)."""
     widths = _widths(bounds)
     parts = []
     for lag in range(1, window + 1):  # a loop over lags (≤ window), not over events
@@ -130,10 +131,10 @@ def co_occurrence(
         del repeat
     if len(items) < 2:
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in COLUMNS})
-    user, first, then = _lagged_pairs(users, items, n_items, window)
+    n_users = int(users.max()) + 1
+    user, first, then = _lagged_pairs(users, items, (n_users, n_items, n_items), window)
     if len(user) == 0:
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in COLUMNS})
-    n_users = int(users.max()) + 1
     shape = (n_items, n_items)
     # Counts as int32 (users per pair): half the memory of float ones, the same ratios.
     ordered = sp.coo_array((np.ones(len(user), np.int32), (first, then)), shape=shape).tocsr()

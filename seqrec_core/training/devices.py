@@ -9,7 +9,7 @@ The app's server answers many small requests at once (a shopper's scores, one qu
 embedding); there `use_serve_threads` runs each torch operation on one thread
 (`SEQREC_SERVE_THREADS` to change), as inference servers do: on two cores a request
 spread over both waits for the other session's work and for thread wake-ups
-(`benchmarks/search.py --threads`).
+(`benchmarks/search.py`, `--serve-threads` against `--threads`).
 """
 
 from __future__ import annotations

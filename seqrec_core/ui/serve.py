@@ -15,8 +15,8 @@ While the server starts, a background thread imports what the pages need (`WARM_
 torch, transformers, networkx and captum behind them, about 10 s on two cores), so the
 first visitor does not look at an empty page while they load. That thread first sets the
 server's torch operations to one thread each (`devices.use_serve_threads`): on two
-cores, one thread per request halves a personalised search's p95; training runs in
-worker processes with every core.
+cores, one thread per request took a personalised search's p95 on UCI Online Retail from
+109 to 18 ms; training runs in worker processes with every core.
 """
 
 from __future__ import annotations
