@@ -83,13 +83,14 @@ def profiles(data: str, n_users: int, n_full: int, seed: int) -> None:
     """Profile, interest and path latencies, and the full-graph PageRank baseline."""
     import pandas as pd
 
-    from seqrec_core.kg.graph import build_graph, node_id, node_kind
+    from seqrec_core.kg.graph import build_graph
     from seqrec_core.kg.interests import (
         INTEREST_KINDS,
         inferred_interests,
         neighbourhood,
         personalized_pagerank,
     )
+    from seqrec_core.kg.nodes import node_id, node_kind
     from seqrec_core.kg.paths import explain_paths
     from seqrec_core.kg.shopper_profile import user_profile
 

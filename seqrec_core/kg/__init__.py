@@ -1,6 +1,7 @@
 """The knowledge graph (networkx) and what it tells about a shopper.
 
 - `graph`: the graph of a dataset: shoppers, items and their metadata.
+- `nodes`: the graph's typed node ids and edge kinds.
 - `shop_aggregates`: the graph's shop-wide parts, computed once and kept beside a dataset.
 - `shop_scan`: those parts from a dataset's file in DuckDB passes (bounded memory).
 - `local_graph`: one shopper's graph from those aggregates (no whole-shop graph).

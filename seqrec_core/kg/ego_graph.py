@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import networkx as nx
 import pandas as pd
 
-from seqrec_core.kg.graph import INTERACTED, KnowledgeGraph, induced_subgraph, node_id, node_kind
+from seqrec_core.kg.graph import KnowledgeGraph
+from seqrec_core.kg.nodes import INTERACTED, induced_subgraph, node_id, node_kind
 from seqrec_core.kg.paths import verb
 
 MAX_DEPTH = 3  # hops from the user

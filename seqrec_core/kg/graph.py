@@ -1,12 +1,8 @@
 """The knowledge graph of a dataset: users, items and their metadata as one networkx graph.
 
-Typed node ids (the part before the first ':' is the kind):
-
-    user:U00001   item:P0001   cat:Home > Kitchen   brand:Acme
-    price:Home > Kitchen > Knives:high             attr:waterproof
-
+Nodes have typed ids (`seqrec_core.kg.nodes`: 'user:U00001', 'cat:Home > Kitchen').
 Every node has `kind` and `label` (a display name: item title, category leaf, brand);
-every edge has `kind` (see `EDGE_KINDS`) and `weight`. Users link to the items they
+every edge has `kind` (`nodes.EDGE_KINDS`) and `weight`. Users link to the items they
 touched (weighted by event type and recency, with the strongest `action`), items to their
 leaf category, brand, price band and attributes, categories to their parent, and items
 to their strongest co-occurring items (`seqrec_core.kg.cooccurrence`). The graph is undirected so
@@ -17,7 +13,7 @@ metadata, and `KnowledgeGraph.missing` says which fields a dataset lacks.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -30,33 +26,18 @@ from seqrec_core.data.funnel_and_rhythm import ShopStats, shop_stats
 from seqrec_core.errors import ConfigError, InputError
 from seqrec_core.kg.cooccurrence import pairs_by_item
 from seqrec_core.kg.item_metadata import item_metadata, metadata_coverage
-
-NODE_KINDS = ("user", "item", "category", "brand", "price", "attribute")
-_PREFIX = {
-    "user": "user",
-    "item": "item",
-    "category": "cat",
-    "brand": "brand",
-    "price": "price",
-    "attribute": "attr",
-}
-_KIND_OF_PREFIX = {prefix: kind for kind, prefix in _PREFIX.items()}
-INTERACTED, IN_CATEGORY, SUBCATEGORY = "interacted", "in_category", "subcategory_of"
-HAS_BRAND, IN_PRICE_BAND, HAS_ATTRIBUTE, CO_OCCURS = (
-    "has_brand",
-    "in_price_band",
-    "has_attribute",
-    "co_occurs",
-)
-EDGE_KINDS = (
-    INTERACTED,
-    IN_CATEGORY,
-    SUBCATEGORY,
-    HAS_BRAND,
-    IN_PRICE_BAND,
-    HAS_ATTRIBUTE,
+from seqrec_core.kg.nodes import (
     CO_OCCURS,
+    HAS_ATTRIBUTE,
+    HAS_BRAND,
+    IN_CATEGORY,
+    IN_PRICE_BAND,
+    INTERACTED,
+    SUBCATEGORY,
+    node_id,
+    price_node,
 )
+
 DEFAULT_EVENT_WEIGHTS = MappingProxyType(
     {"view": 1.0, "click": 1.0, "fav": 2.0, "cart": 3.0, "remove_from_cart": 0.5, "purchase": 5.0}
 )
@@ -139,38 +120,6 @@ class KnowledgeGraph:
             counts = counts[counts.index.str.contains(query.strip(), case=False, regex=False)]
         ordered = counts.reset_index().sort_values([0, "index"], ascending=[False, True])
         return ordered["index"].head(limit).tolist()
-
-
-def node_id(kind: str, value: str) -> str:
-    """The typed id of a node: node_id('brand', 'Acme') → 'brand:Acme'."""
-    return f"{_PREFIX[kind]}:{value}"
-
-
-def node_kind(node: str) -> str:
-    """The kind of a typed node id ('item' for 'item:P0001')."""
-    return _KIND_OF_PREFIX[node.partition(":")[0]]
-
-
-def price_node(group: str, band: str) -> str:
-    """The node of a price band within a category: 'price:Home > Kitchen:high'."""
-    return f"price:{group}:{band}"
-
-
-def induced_subgraph(graph: nx.Graph, nodes: Iterable[str]) -> nx.Graph:
-    """The subgraph of `nodes` (and the edges among them), as a new graph in their order.
-
-    networkx's `graph.subgraph` iterates a small node set in the set's order, which
-    changes from one process to the next (string hashing is salted), and with it the
-    ties of PageRank, shortest paths and layouts; this one is the same in every process.
-    """
-    order = list(dict.fromkeys(nodes))
-    keep = set(order)
-    sub = nx.Graph()
-    sub.add_nodes_from((n, dict(graph.nodes[n])) for n in order)
-    sub.add_edges_from(
-        (a, b, dict(data)) for a in order for b, data in graph.adj[a].items() if b in keep
-    )
-    return sub
 
 
 def prepare_events(events: pd.DataFrame, config: KGConfig) -> pd.DataFrame:

@@ -19,14 +19,8 @@ from typing import Any
 
 import networkx as nx
 
-from seqrec_core.kg.graph import (
-    CO_OCCURS,
-    INTERACTED,
-    KnowledgeGraph,
-    induced_subgraph,
-    node_id,
-    node_kind,
-)
+from seqrec_core.kg.graph import KnowledgeGraph
+from seqrec_core.kg.nodes import CO_OCCURS, INTERACTED, induced_subgraph, node_id, node_kind
 from seqrec_core.kg.paths import KGPath, describe_path, path_relations
 from seqrec_core.schema import CATEGORY_SEPARATOR
 

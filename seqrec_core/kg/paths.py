@@ -23,7 +23,8 @@ from typing import Any
 import networkx as nx
 
 from seqrec_core.errors import InputError
-from seqrec_core.kg.graph import (
+from seqrec_core.kg.graph import KnowledgeGraph
+from seqrec_core.kg.nodes import (
     CO_OCCURS,
     HAS_ATTRIBUTE,
     HAS_BRAND,
@@ -31,7 +32,6 @@ from seqrec_core.kg.graph import (
     IN_PRICE_BAND,
     INTERACTED,
     SUBCATEGORY,
-    KnowledgeGraph,
     node_id,
 )
 from seqrec_core.schema import CATEGORY_SEPARATOR

@@ -15,8 +15,9 @@ import pytest
 
 from seqrec_core.errors import ConfigError, InputError
 from seqrec_core.kg.cooccurrence import co_occurrence
-from seqrec_core.kg.graph import KGConfig, build_graph, node_id, node_kind, price_node
+from seqrec_core.kg.graph import KGConfig, build_graph
 from seqrec_core.kg.item_metadata import ALL_ITEMS, category_paths, split_attributes, split_category
+from seqrec_core.kg.nodes import node_id, node_kind, price_node
 from tests.support.kg_shop import CATALOG, events_frame
 
 

@@ -13,16 +13,11 @@ import pandas as pd
 import pytest
 
 from seqrec_core.ingest.sample import ensure_sample
-from seqrec_core.kg.graph import (
-    KGConfig,
-    build_graph,
-    induced_subgraph,
-    node_kind,
-    prepare_events,
-)
+from seqrec_core.kg.graph import KGConfig, build_graph, prepare_events
 from seqrec_core.kg.graph import shop_aggregates as aggregate
 from seqrec_core.kg.interests import MAX_ITEMS
 from seqrec_core.kg.local_graph import shopper_graph
+from seqrec_core.kg.nodes import induced_subgraph, node_kind
 from seqrec_core.kg.paths import explain_paths
 from seqrec_core.kg.shop_aggregates import FOLDER, cached_aggregates, load_aggregates
 from seqrec_core.kg.shopper_profile import user_profile

@@ -16,8 +16,9 @@ import pytest
 from seqrec_core.errors import InputError
 from seqrec_core.ingest.sample import SAMPLE_DIR, ensure_sample
 from seqrec_core.kg.ego_graph import ego_network
-from seqrec_core.kg.graph import build_graph, node_id, node_kind
+from seqrec_core.kg.graph import build_graph
 from seqrec_core.kg.interests import INTEREST_KINDS, inferred_interests, neighbourhood
+from seqrec_core.kg.nodes import node_id, node_kind
 from seqrec_core.kg.paths import explain_paths
 from seqrec_core.kg.shopper_profile import brand_affinities, user_profile
 from seqrec_core.store import Workspace
