@@ -131,6 +131,7 @@ def _median_s(run: Any, times: int = 5) -> float:
 def serve_figures(ws: str, name: str, shoppers: list[str]) -> dict[str, Any]:
     """Seconds of the server's per-shopper work on the dataset's newest trained run."""
     sys.path.insert(0, str(ROOT))
+    from seqrec_core.data.shopper_events import read_shopper_events
     from seqrec_core.explain.explanation import explain_user
     from seqrec_core.explain.options import ExplainOptions
     from seqrec_core.kg.local_graph import shopper_graph
@@ -139,7 +140,7 @@ def serve_figures(ws: str, name: str, shoppers: list[str]) -> dict[str, Any]:
     from seqrec_core.recommend.recommender import RunRecommender
     from seqrec_core.runs import registry
     from seqrec_core.runs.trained_run import load_run
-    from seqrec_core.store import Workspace, read_shopper_events
+    from seqrec_core.store import Workspace
     from seqrec_core.training.devices import use_serve_threads
 
     use_serve_threads()

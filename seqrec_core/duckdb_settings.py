@@ -1,6 +1,6 @@
 """The settings of every DuckDB connection, and DuckDB's share of the memory budget.
 
-`duckdb_settings` is what `store.scratch_connection` and `Workspace.connect` run first:
+`duckdb_settings` is what `scratch_connection` and `store.Workspace.connect` run first:
 UTC, no progress bar, a memory limit of `DUCKDB_SHARE` of the budget
 (`SEQREC_MEMORY_BUDGET_MB`, `memory_budget_mb`) and a spill folder outside the app's
 working directory (`duckdb_spill_folder`).
@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+
+import duckdb
 
 # The memory one ingest (or any DuckDB work of the app) may take, in MiB; DuckDB gets
 # `DUCKDB_SHARE` of it and spills what does not fit to `duckdb_spill_folder()`, the rest
@@ -44,3 +46,10 @@ def duckdb_settings() -> str:
         "SET TimeZone = 'UTC'; SET enable_progress_bar = false; "
         f"SET memory_limit = '{limit}MiB'; SET temp_directory = '{spill}'"
     )
+
+
+def scratch_connection() -> duckdb.DuckDBPyConnection:
+    """A fresh in-memory DuckDB connection with the project's settings."""
+    con = duckdb.connect()
+    con.execute(duckdb_settings())
+    return con

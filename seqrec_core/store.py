@@ -110,34 +110,6 @@ class DatasetInfo:
         return self.folder / "rejected.parquet"
 
 
-def scratch_connection() -> duckdb.DuckDBPyConnection:
-    """A fresh in-memory DuckDB connection with the project's settings."""
-    con = duckdb.connect()
-    con.execute(duckdb_settings())
-    return con
-
-
-def shopper_event_counts(events_path: Path) -> dict[str, int]:
-    """Shopper id → number of events, of a dataset's events file (one DuckDB pass)."""
-    con = scratch_connection()
-    try:
-        rows = con.execute(
-            "SELECT user_id, count(*) FROM read_parquet(?) GROUP BY user_id", [str(events_path)]
-        ).fetchall()
-    finally:
-        con.close()
-    return {str(user): int(n) for user, n in rows}
-
-
-def read_shopper_events(events_path: Path | str, user_id: str) -> pd.DataFrame:
-    """One shopper's accepted events in time order (empty when they have none).
-
-    A dataset's events file is sorted by user, so Parquet's row-group statistics skip all
-    but the groups holding this shopper: a 10M-event dataset answers in well under a second.
-    """
-    return pd.read_parquet(events_path, filters=[("user_id", "==", str(user_id))])
-
-
 def default_workspace_path() -> Path:
     """The workspace folder: env `SEQREC_WORKSPACE`, else `<repo>/workspace`."""
     return Path(os.environ.get("SEQREC_WORKSPACE") or REPO_ROOT / "workspace").expanduser()

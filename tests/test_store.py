@@ -217,7 +217,7 @@ def test_duckdb_works_within_the_memory_budget_and_spills_outside_the_cwd(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(duckdb_settings.MEMORY_BUDGET_ENV, "300")
-    con = store.scratch_connection()
+    con = duckdb_settings.scratch_connection()
     limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     assert limit == "120.0 MiB"  # 40% of 300 MiB
     spill = con.execute("SELECT current_setting('temp_directory')").fetchone()[0]

@@ -16,8 +16,9 @@ import argparse
 from typing import Any
 
 from seqrec_core.cli.common import add_common
+from seqrec_core.data.shopper_events import read_shopper_events
 from seqrec_core.errors import InputError
-from seqrec_core.store import Workspace, read_shopper_events
+from seqrec_core.store import Workspace
 
 
 def add_commands(commands: Any) -> None:

@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from seqrec_core import schema
-from seqrec_core.store import scratch_connection
+from seqrec_core.duckdb_settings import scratch_connection
 
 # Catalog fields whose coverage is reported, in display order.
 COVERAGE_FIELDS = ("title", "category", "brand", "price")

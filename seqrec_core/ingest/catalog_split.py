@@ -14,12 +14,12 @@ import duckdb
 import pandas as pd
 
 from seqrec_core import schema
+from seqrec_core.duckdb_settings import scratch_connection
 from seqrec_core.errors import InputError
 from seqrec_core.ingest import column_casts
 from seqrec_core.ingest.column_mapping import auto_mapping
 from seqrec_core.ingest.quality import short_list
 from seqrec_core.ingest.readers import RawTable
-from seqrec_core.store import scratch_connection
 
 _INLINE_FIELDS = ("title", "category", "category_id", "brand", "attributes", "price")
 # Catalog fields that leave the event table once split off (price is also an event field).

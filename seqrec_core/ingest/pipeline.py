@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from seqrec_core.duckdb_settings import scratch_connection
 from seqrec_core.errors import InputError
 from seqrec_core.ingest import (
     catalog_split,
@@ -30,12 +31,7 @@ from seqrec_core.ingest.quality import ValidationReport
 from seqrec_core.ingest.raw_files import path_size
 from seqrec_core.ingest.readers import RawTable, read_table
 from seqrec_core.ingest.row_validation import classify
-from seqrec_core.store import (
-    DatasetInfo,
-    Workspace,
-    scratch_connection,
-    validate_name,
-)
+from seqrec_core.store import DatasetInfo, Workspace, validate_name
 
 Progress = Callable[[float, str], None]
 

@@ -22,10 +22,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from seqrec_core.duckdb_settings import scratch_connection
 from seqrec_core.errors import InputError
 from seqrec_core.ingest.quality import MAX_EXAMPLES, Flag, Issue, ValidationReport
 from seqrec_core.ingest.validation_report import heavy_user_counts
-from seqrec_core.store import DatasetInfo, Workspace, scratch_connection, validate_name
+from seqrec_core.store import DatasetInfo, Workspace, validate_name
 
 NO_BOTS_SUFFIX = "-no-bots"
 EXCLUDED_REASON = "excluded_user"

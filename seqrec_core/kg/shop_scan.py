@@ -21,10 +21,10 @@ import pyarrow.parquet as pq
 
 from seqrec_core import schema
 from seqrec_core.data.funnel_and_rhythm import ShopStats, stats_of_counts
+from seqrec_core.duckdb_settings import scratch_connection
 from seqrec_core.kg.cooccurrence import pairs_by_item
 from seqrec_core.kg.graph import KGConfig, ShopAggregates, aggregates_of
 from seqrec_core.kg.item_metadata import median_prices, metadata_of
-from seqrec_core.store import scratch_connection
 
 _EVENTS = "read_parquet($path, file_row_number = true)"
 # Item codes: items in the order they first appear among events sorted by user, then

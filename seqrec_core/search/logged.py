@@ -46,7 +46,7 @@ _STAGES = {"view": "viewed", "cart": "carted", "purchase": "bought"}
 
 
 def logged_searches(events: pd.DataFrame) -> list[LoggedSearch]:
-    """The searches in one shopper's events (`store.read_shopper_events`), oldest first.
+    """The searches in one shopper's events (`data.shopper_events.read_shopper_events`), oldest first.
 
     Empty when the log has no `query` column or this shopper never searched. Events
     without a type count as views.

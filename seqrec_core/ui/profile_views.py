@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import streamlit as st
 
+from seqrec_core.data.shopper_events import read_shopper_events, shopper_event_counts
 from seqrec_core.figures import shopper_profile
 from seqrec_core.kg.ego_graph import ego_network
 from seqrec_core.kg.graph import KnowledgeGraph, ShopAggregates
@@ -27,7 +28,7 @@ from seqrec_core.kg.shop_aggregates import cached_aggregates
 from seqrec_core.kg.shopper_profile import UserProfile
 from seqrec_core.models.names import NEURAL_MODELS
 from seqrec_core.search.logged import QUERY, LoggedSearch, logged_searches
-from seqrec_core.store import Workspace, read_shopper_events, shopper_event_counts
+from seqrec_core.store import Workspace
 from seqrec_core.ui import navigation
 from seqrec_core.ui.feedback import plain
 from seqrec_core.ui.model_pickers import best_run, dataset_files

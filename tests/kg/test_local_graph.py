@@ -12,6 +12,7 @@ import networkx as nx
 import pandas as pd
 import pytest
 
+from seqrec_core.data.shopper_events import shopper_event_counts
 from seqrec_core.ingest.sample import ensure_sample
 from seqrec_core.kg.graph import KGConfig, build_graph, prepare_events
 from seqrec_core.kg.graph import shop_aggregates as aggregate
@@ -21,7 +22,7 @@ from seqrec_core.kg.nodes import induced_subgraph, node_kind
 from seqrec_core.kg.paths import explain_paths
 from seqrec_core.kg.shop_aggregates import FOLDER, cached_aggregates, load_aggregates
 from seqrec_core.kg.shopper_profile import user_profile
-from seqrec_core.store import Workspace, shopper_event_counts
+from seqrec_core.store import Workspace
 
 REPO = Path(__file__).resolve().parents[2]
 HEAVY = "HEAVY"  # a shopper with more items than the interests walk starts from
@@ -118,7 +119,8 @@ def test_an_induced_subgraph_keeps_the_order_it_is_given() -> None:
 
 _PROFILE_IN_A_CHILD = """
 import hashlib, json, sys
-from seqrec_core.store import Workspace, shopper_event_counts
+from seqrec_core.data.shopper_events import shopper_event_counts
+from seqrec_core.store import Workspace
 from seqrec_core.kg.graph import build_graph
 from seqrec_core.kg.ego_graph import ego_network
 from seqrec_core.kg.shopper_profile import user_profile

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from seqrec_core.data.shopper_events import read_shopper_events
 from seqrec_core.ingest.sample import ensure_sample
 from seqrec_core.search.logged import logged_searches
-from seqrec_core.store import Workspace, read_shopper_events
+from seqrec_core.store import Workspace
 
 
 def _events(rows: list[tuple]) -> pd.DataFrame:
