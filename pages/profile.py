@@ -24,12 +24,12 @@ with ui.user_errors():
     if user is None:
         st.stop()
     kg = profile_views.graph_around(workspace, dataset, user)
-    profile_views.missing_note(kg)
     profile = user_profile(kg, user)
     searches = profile_views.searches_of(workspace, dataset, user)
 
     st.header(f"Shopper {user}")
     profile_views.show_lead(profile, searches)
+    profile_views.missing_note(kg)  # after what was found: the page opens with the finding
     profile_views.show_cards(profile)
     profile_views.show_charts(profile)
 

@@ -35,6 +35,8 @@ NODE_NAMES = {
 }
 _NODE_SIZES = {"user": 22, "history": 13, "item": 9, "category": 15, "brand": 15}
 _TOP = 12  # bars per affinity chart
+NOTE_WIDTH = 70  # characters per line of the funnel's notes (a half-width chart)
+_NOTE_OFFSET, _NOTE_LINE = 62, 15  # px: axis title above a note; one note line
 
 
 def affinity_figure(
@@ -161,19 +163,23 @@ def funnel_comparison_figure(funnel: pd.DataFrame) -> go.Figure:
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")
     notes = [str(n) for n in funnel.get("note", pd.Series(dtype=object)).dropna()]
     if notes:  # rates above 100% or on a handful of events, said under the chart
+        # Wrapped for a half-width column, placed under the axis title in pixels, with the
+        # bottom margin grown by its lines: a note that does not fit is clipped unread.
+        lines = [line for n in notes for line in textwrap.wrap(n, NOTE_WIDTH)]
         fig.add_annotation(
-            text="<br>".join(textwrap.fill(n, 110).replace("\n", "<br>") for n in notes),
+            text="<br>".join(lines),
             xref="paper",
             yref="paper",
             x=0,
-            y=-0.2,
+            y=0,
+            yshift=-_NOTE_OFFSET,
             xanchor="left",
             yanchor="top",
             showarrow=False,
             align="left",
             font={"size": 11},
         )
-        fig.update_layout(margin={"b": 40 + 30 * len(notes)})
+        fig.update_layout(margin={"b": _NOTE_OFFSET + 10 + _NOTE_LINE * len(lines)})
     return fig
 
 

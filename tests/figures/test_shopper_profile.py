@@ -91,5 +91,10 @@ def test_a_funnel_rate_above_100_percent_is_explained_under_the_chart() -> None:
     assert [a.text for a in fig.layout.annotations] == [
         "cart → purchase is above 100% for the shop: 13 purchase events"
     ]
+    long = funnel.assign(note=["a few words " * 12, "more words " * 12])
+    lines = shopper_profile.funnel_comparison_figure(long).layout
+    shown = lines.annotations[0].text.split("<br>")
+    assert len(shown) >= 4 and all(len(line) <= shopper_profile.NOTE_WIDTH for line in shown)
+    assert lines.margin.b >= 62 + 15 * len(shown)  # every line inside the figure
     plain = shopper_profile.funnel_comparison_figure(funnel.assign(note=None))
     assert not plain.layout.annotations
