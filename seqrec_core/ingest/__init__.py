@@ -9,7 +9,8 @@ The modules in the order an upload passes through them:
 - `bytescan`: vectorised scans over raw text bytes (line breaks, quotes, records).
 - `delimited_rows`: split delimited text into rows traced back to their physical line.
 - `excel_parquet_jsonl`: readers for the formats that are not delimited text.
-- `readers`: read any supported table into one in-memory shape, `RawTable`.
+- `spooled_text`: a big delimited text read block by block into a Parquet file.
+- `readers`: read any supported table into one shape, `RawTable` (in memory or spooled).
 - `column_mapping`: which source column feeds which canonical field.
 - `column_casts`: DuckDB SQL that turns raw columns into typed canonical values.
 - `row_validation`: give every row its fate (accepted, or rejected for one reason).

@@ -36,6 +36,7 @@ from seqrec_core.store import DatasetInfo, Workspace, validate_name
 Progress = Callable[[float, str], None]
 
 _PREVIEW_ROWS = 200
+SPOOL_FILE = ".rows.parquet"  # a big text's rows, read block by block (`spooled_text`)
 _READ_START = 0.08  # the reading step's share of the progress bar: from here...
 _MAP_START = 0.35  # ...to the next step's, which the reading step never reaches
 _ROWS_HALF_WAY = 250_000  # rows read when the bar has crept half-way through that share
@@ -131,12 +132,12 @@ def ingest(
         return IngestResult(existing, existing.report, reused=True)
     earlier = [d.name for d in workspace.datasets_from_source(source_sha) if d.name != name]
 
-    raw, columns = _read_and_map(path, display, column_mapping, report_progress)
-
     # Everything is written to a staging folder and published by registering it: a
     # failure anywhere discards the folder, so no half-written dataset is ever visible.
     staging = workspace.new_staging_folder()
     try:
+        spool = staging / SPOOL_FILE
+        raw, columns = _read_and_map(path, display, column_mapping, report_progress, spool)
         report = _validate_and_write(
             raw,
             columns,
@@ -147,6 +148,7 @@ def ingest(
             pseudonymize,
             report_progress,
         )
+        spool.unlink(missing_ok=True)  # the rows are in events/rejected now
         report = validation_report.with_duplicates(report, earlier)
         report_progress(0.95, "Registering the dataset")
         dataset = workspace.register_dataset(
@@ -209,7 +211,11 @@ def _archive_sources(
 
 
 def _read_and_map(
-    path: Path, display: str, overrides: Mapping[str, str | None] | None, progress: Progress
+    path: Path,
+    display: str,
+    overrides: Mapping[str, str | None] | None,
+    progress: Progress,
+    spool: Path,
 ) -> tuple[RawTable, mapping.ColumnMapping]:
     """The event file's rows and their column mapping (automatic plus overrides), checked.
 
@@ -217,8 +223,10 @@ def _read_and_map(
         InputError: unreadable, a header without data rows, or a bad or missing mapping.
     """
     progress(_READ_START, f"Reading {display}")
-    raw = read_table(path, display_name=display, on_rows=_reading_progress(display, progress))
-    if raw.table.num_rows == 0 and not raw.malformed:
+    raw = read_table(
+        path, display_name=display, on_rows=_reading_progress(display, progress), spool=spool
+    )
+    if raw.num_rows == 0 and not raw.malformed:
         raise InputError(
             "the file has a header but no data rows",
             file=display,
@@ -265,7 +273,7 @@ def _validate_and_write(
     con = scratch_connection()
     try:
         progress(0.45, "Validating rows")
-        classified = classify(con, raw.table, raw.line_numbers, columns)
+        classified = classify(con, raw.table, raw.line_numbers, columns, spooled=raw.spooled)
         # Looked for before pseudonyms replace the user ids, which then look nothing alike.
         id_flags = lookalike_ids.lookalike_flags(con, show_user_examples=not pseudonymize)
         if pseudonymize:

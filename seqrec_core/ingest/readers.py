@@ -10,7 +10,8 @@ dropped. Anything unreadable raises an `InputError` naming the file and what to 
 This module recognises the container and dispatches: `open_upload` opens plain, gzip and zip
 content within the size limit, `sniff` recognises encodings and layouts, `delimited_rows` splits
 delimited text (with `bytescan` for line numbers), `excel_parquet_jsonl` reads Excel, Parquet and
-JSON Lines.
+JSON Lines. Given a `spool` file, a plain or gzip delimited text bigger than one block is
+read block by block into it instead of memory (`spooled_text`), with the same rows.
 """
 
 from __future__ import annotations
@@ -25,7 +26,13 @@ import numpy as np
 import pyarrow as pa
 
 from seqrec_core.errors import InputError
-from seqrec_core.ingest import delimited_rows, excel_parquet_jsonl, open_upload, sniff
+from seqrec_core.ingest import (
+    delimited_rows,
+    excel_parquet_jsonl,
+    open_upload,
+    sniff,
+    spooled_text,
+)
 from seqrec_core.ingest.bytescan import TextBytes
 from seqrec_core.ingest.delimited_rows import MalformedRow, Parsed
 from seqrec_core.ingest.excel_parquet_jsonl import RowsRead
@@ -40,8 +47,7 @@ __all__ = [
     "read_table",
 ]
 
-_SNIFF_BYTES: Final = 1 << 16
-_SNIFF_MAX: Final = 1 << 24  # a sample grows past 64 KiB to hold the first two lines whole
+_SNIFF_BYTES: Final = sniff.SAMPLE_BYTES
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,15 @@ class RawTable:
     has_header: bool
     malformed: tuple[MalformedRow, ...]
     warnings: tuple[str, ...]
+    # A big delimited text read block by block (`spooled_text`): every row is in this
+    # Parquet file (columns `_c0..`, `_line`); `table` and `line_numbers` hold its first rows.
+    spooled: Path | None = None
+    spooled_rows: int = 0
+
+    @property
+    def num_rows(self) -> int:
+        """Rows read (malformed records apart), spooled or in memory."""
+        return self.spooled_rows if self.spooled is not None else self.table.num_rows
 
 
 def read_table(
@@ -73,6 +88,7 @@ def read_table(
     max_bytes: int | None = None,
     sample_rows: int | None = None,
     on_rows: RowsRead | None = None,
+    spool: Path | None = None,
 ) -> RawTable:
     """Read a raw table file (or a folder of Parquet files) into a `RawTable`.
 
@@ -83,8 +99,10 @@ def read_table(
         max_bytes: size limit for the file and for its uncompressed content (None: the
             `SEQREC_MAX_UPLOAD_MB` setting, 1 GiB by default).
         sample_rows: read only about the first this many data rows (a quick preview).
-        on_rows: called with the rows read so far while an Excel sheet is read, the one
-            format slow enough to need it (see `excel_parquet_jsonl.read_xlsx`).
+        on_rows: called with the rows read so far while an Excel sheet or a spooled text
+            is read (see `excel_parquet_jsonl.read_xlsx`).
+        spool: where a plain or gzip delimited text bigger than one block may be read to
+            instead of memory (a Parquet file; `RawTable.spooled` then names it).
 
     Returns:
         The table with its line numbers, detected layout, malformed records and warnings.
@@ -127,6 +145,10 @@ def read_table(
         raise _old_excel(name)
     if kind == "gzip":
         inner = suffixes[-2] if len(suffixes) > 1 and suffixes[-1] == ".gz" else ""
+        if spool is not None and sample_rows is None:
+            spooled = spooled_text.spool_delimited(path, name, "gzip", inner, limit, spool, on_rows)
+            if spooled is not None:
+                return _spooled_raw(spooled, spool, name, "gzip")
         data, complete = open_upload.load(
             open_upload.gzip_reader(path, name), name, limit, sample_rows
         )
@@ -134,6 +156,12 @@ def read_table(
     if sample_rows is not None:
         data, complete = open_upload.load(open_upload.file_reader(path), name, limit, sample_rows)
         return _read_content(data, complete, name, suffixes[-1], sample_rows, None, limit)
+    if spool is not None and path.stat().st_size > spooled_text.BLOCK_BYTES:
+        spooled = spooled_text.spool_delimited(
+            path, name, None, suffixes[-1], limit, spool, on_rows
+        )
+        if spooled is not None:
+            return _spooled_raw(spooled, spool, name, None)
     mapped = open_upload.map_file(path)
     try:
         return _read_content(mapped, True, name, suffixes[-1], None, None, limit)
@@ -190,7 +218,7 @@ def _read_content(
     body = _to_utf8(data, encoding, complete, name)
     if encoding == "utf-16" and sniff.looks_binary(body[:_SNIFF_BYTES]):
         raise _not_text(name)
-    head = body[: _sniff_end(body)]
+    head = body[: sniff.sample_end(body)]
     layout = sniff.sniff_layout(
         head.decode("utf-8", errors="ignore"),
         extension,
@@ -222,16 +250,6 @@ def _read_content(
         encoding=encoding,
         delimiter=layout.delimiter,
     )
-
-
-def _sniff_end(body: TextBytes) -> int:
-    """Where the sniffed sample ends: 64 KiB, or further so that a long header line and the
-    line after it are whole (a cut header would be taken for a narrower table)."""
-    first = body.find(b"\n", 0, _SNIFF_MAX)
-    if first < _SNIFF_BYTES:  # a short first line, or none that ends within reach
-        return _SNIFF_BYTES
-    second = body.find(b"\n", first + 1, _SNIFF_MAX)
-    return second + 1 if second >= 0 else _SNIFF_MAX
 
 
 def _is_blank(data: TextBytes) -> bool:
@@ -278,6 +296,25 @@ def _raw(
         has_header=parsed.has_header,
         malformed=parsed.malformed,
         warnings=parsed.warnings,
+    )
+
+
+def _spooled_raw(
+    spooled: spooled_text.Spooled, path: Path, name: str, compression: str | None
+) -> RawTable:
+    return RawTable(
+        table=spooled.first,
+        line_numbers=spooled.first_lines,
+        source_name=name,
+        format=spooled.layout.format,
+        compression=compression,
+        encoding=spooled.encoding,
+        delimiter=spooled.layout.delimiter,
+        has_header=spooled.layout.has_header,
+        malformed=spooled.malformed,
+        warnings=spooled.warnings,
+        spooled=path,
+        spooled_rows=spooled.rows,
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -39,14 +40,26 @@ class Classified:
 
 
 def classify(
-    con: duckdb.DuckDBPyConnection, table: pa.Table, lines: Sequence[int], mapping: ColumnMapping
+    con: duckdb.DuckDBPyConnection,
+    table: pa.Table,
+    lines: Sequence[int],
+    mapping: ColumnMapping,
+    *,
+    spooled: Path | None = None,
 ) -> Classified:
-    """Register `src` and create the table `classified` (see the module docstring)."""
+    """Register `src` and create the table `classified` (see the module docstring).
+
+    `spooled`: a Parquet file holding every row (`spooled_text`, internal names and
+    `_line` already), which DuckDB reads as `src`; `table` is then its first rows.
+    """
     internal = {name: f"_c{i}" for i, name in enumerate(table.column_names)}
-    source = table.rename_columns(list(internal.values())).append_column(
-        "_line", pa.array(lines, type=pa.int64())
-    )
-    con.register("src", source)
+    if spooled is not None:
+        con.read_parquet(str(spooled)).create_view("src")
+    else:
+        source = table.rename_columns(list(internal.values())).append_column(
+            "_line", pa.array(lines, type=pa.int64())
+        )
+        con.register("src", source)
     by_field = {field: internal[col] for col, field in mapping.items() if field}
     types = {internal[name]: table.schema.field(name).type for name in table.column_names}
 

@@ -26,6 +26,8 @@ QUOTE: Final = '"'
 ATOMIC_EXTENSIONS: Final = frozenset({".inter", ".item", ".user", ".kg", ".link", ".net"})
 _DELIMITER_HINTS: Final = {".tsv": "\t", ".tab": "\t", ".psv": "|"}
 _SAMPLE_ROWS: Final = 200
+SAMPLE_BYTES: Final = 1 << 16  # the layout is sniffed on this much text...
+_SAMPLE_MAX: Final = 1 << 24  # ...or more, up to this, to hold the first two lines whole
 _CHUNK: Final = 1 << 24  # decode in 16 MiB pieces so memory stays bounded
 _VALUE_RE: Final = re.compile(
     r"^[-+]?(\d+([.,]\d*)?|[.,]\d+)([eE][-+]?\d+)?$"  # numbers, decimal comma included
@@ -60,6 +62,16 @@ def container(head: bytes) -> str:
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return "ole2"  # old .xls workbooks
     return "text"
+
+
+def sample_end(body: TextBytes) -> int:
+    """Where the sniffed sample ends: 64 KiB, or further so that a long header line and the
+    line after it are whole (a cut header would be taken for a narrower table)."""
+    first = body.find(b"\n", 0, _SAMPLE_MAX)
+    if first < SAMPLE_BYTES:  # a short first line, or none that ends within reach
+        return SAMPLE_BYTES
+    second = body.find(b"\n", first + 1, _SAMPLE_MAX)
+    return second + 1 if second >= 0 else _SAMPLE_MAX
 
 
 def detect_encoding(data: TextBytes, *, complete: bool = True) -> str:

@@ -60,8 +60,8 @@ def build(
     return ValidationReport(
         source_name=raw.source_name,
         format=raw.format + (f" ({raw.compression})" if raw.compression else ""),
-        rows_read=raw.table.num_rows + len(raw.malformed),
-        rows_accepted=raw.table.num_rows - (rows_rejected - len(raw.malformed)),
+        rows_read=raw.num_rows + len(raw.malformed),
+        rows_accepted=raw.num_rows - (rows_rejected - len(raw.malformed)),
         rows_rejected=rows_rejected,
         rejected_by_reason=ordered,
         examples=_examples(con),

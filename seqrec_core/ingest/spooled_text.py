@@ -1,0 +1,218 @@
+"""Read a big delimited text block by block into a Parquet file, never whole in memory.
+
+A plain or gzip CSV/TSV/.dat/atomic file larger than one block (`BLOCK_BYTES`) is read in
+blocks cut at record ends (a quoted line break never splits), each block split exactly as
+a whole file would be (`delimited_rows.split_delimited`, line numbers shifted by the lines
+before it) and appended to a Parquet file with the internal column names `_c0, _c1, ...`
+and `_line`, which DuckDB then reads as the source of validation (`row_validation`).
+Memory stays about one block of text and its table, whatever the file's size; every row,
+line number, malformed record and warning is what the in-memory reader gives.
+
+The encoding and layout are judged on the first block; only UTF-8 text is read this way
+(a legacy encoding is judged on the whole file). When a later block contradicts the first
+(bytes that are not UTF-8, a bare carriage return) or the first holds no row, reading
+stops and `spool_delimited` answers None: the caller reads the file whole, as before.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import IO, Final
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from seqrec_core.ingest import bytescan, delimited_rows, open_upload, sniff
+from seqrec_core.ingest.delimited_rows import MalformedRow, Parsed
+from seqrec_core.ingest.excel_parquet_jsonl import RowsRead
+from seqrec_core.ingest.sniff import TextLayout
+
+BLOCK_BYTES: Final = 16 << 20  # text read and split at a time (tests lower it)
+FIRST_ROWS: Final = 1000  # first rows kept in memory (the column mapping reads them)
+LINE_COLUMN: Final = "_line"
+_STREAMED_ENCODINGS: Final = ("utf-8", "utf-8-sig")
+
+
+class _Contradicted(Exception):
+    """A later block does not fit what the first one said (encoding, line ends)."""
+
+
+@dataclass(frozen=True)
+class Spooled:
+    """A big text table read into a Parquet file.
+
+    Attributes:
+        first: the first rows (`FIRST_ROWS`) under the table's own column names.
+        first_lines: their line numbers.
+        rows: every row written.
+        malformed: records of the wrong width, with their lines.
+        warnings: what the reader noticed (header cells, encoding).
+        encoding / layout: what the first block said.
+    """
+
+    first: pa.Table
+    first_lines: np.ndarray
+    rows: int
+    malformed: tuple[MalformedRow, ...]
+    warnings: tuple[str, ...]
+    encoding: str
+    layout: TextLayout
+
+
+def internal_names(width: int) -> list[str]:
+    """The spooled file's column names: `_c0 .. _c{width-1}`."""
+    return [f"_c{i}" for i in range(width)]
+
+
+@contextmanager
+def _content(path: Path, compression: str | None, name: str) -> Iterator[IO[bytes]]:
+    """The file's (inflated) content as a binary stream."""
+    try:
+        with gzip.open(path, "rb") if compression == "gzip" else path.open("rb") as handle:
+            yield handle
+    except open_upload.BROKEN as exc:
+        if compression != "gzip":
+            raise
+        raise open_upload.damaged(name, "gzip file", "compress it again") from exc
+
+
+def _blocks(
+    handle: IO[bytes], packed: int, limit: int, name: str, gzipped: bool
+) -> Iterator[bytes]:
+    """The content in `BLOCK_BYTES` pieces, within the size and inflation limits."""
+    total = 0
+    while block := handle.read(BLOCK_BYTES):
+        total += len(block)
+        open_upload.check_size(total, limit, name, uncompressed=gzipped)
+        if gzipped:
+            open_upload.check_ratio(total, packed, name)
+        yield block
+
+
+def _records(blocks: Iterator[bytes], quoting: bool, first: bytes) -> Iterator[bytes]:
+    """Pieces of text that each end at a record end (the last: wherever the text ends)."""
+    carry = first
+    for block in blocks:
+        carry += block
+        cut = bytescan.end_of_last_record(carry, quoting=quoting)
+        if cut:
+            yield carry[:cut]
+            carry = carry[cut:]
+    if carry:
+        yield carry
+
+
+def _as_utf8(piece: bytes, encoding: str, first: bool) -> bytes:
+    """A piece as UTF-8 without byte-order mark; _Contradicted if it is not UTF-8."""
+    if first and encoding == "utf-8-sig":
+        piece = piece[3:]
+    if sniff.first_invalid_utf8(piece) is not None or bytescan.has_bare_cr(piece):
+        raise _Contradicted
+    return piece
+
+
+def spool_delimited(
+    path: Path,
+    name: str,
+    compression: str | None,
+    extension: str,
+    limit: int,
+    out: Path,
+    on_rows: RowsRead | None = None,
+) -> Spooled | None:
+    """Read the delimited text of `path` into the Parquet file `out`, block by block.
+
+    Returns:
+        What was read; None when the content fits in one block, is not delimited text
+        the blocks can follow (JSON, UTF-16, bare carriage returns, binary) or a later
+        block contradicts the first (`out` is then removed): read it whole instead.
+
+    Raises:
+        InputError: as the in-memory reader would (limits, width, damaged gzip).
+    """
+    packed = path.stat().st_size
+    with _content(path, compression, name) as handle:
+        blocks = _blocks(handle, packed, limit, name, compression == "gzip")
+        head = next(blocks, b"")
+        if len(head) < BLOCK_BYTES:
+            return None
+        layout, encoding = _judge(head, extension)
+        if layout is None:
+            return None
+        try:
+            return _write(
+                _records(blocks, layout.quoting, head), layout, encoding, name, out, on_rows
+            )
+        except _Contradicted:
+            out.unlink(missing_ok=True)
+            return None
+
+
+def _judge(head: bytes, extension: str) -> tuple[TextLayout | None, str]:
+    """The layout and encoding the first block shows; no layout where blocks cannot follow."""
+    encoding = sniff.detect_encoding(head, complete=False)
+    if encoding not in _STREAMED_ENCODINGS or sniff.looks_binary(head[: sniff.SAMPLE_BYTES]):
+        return None, encoding
+    if bytescan.has_bare_cr(head):
+        return None, encoding
+    text = bytes(sniff.to_utf8(head, encoding, complete=False))
+    sample = text[: sniff.sample_end(text)].decode("utf-8", errors="ignore")
+    layout = sniff.sniff_layout(sample, extension, complete=False)
+    return (None if layout.format in ("json", "jsonl") else layout), encoding
+
+
+def _write(
+    pieces: Iterator[bytes],
+    layout: TextLayout,
+    encoding: str,
+    name: str,
+    out: Path,
+    on_rows: RowsRead | None,
+) -> Spooled:
+    delimited_rows.check_width(layout.width, name, header=layout.has_header)
+    names = internal_names(layout.width)
+    schema = pa.schema(
+        [*(pa.field(n, pa.string()) for n in names), pa.field(LINE_COLUMN, pa.int64())]
+    )
+    first: Parsed | None = None
+    heads: list[pa.Table] = []  # the first FIRST_ROWS rows, kept
+    malformed: list[MalformedRow] = []
+    rows = lines_before = 0
+    with pq.ParquetWriter(out, schema) as writer:
+        for index, piece in enumerate(pieces):
+            text = _as_utf8(piece, encoding, first=index == 0)
+            parsed = delimited_rows.split_delimited(
+                text, layout if index == 0 else replace(layout, has_header=False),
+                complete=True, name=name,
+            )  # fmt: skip
+            if first is None:
+                if not parsed.table.num_rows:  # nothing to map the columns by
+                    raise _Contradicted
+                first = parsed
+            lines = np.asarray(parsed.lines, dtype=np.int64) + lines_before
+            malformed += [replace(m, line=m.line + lines_before) for m in parsed.malformed]
+            table = parsed.table.rename_columns(names).append_column(LINE_COLUMN, pa.array(lines))
+            writer.write_table(table)
+            if rows < FIRST_ROWS:
+                heads.append(table.slice(0, FIRST_ROWS - rows))
+            rows += table.num_rows
+            lines_before += piece.count(b"\n")
+            if on_rows is not None:
+                on_rows(rows)
+    if first is None:  # no piece at all: cannot happen after a full first block
+        raise _Contradicted
+    head = pa.concat_tables(heads)
+    return Spooled(
+        first=head.drop_columns(LINE_COLUMN).rename_columns(first.table.column_names),
+        first_lines=head.column(LINE_COLUMN).to_numpy(),
+        rows=rows,
+        malformed=tuple(malformed),
+        warnings=(*layout.warnings, *first.warnings),
+        encoding=encoding,
+        layout=layout,
+    )

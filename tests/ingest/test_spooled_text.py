@@ -1,0 +1,160 @@
+"""A big text read block by block gives the dataset a whole read gives, row for row."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from seqrec_core.ingest import spooled_text
+from seqrec_core.ingest.pipeline import SPOOL_FILE, ingest
+from seqrec_core.ingest.readers import read_table
+from seqrec_core.store import Workspace
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
+
+HEADER = "user_id,item_id,timestamp,event_type,title\n"
+ROWS = [
+    "U1,P1,2024-01-01T10:00:00Z,view,plain title",
+    'U1,P2,2024-01-01T10:05:00Z,cart,"a title, with a comma"',
+    'U2,P1,2024-01-02T09:00:00Z,purchase,"a title\nover two lines"',
+    "U2,P3,2024-01-02T09:01:00Z,view,too,many,fields",
+    "",
+    "U3,P2,not a time,view,bad timestamp",
+    "U3,P4,2024-01-03T12:00:00Z,view,Crème brûlée ☕",
+    'U4,P1,2024-01-04T08:00:00Z,view,"quotes ""inside"" it"',
+    'U4,P1,2024-01-04T08:00:00Z,view,"quotes ""inside"" it"',  # the same row again
+]
+
+
+def _log(rows: int) -> str:
+    """A log of `rows` records cycling through ROWS, distinct users per cycle."""
+    lines = [ROWS[i % len(ROWS)].replace("U", f"C{i // len(ROWS)}U") for i in range(rows)]
+    return HEADER + "\n".join(lines)
+
+
+def _ingest_both(
+    source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
+) -> tuple[Workspace, Workspace, list[object]]:
+    """The same file ingested whole and block by block (`block` bytes); what spooling gave."""
+    whole = Workspace.open(tmp_path / "whole")
+    ingest(source, whole, "d")
+    seen: list[object] = []
+    real = spooled_text.spool_delimited
+
+    def spy(*args, **kwargs):
+        result = real(*args, **kwargs)
+        seen.append(result)
+        return result
+
+    monkeypatch.setattr(spooled_text, "BLOCK_BYTES", block)
+    monkeypatch.setattr(spooled_text, "spool_delimited", spy)
+    blocks = Workspace.open(tmp_path / "blocks")
+    ingest(source, blocks, "d")
+    return whole, blocks, seen
+
+
+def _same_dataset(a: Workspace, b: Workspace) -> None:
+    pd.testing.assert_frame_equal(a.read_events("d"), b.read_events("d"))
+    pd.testing.assert_frame_equal(a.read_rejected("d"), b.read_rejected("d"))
+    assert a.get_dataset("d").report.to_dict() == b.get_dataset("d").report.to_dict()
+    assert not (b.get_dataset("d").folder / SPOOL_FILE).exists()
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_blocks_give_the_rows_lines_and_report_of_a_whole_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, newline: str
+) -> None:
+    source = tmp_path / "log.csv"
+    source.write_bytes(_log(400).replace("\n", newline).encode())
+    whole, blocks, seen = _ingest_both(source, tmp_path, monkeypatch, block=512)
+    assert seen and seen[0] is not None  # it was read block by block
+    _same_dataset(whole, blocks)
+    report = blocks.get_dataset("d").report
+    assert report.rows_rejected > 0 and report.rows_accepted > 0
+    rejected = blocks.read_rejected("d")
+    assert set(rejected["reason"]) >= {"malformed_row", "unparseable_timestamp", "exact_duplicate"}
+
+
+def test_a_gzip_log_with_a_byte_order_mark_reads_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "log.csv.gz"
+    source.write_bytes(gzip.compress(b"\xef\xbb\xbf" + _log(300).encode()))
+    whole, blocks, seen = _ingest_both(source, tmp_path, monkeypatch, block=700)
+    assert seen[0] is not None and seen[0].encoding == "utf-8-sig"
+    _same_dataset(whole, blocks)
+
+
+def test_the_sample_shop_reads_the_same_in_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "events.csv.gz"
+    shutil.copyfile(SAMPLE / "events.csv.gz", source)
+    whole, blocks, seen = _ingest_both(source, tmp_path, monkeypatch, block=256 << 10)
+    assert seen[0] is not None and seen[0].rows == whole.get_dataset("d").rows_read
+    _same_dataset(whole, blocks)
+
+
+def test_a_movielens_dat_file_reads_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "ratings.dat"
+    source.write_text(
+        "".join(
+            f"{u}::{i}::{4 + i % 2}::{978300760 + 100 * u + i}\n"
+            for u in range(60)
+            for i in range(8)
+        )
+    )
+    whole, blocks, seen = _ingest_both(source, tmp_path, monkeypatch, block=300)
+    assert seen[0] is not None and seen[0].layout.format == "dat"
+    _same_dataset(whole, blocks)
+
+
+@pytest.mark.parametrize(
+    ("late", "why"),
+    [
+        (b"U9,P9,2024-01-05T00:00:00Z,view,caf\xe9\n", "not UTF-8"),
+        (b"U9,P9,2024-01-05,view,x\r", "bare CR"),
+    ],
+)
+def test_a_later_block_that_contradicts_the_first_is_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, late: bytes, why: str
+) -> None:
+    source = tmp_path / "log.csv"
+    source.write_bytes(_log(200).encode() + b"\n" + late + b"U9,P8,2024-01-06T00:00:00Z,view,y\n")
+    whole, blocks, seen = _ingest_both(source, tmp_path, monkeypatch, block=400)
+    assert seen == [None], why  # given up, then read whole
+    _same_dataset(whole, blocks)
+    assert not list((tmp_path / "blocks" / "datasets").glob(".staging-*"))
+
+
+def test_a_file_within_one_block_is_read_in_memory(tmp_path: Path) -> None:
+    source = tmp_path / "log.csv"
+    source.write_text(_log(20))
+    raw = read_table(source, spool=tmp_path / "rows.parquet")
+    assert raw.spooled is None and raw.num_rows == raw.table.num_rows
+    assert not (tmp_path / "rows.parquet").exists()
+
+
+def test_the_spooled_table_keeps_first_rows_and_every_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "log.csv"
+    source.write_text(_log(900))
+    monkeypatch.setattr(spooled_text, "BLOCK_BYTES", 1000)
+    monkeypatch.setattr(spooled_text, "FIRST_ROWS", 50)
+    spooled = read_table(source, spool=tmp_path / "rows.parquet")
+    whole = read_table(source)
+    assert spooled.spooled == tmp_path / "rows.parquet"
+    assert spooled.num_rows == whole.num_rows and spooled.table.num_rows == 50
+    assert spooled.table.column_names == whole.table.column_names
+    assert spooled.table.equals(whole.table.slice(0, 50))
+    rows = pd.read_parquet(spooled.spooled)
+    assert rows["_line"].tolist() == whole.line_numbers.tolist()
+    assert rows["_c4"].tolist() == whole.table.column("title").to_pylist()
+    assert spooled.malformed == whole.malformed and spooled.warnings == whole.warnings
