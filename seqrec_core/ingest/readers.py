@@ -20,7 +20,6 @@ import contextlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
 
 import numpy as np
 import pyarrow as pa
@@ -46,8 +45,6 @@ __all__ = [
     "max_upload_bytes",
     "read_table",
 ]
-
-_SNIFF_BYTES: Final = sniff.SAMPLE_BYTES
 
 
 @dataclass(frozen=True)
@@ -213,10 +210,10 @@ def _read_content(
     if kind == "ole2":
         raise _old_excel(name)
     encoding = sniff.detect_encoding(data, complete=complete)
-    if encoding != "utf-16" and sniff.looks_binary(data[:_SNIFF_BYTES]):
+    if encoding != "utf-16" and sniff.looks_binary(data[: sniff.SAMPLE_BYTES]):
         raise _not_text(name)
     body = _to_utf8(data, encoding, complete, name)
-    if encoding == "utf-16" and sniff.looks_binary(body[:_SNIFF_BYTES]):
+    if encoding == "utf-16" and sniff.looks_binary(body[: sniff.SAMPLE_BYTES]):
         raise _not_text(name)
     head = body[: sniff.sample_end(body)]
     layout = sniff.sniff_layout(
@@ -253,9 +250,9 @@ def _read_content(
 
 
 def _is_blank(data: TextBytes) -> bool:
-    if data[:_SNIFF_BYTES].strip():
+    if data[: sniff.SAMPLE_BYTES].strip():
         return False
-    return len(data) <= _SNIFF_BYTES or not bytes(data).strip()
+    return len(data) <= sniff.SAMPLE_BYTES or not bytes(data).strip()
 
 
 def _to_utf8(data: TextBytes, encoding: str, complete: bool, name: str) -> TextBytes:

@@ -25,6 +25,12 @@ _NUMBER_FIELDS = ("quantity", "price", "rating")
 _EARLIEST = "1971-01-01"
 _REJECTED_META = ("line", "reason", "problem_column", "problem_value", "message")
 FALLBACK_EVENT_TYPE = "interaction"
+LINE_COLUMN = "_line"  # in `src`: the physical line a row starts on
+
+
+def source_names(width: int) -> list[str]:
+    """The internal names of `src`'s original columns: `_c0 .. _c{width-1}`."""
+    return [f"_c{i}" for i in range(width)]
 
 
 @dataclass(frozen=True)
@@ -52,12 +58,12 @@ def classify(
     `spooled`: a Parquet file holding every row (`spooled_text`, internal names and
     `_line` already), which DuckDB reads as `src`; `table` is then its first rows.
     """
-    internal = {name: f"_c{i}" for i, name in enumerate(table.column_names)}
+    internal = dict(zip(table.column_names, source_names(table.num_columns), strict=True))
     if spooled is not None:
         con.read_parquet(str(spooled)).create_view("src")
     else:
         source = table.rename_columns(list(internal.values())).append_column(
-            "_line", pa.array(lines, type=pa.int64())
+            LINE_COLUMN, pa.array(lines, type=pa.int64())
         )
         con.register("src", source)
     by_field = {field: internal[col] for col, field in mapping.items() if field}

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import gzip
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Final
@@ -30,11 +29,11 @@ import pyarrow.parquet as pq
 from seqrec_core.ingest import bytescan, delimited_rows, open_upload, sniff
 from seqrec_core.ingest.delimited_rows import MalformedRow, Parsed
 from seqrec_core.ingest.excel_parquet_jsonl import RowsRead
+from seqrec_core.ingest.row_validation import LINE_COLUMN, source_names
 from seqrec_core.ingest.sniff import TextLayout
 
 BLOCK_BYTES: Final = 16 << 20  # text read and split at a time (tests lower it)
 FIRST_ROWS: Final = 1000  # first rows kept in memory (the column mapping reads them)
-LINE_COLUMN: Final = "_line"
 _STREAMED_ENCODINGS: Final = ("utf-8", "utf-8-sig")
 
 
@@ -64,19 +63,13 @@ class Spooled:
     layout: TextLayout
 
 
-def internal_names(width: int) -> list[str]:
-    """The spooled file's column names: `_c0 .. _c{width-1}`."""
-    return [f"_c{i}" for i in range(width)]
-
-
-@contextmanager
-def _content(path: Path, compression: str | None, name: str) -> Iterator[IO[bytes]]:
-    """The file's (inflated) content as a binary stream."""
+def _read(handle: IO[bytes], name: str, gzipped: bool) -> bytes:
+    """The next block of content; a damaged gzip stream is said to be one (only reading
+    says so: an error writing the spool is not the upload's fault)."""
     try:
-        with gzip.open(path, "rb") if compression == "gzip" else path.open("rb") as handle:
-            yield handle
+        return handle.read(BLOCK_BYTES)
     except open_upload.BROKEN as exc:
-        if compression != "gzip":
+        if not gzipped:
             raise
         raise open_upload.damaged(name, "gzip file", "compress it again") from exc
 
@@ -86,7 +79,7 @@ def _blocks(
 ) -> Iterator[bytes]:
     """The content in `BLOCK_BYTES` pieces, within the size and inflation limits."""
     total = 0
-    while block := handle.read(BLOCK_BYTES):
+    while block := _read(handle, name, gzipped):
         total += len(block)
         open_upload.check_size(total, limit, name, uncompressed=gzipped)
         if gzipped:
@@ -129,15 +122,16 @@ def spool_delimited(
 
     Returns:
         What was read; None when the content fits in one block, is not delimited text
-        the blocks can follow (JSON, UTF-16, bare carriage returns, binary) or a later
-        block contradicts the first (`out` is then removed): read it whole instead.
+        the blocks can follow (JSON, UTF-16 or a legacy encoding, binary) or a block
+        contradicts the first (bare carriage returns, bytes that are not UTF-8; `out` is
+        then removed): read it whole instead.
 
     Raises:
         InputError: as the in-memory reader would (limits, width, damaged gzip).
     """
-    packed = path.stat().st_size
-    with _content(path, compression, name) as handle:
-        blocks = _blocks(handle, packed, limit, name, compression == "gzip")
+    packed, gzipped = path.stat().st_size, compression == "gzip"
+    with gzip.open(path, "rb") if gzipped else path.open("rb") as handle:
+        blocks = _blocks(handle, packed, limit, name, gzipped)
         head = next(blocks, b"")
         if len(head) < BLOCK_BYTES:
             return None
@@ -158,8 +152,6 @@ def _judge(head: bytes, extension: str) -> tuple[TextLayout | None, str]:
     encoding = sniff.detect_encoding(head, complete=False)
     if encoding not in _STREAMED_ENCODINGS or sniff.looks_binary(head[: sniff.SAMPLE_BYTES]):
         return None, encoding
-    if bytescan.has_bare_cr(head):
-        return None, encoding
     text = bytes(sniff.to_utf8(head, encoding, complete=False))
     sample = text[: sniff.sample_end(text)].decode("utf-8", errors="ignore")
     layout = sniff.sniff_layout(sample, extension, complete=False)
@@ -175,7 +167,7 @@ def _write(
     on_rows: RowsRead | None,
 ) -> Spooled:
     delimited_rows.check_width(layout.width, name, header=layout.has_header)
-    names = internal_names(layout.width)
+    names = source_names(layout.width)
     schema = pa.schema(
         [*(pa.field(n, pa.string()) for n in names), pa.field(LINE_COLUMN, pa.int64())]
     )

@@ -158,3 +158,18 @@ def test_the_spooled_table_keeps_first_rows_and_every_line(
     assert rows["_line"].tolist() == whole.line_numbers.tolist()
     assert rows["_c4"].tolist() == whole.table.column("title").to_pylist()
     assert spooled.malformed == whole.malformed and spooled.warnings == whole.warnings
+
+
+def test_a_failing_spool_write_is_not_blamed_on_the_gzip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "log.csv.gz"
+    source.write_bytes(gzip.compress(_log(300).encode()))
+    monkeypatch.setattr(spooled_text, "BLOCK_BYTES", 700)
+
+    def disk_full(self, table, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(spooled_text.pq.ParquetWriter, "write_table", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        read_table(source, spool=tmp_path / "rows.parquet")
