@@ -18,7 +18,7 @@ import duckdb
 # `DUCKDB_SHARE` of it and spills what does not fit to `duckdb_spill_folder()`, the rest
 # is for the Arrow and pandas data around it. On the 10M-event log of benchmarks/scale.py
 # (461 MiB of CSV) ingest peaked at 3.1 GiB with DuckDB's own default (80% of RAM), and at
-# 1.8 GiB with this limit.
+# 1.8 GiB with this limit (1.25 GiB once the text was read block by block, `spooled_text`).
 MEMORY_BUDGET_ENV = "SEQREC_MEMORY_BUDGET_MB"
 DEFAULT_MEMORY_BUDGET_MB = 2048
 DUCKDB_SHARE = 0.4
