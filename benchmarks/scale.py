@@ -20,7 +20,10 @@ the ratio to the first (smallest) size, which shows how cost grows:
   torch thread, as `devices.use_serve_threads`): the median of 5 recommendations with
   their "because …" reasons, the knowledge-graph reasons of that list, and a whole
   explanation (IG 50 steps, occlusion, ablation, deletion curves, the counterfactual
-  search), for the most active shopper and for a 2,000-event bot (needs `train`).
+  search), for the most active shopper and for a 2,000-event bot (needs `train`);
+- `report`: the review report (`report --users SHOPPER --audit 0`) of the newest finished
+  run for that shopper: loading the run, their explanation and the knowledge-graph link
+  beside each recommendation (needs `train`).
 
 Targets at 10M events on this 2-core, 24 GB CPU (the scale issue): ingest ≤ 60 s and
 ≤ 2 GB, SASRec ≥ 2,000 examples/s, one validation ≤ 60 s, one profile ≤ 2 s and ≤ 2 GB,
@@ -47,7 +50,7 @@ from typing import Any
 ROOT = Path(__file__).absolute().parents[1]
 EVENTS_PER_PRODUCT = 41.3  # 10M events / 242,223 products in the issue's store log
 EVENTS_PER_SHOPPER = 6.7  # 10M events / 1,498,068 shoppers
-STAGES = ("ingest", "train", "profile", "serve")
+STAGES = ("ingest", "train", "profile", "serve", "report")
 BOT = "U0"  # `generate` makes the first shoppers bots of 2,000 events
 
 
@@ -270,6 +273,15 @@ def measure(events: int, folder: Path, stages: list[str], minutes: float) -> dic
     if "serve" in stages:
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
             figures["serve"] = pool.submit(serve_figures, ws, name, [shopper, BOT]).result()
+    if "report" in stages:
+        _, _, listed = run_stage(["runs", "--workspace", ws, "--dataset", name])
+        run = next(r["run"] for r in listed["runs"] if r["status"] == "succeeded")
+        out = folder / "review.html"
+        wall, rss, _ = run_stage(
+            ["report", "--workspace", ws, "--run", run, "--users", shopper, "--audit", "0",
+             "--out", str(out)]
+        )  # fmt: skip
+        figures["report"] = {"s": wall, "rss": rss}
     return figures
 
 

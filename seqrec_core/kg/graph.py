@@ -95,7 +95,7 @@ class KnowledgeGraph:
     @property
     def missing(self) -> tuple[str, ...]:
         """Metadata fields no item has (the graph has no nodes of that kind)."""
-        return tuple(f for f, share in self.coverage.items() if share == 0.0)
+        return missing_fields(self.coverage)
 
     def label(self, node: str) -> str:
         """The display name of a node (its id without the kind prefix if unknown)."""
@@ -120,6 +120,11 @@ class KnowledgeGraph:
             counts = counts[counts.index.str.contains(query.strip(), case=False, regex=False)]
         ordered = counts.reset_index().sort_values([0, "index"], ascending=[False, True])
         return ordered["index"].head(limit).tolist()
+
+
+def missing_fields(coverage: Mapping[str, float]) -> tuple[str, ...]:
+    """The metadata fields of a coverage table (`KnowledgeGraph.coverage`) no item has."""
+    return tuple(f for f, share in coverage.items() if share == 0.0)
 
 
 def prepare_events(events: pd.DataFrame, config: KGConfig) -> pd.DataFrame:

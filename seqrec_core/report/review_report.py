@@ -23,10 +23,13 @@ from typing import Any
 
 import pandas as pd
 
+from seqrec_core.data.shopper_events import read_shopper_events
 from seqrec_core.explain.audit import AuditResult, audit, sample_users
 from seqrec_core.explain.cases import user_cases
 from seqrec_core.explain.options import ExplainOptions
-from seqrec_core.kg.graph import build_graph
+from seqrec_core.kg.graph import KnowledgeGraph, missing_fields
+from seqrec_core.kg.local_graph import shopper_graph
+from seqrec_core.kg.shop_aggregates import cached_aggregates
 from seqrec_core.recommend.recommender import RunRecommender
 from seqrec_core.report import sections
 from seqrec_core.report.defaults import AUDIT_USERS, DEFAULT_USERS
@@ -93,7 +96,7 @@ def _steps(users: Sequence[str] | None, audit_users: int) -> list[Step]:
     steps = [Step("load", "Loading the model and its data")]
     if not users:
         steps.append(Step("pick", "Picking telling shoppers"))
-    steps.append(Step("graph", "Building the knowledge graph"))
+    steps.append(Step("graph", "Reading the shop's knowledge graph"))
     steps.append(
         Step("shoppers", "Explaining the chosen shoppers", len(users or ()) or DEFAULT_USERS)
     )
@@ -167,19 +170,26 @@ def render_report(
         picked = default_users(engine)
         steps.resize("shoppers", len(picked))
     steps.start("graph")
-    kg = build_graph(workspace.read_events(loaded.info.dataset), loaded.prepared.catalog)
+    dataset = workspace.get_dataset(loaded.info.dataset)
+    shop = cached_aggregates(dataset.events_path, dataset.items_path)
+
+    def graph_for(user: str, items: Sequence[str]) -> KnowledgeGraph:
+        """The graph around one shopper and what they are recommended (never the whole
+        shop's: a report on a 10M-event shop costs what one on the sample does)."""
+        return shopper_graph(shop, read_shopper_events(dataset.events_path, user), also=items)
+
     book, options = FigureBook(), ExplainOptions()
     body = [sections.glossary(), sections.model_card(workspace, loaded, book)]
     steps.start("shoppers")
     for done, user in enumerate(picked, start=1):
-        body.append(user_section(engine, kg, user, options, book))
+        body.append(user_section(engine, graph_for, user, options, book))
         steps.explained("shoppers", done)
     summary = None
     if sample:
         result = _audit(loaded, sample, options, steps)
         summary = result.summary()
         body.append(sections.audit_section(result, book))
-    body.append(sections.limitations(loaded, kg))
+    body.append(sections.limitations(loaded, missing_fields(shop.coverage)))
     steps.start("write")
     info = loaded.info
     verdict = review_verdict(

@@ -22,7 +22,6 @@ from seqrec_core.explain.options import METHOD_NAMES
 from seqrec_core.explain.sentences import audit_sentence
 from seqrec_core.figures import faithfulness as ff
 from seqrec_core.figures.training import training_curves_figure
-from seqrec_core.kg.graph import KnowledgeGraph
 from seqrec_core.models.names import MODEL_TITLES
 from seqrec_core.report.figure_book import FigureBook
 from seqrec_core.report.numbers import count, duration, percent, significant
@@ -235,7 +234,7 @@ def audit_section(result: AuditResult, book: FigureBook) -> str:
     )
 
 
-def limitations(loaded: LoadedRun, kg: KnowledgeGraph) -> str:
+def limitations(loaded: LoadedRun, missing: Sequence[str]) -> str:
     """What this model and its explanations cannot tell, for this run."""
     config = loaded.checkpoint.model.config
     notes = [
@@ -246,10 +245,8 @@ def limitations(loaded: LoadedRun, kg: KnowledgeGraph) -> str:
         "Attention weights show where the model looks, not why; they are shown beside, not instead of, "
         "re-scored attributions.",
     ]
-    if kg.missing:
-        notes.append(
-            f"The catalog lacks {', '.join(kg.missing)}; paths and profiles cannot use them."
-        )
+    if missing:
+        notes.append(f"The catalog lacks {', '.join(missing)}; paths and profiles cannot use them.")
     popularity = loaded.info.result.get("test_metrics", {}).get("popularity@10")
     if popularity:
         notes.append(

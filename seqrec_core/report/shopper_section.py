@@ -10,6 +10,7 @@ a data scientist needs (IG's convergence delta, the per-method deletion verdicts
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -33,6 +34,8 @@ from seqrec_core.report.numbers import count, significant
 from seqrec_core.report.page import esc, rich_text, table
 
 RECOMMENDED = 10  # items listed per shopper
+# (shopper, recommended item ids) → the knowledge graph around them (`local_graph`)
+GraphFor = Callable[[str, Sequence[str]], KnowledgeGraph]
 CAPTIONS = {
     "timeline": "Each dot is one event the model reads, oldest on the left; the row is its type.",
     "methods": "How much each past event raised (right) or lowered (left) the score of the first "
@@ -58,10 +61,11 @@ def one_article(sentence: str) -> str:
 
 
 def _recommendations(
-    engine: RunRecommender, kg: KnowledgeGraph, user: str, history: tuple[Event, ...]
+    engine: RunRecommender, graph_for: GraphFor, user: str, history: tuple[Event, ...]
 ) -> str:
     """The shopper's top items with the model's reason and the knowledge-graph link."""
     listed = engine.recommend(history, k=RECOMMENDED, user=user)
+    kg = graph_for(user, [item.item_id for item in listed.items])
     rows = [
         {
             "rank": item.rank,
@@ -160,12 +164,15 @@ def _for_data_scientists(expl: Explanation) -> str:
 
 def user_section(
     engine: RunRecommender,
-    kg: KnowledgeGraph,
+    graph_for: GraphFor,
     user: str,
     options: ExplainOptions,
     book: FigureBook,
 ) -> str:
     """One shopper: the plain finding, recommendations with reasons, figures, details.
+
+    `graph_for(user, items)` gives the knowledge graph around the shopper that also holds
+    `items` (what they are recommended), for the link beside each recommendation.
 
     Raises:
         InputError: `user` is not in the run's dataset.
@@ -194,7 +201,7 @@ def user_section(
         f"<p class='note'>{count(len(history))} events in the shop's data; the model reads the "
         f"last {count(len(expl.history.item_ids))}.</p>",
         "<h3>What this shopper is shown</h3>",
-        _recommendations(engine, kg, user, history),
+        _recommendations(engine, graph_for, user, history),
         "<h3>Why the first recommendation</h3>",
         f"<p>{rich_text(lambda em: counterfactual_sentence(expl, names, em))}</p>",
         f"<p>{rich_text(lambda em: group_sentence(expl.groups, target, em))}</p>",

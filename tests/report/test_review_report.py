@@ -10,8 +10,16 @@ from pathlib import Path
 import pytest
 
 from seqrec_core.cli.main import main
+from seqrec_core.data.shopper_events import read_shopper_events
 from seqrec_core.errors import InputError
+from seqrec_core.kg.graph import build_graph
+from seqrec_core.kg.local_graph import shopper_graph
+from seqrec_core.kg.shop_aggregates import cached_aggregates
+from seqrec_core.recommend.graph_reasons import graph_connections
+from seqrec_core.recommend.recommender import RunRecommender
 from seqrec_core.report.review_report import build_report, list_reports, render_report
+from seqrec_core.report.shopper_section import RECOMMENDED
+from seqrec_core.runs.trained_run import load_run
 from seqrec_core.store import Workspace
 from tests.support.tiny_shop import small_sasrec, tiny_workspace, train_run
 
@@ -173,3 +181,27 @@ def test_progress_counts_the_shoppers_of_every_step(reviewed: tuple[Workspace, s
     assert any("explained 2 of 2 shoppers" in m for m in messages)
     assert [m for m in messages if "Auditing" in m][-1].endswith("explained 4 of 4 shoppers")
     assert all(re.match(r"Step \d of \d · ", m) for m in messages[:-1])
+
+
+def test_knowledge_graph_links_match_the_whole_shops_graph(
+    reviewed: tuple[Workspace, str],
+) -> None:
+    """The report reads one shopper's graph at a time (a 10M-event shop built its whole
+    graph); the link beside each recommendation is the one the whole graph gives."""
+    ws, run_id = reviewed
+    engine = RunRecommender.from_run(load_run(ws, run_id))
+    info = ws.get_dataset(engine.loaded.info.dataset)
+    whole = build_graph(ws.read_events(info.name), ws.read_items(info.name))
+    shop = cached_aggregates(info.events_path, info.items_path)
+    linked = 0
+    for user in ("u01", "u04", "u08", "u12"):
+        history = engine.user_history(user) or ()
+        listed = engine.recommend(history, k=RECOMMENDED, user=user)
+        local = shopper_graph(
+            shop,
+            read_shopper_events(info.events_path, user),
+            also=[i.item_id for i in listed.items],
+        )
+        assert graph_connections(local, listed) == graph_connections(whole, listed)
+        linked += sum(link is not None for link in graph_connections(local, listed))
+    assert linked  # the comparison saw real links, not only empty ones
