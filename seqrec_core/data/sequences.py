@@ -105,27 +105,31 @@ def build_user_sequences(
     type_values = events[schema.EVENT_TYPE].astype("string").fillna("") if has_types else None
     if event_types is None:
         event_types = Vocab.from_values(type_values if has_types else ["event"])
-    frame = pd.DataFrame(
-        {
-            "user": users.encode(events[schema.USER_ID], what="user"),
-            "ts": _nanoseconds(events[schema.TIMESTAMP]),
-            "row": np.arange(len(events)),
-        }
-    )
-    order = frame.sort_values(["user", "ts", "row"]).index.to_numpy()
-    item_idx = items.encode(events[schema.ITEM_ID].to_numpy()[order], what="item")
+    user_idx = users.encode(events[schema.USER_ID], what="user")
+    ts = _nanoseconds(events[schema.TIMESTAMP])
+    order = _chronological_order(user_idx, ts)
+    item_idx = items.encode(events[schema.ITEM_ID], what="item")[order]
     if type_values is not None:
-        type_idx = event_types.encode(type_values.to_numpy()[order], what="event type")
+        type_idx = event_types.encode(type_values, what="event type")[order]
     else:  # no event types in the log: every event has the first type
         type_idx = np.ones(len(order), dtype=np.int64)
-    counts = np.bincount(frame["user"].to_numpy()[order] - 1, minlength=users.num_tokens)
+    counts = np.bincount(user_idx[order] - 1, minlength=users.num_tokens)
     sequences = Sequences(
         offsets=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
         items=item_idx,
         event_types=type_idx,
         users=np.arange(1, users.num_tokens + 1, dtype=np.int64),
     )
-    return SequenceData(users, items, event_types, sequences, frame["ts"].to_numpy()[order])
+    return SequenceData(users, items, event_types, sequences, ts[order])
+
+
+def _chronological_order(user: np.ndarray, ts: np.ndarray) -> np.ndarray:
+    """Row order by user, then time, then row (a stable sort). A dataset's events file is
+    already in that order (`store`), which is checked in one pass instead of sorted."""
+    same_user = user[1:] == user[:-1]
+    if (user[1:] >= user[:-1]).all() and (ts[1:] >= ts[:-1])[same_user].all():
+        return np.arange(len(user))
+    return np.lexsort((ts, user))  # stable: ties keep their row order
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,11 @@ def test_vocab_reserves_padding_and_round_trips() -> None:
     assert Vocab.from_json(vocab.to_json()) == vocab
     with pytest.raises(InputError, match="unknown item 'zz'"):
         vocab.encode(["a", "zz"], what="item")
+    with pytest.raises(InputError, match="unknown item <NA>"):
+        vocab.encode(pd.Series(["a", None, "b"], dtype="string"), what="item")
+    many = pd.Series(["c", "a", "c", "b", "a"] * 3, dtype="string")
+    assert Vocab.from_values(many) == vocab  # distinct values of a string column
+    assert vocab.encode(many).tolist() == [3, 1, 3, 2, 1] * 3
     with pytest.raises(IndexError):
         vocab.decode([0])
 
@@ -85,6 +90,19 @@ def test_sequences_are_chronological_with_stable_ties() -> None:
         "fav",
     ]
     assert np.all(np.diff(data.timestamps[:4]) >= 0)
+
+
+def test_events_already_in_order_give_the_same_sequences() -> None:
+    """A dataset's events file is stored by user and time (one pass checks it instead of a
+    sort); rows in user order but not in time order are still sorted."""
+    events = _events()
+    expected = build_user_sequences(events)
+    in_order = events.iloc[[2, 1, 4, 8, 3, 0, 5, 6, 7]]  # by user, time, then row
+    swapped = events.iloc[[1, 2, 4, 8, 0, 3, 5, 6, 7]]  # by user only: a's day 3 first
+    for frame in (in_order, swapped):
+        data = build_user_sequences(frame.reset_index(drop=True))
+        assert _rows(data.sequences, data.items) == _rows(expected.sequences, expected.items)
+        assert data.timestamps.tolist() == expected.timestamps.tolist()
 
 
 def test_missing_column_is_reported() -> None:
