@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import torch
 
 from seqrec_core.data.cold_items import hold_out_items
@@ -30,9 +31,12 @@ from seqrec_core.data.vocab import ItemFeatures, Vocab, item_feature_table
 from seqrec_core.errors import ConfigError
 from seqrec_core.models import MODELS, Recommender, build_model
 from seqrec_core.models.loss_choice import choose_loss
-from seqrec_core.schema import ITEM_ID
+from seqrec_core.schema import EVENT_TYPE, ITEM_ID, REQUIRED_FIELDS
 from seqrec_core.store import Workspace
 from seqrec_core.text.item_text import catalog_items_with_text
+
+# The event columns sequences are built from (`build_user_sequences`).
+SEQUENCE_FIELDS = (*REQUIRED_FIELDS, EVENT_TYPE)
 
 if TYPE_CHECKING:  # annotations only
     from seqrec_core.text.item_vectors import ItemTextVectors
@@ -135,8 +139,10 @@ def prepare_dataset(
     cold_items: float = 0.0,
     text_template: str | None = None,
 ) -> Prepared:
-    """`prepare_frames` on a dataset of the workspace."""
-    events = workspace.read_events(dataset)
+    """`prepare_frames` on a dataset of the workspace (its events' sequence columns only:
+    the rest, such as each row's source line, would only take memory)."""
+    stored = pq.read_schema(workspace.get_dataset(dataset).events_path).names
+    events = workspace.read_events(dataset, columns=[c for c in SEQUENCE_FIELDS if c in stored])
     return prepare_frames(
         events,
         workspace.read_items(dataset),
