@@ -8,7 +8,8 @@ mostly inside a favourite category. Then, per size, each stage runs the CLI in i
 child process and prints its wall time and peak RSS (`os.wait4`: that child only), with
 the ratio to the first (smallest) size, which shows how cost grows:
 
-- `ingest`: `ingest PATH --items CATALOG` (read, validate, store);
+- `ingest`: `ingest PATH --items CATALOG` (read, validate, store); `--source` writes the
+  events as one CSV (default), one Parquet file or a folder of day partitions;
 - `train`: SASRec for `--train-minutes` with its defaults (the loss chosen from the
   catalog size, validation on its fixed sample of shoppers) and the final test on a
   sample of 20,000 shoppers, reporting training sequences per second and the seconds of
@@ -31,6 +32,7 @@ one recommendation with reasons ≤ 300 ms, Explain (IG, 50 steps) ≤ 3 s.
 
     python benchmarks/scale.py                          # 1M and 10M events
     python benchmarks/scale.py --events 1000000 --stages ingest,train --keep /tmp/scale
+    python benchmarks/scale.py --events 10000000 --stages ingest --source parquet-folder
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -54,13 +57,18 @@ STAGES = ("ingest", "train", "profile", "serve", "report")
 BOT = "U0"  # `generate` makes the first shoppers bots of 2,000 events
 
 
-def generate(events: int, folder: Path, seed: int = 0) -> tuple[Path, Path, str]:
-    """Write `events.csv` and `items.csv` of a seeded store log; returns them and the most
-    active (non-bot) shopper's id."""
+def generate(
+    events: int, folder: Path, source: str = "csv", seed: int = 0
+) -> tuple[Path, Path, str]:
+    """Write the events (`source`: `events.csv`; `events.parquet`; or `events/`, a folder
+    of Parquet files partitioned by day, as a warehouse or Spark job exports them) and
+    `items.csv` of a seeded store log; returns them and the most active (non-bot)
+    shopper's id."""
     import numpy as np
     import pandas as pd
     import pyarrow as pa
     import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
 
     rng = np.random.default_rng(seed)
     n_items = max(int(events / EVENTS_PER_PRODUCT), 100)
@@ -111,8 +119,18 @@ def generate(events: int, folder: Path, seed: int = 0) -> tuple[Path, Path, str]
         }
     )
     folder.mkdir(parents=True, exist_ok=True)
-    events_path, items_path = folder / "events.csv", folder / "items.csv"
-    pacsv.write_csv(table, events_path)
+    items_path = folder / "items.csv"
+    if source == "csv":
+        events_path = folder / "events.csv"
+        pacsv.write_csv(table, events_path)
+    elif source == "parquet":
+        events_path = folder / "events.parquet"
+        pq.write_table(table, events_path)
+    else:
+        events_path = folder / "events"
+        shutil.rmtree(events_path, ignore_errors=True)
+        day = pa.array(np.datetime_as_string(month + (seconds // 86_400).astype("timedelta64[D]")))
+        pq.write_to_dataset(table.append_column("day", day), events_path, partition_cols=["day"])
     catalog.to_csv(items_path, index=False)
     active = np.argsort(-counts)[max(n_users // 20_000, 1)]  # the most active after the bots
     return events_path, items_path, f"U{active}"
@@ -201,16 +219,22 @@ def run_stage(args: list[str]) -> tuple[float, float, dict[str, Any]]:
     return wall, usage.ru_maxrss / 1024, answer
 
 
-def measure(events: int, folder: Path, stages: list[str], minutes: float) -> dict[str, Any]:
-    """Every stage's figures on a generated log of `events` events."""
+def measure(
+    events: int, folder: Path, stages: list[str], minutes: float, source: str = "csv"
+) -> dict[str, Any]:
+    """Every stage's figures on a generated log of `events` events (written as `source`)."""
     start = time.perf_counter()
     # Generated in a child: a child's peak RSS starts at its parent's (Linux keeps it
     # across fork and exec), so the parent must never hold the generated log.
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        events_path, items_path, shopper = pool.submit(generate, events, folder / "data").result()
-    size_mb = events_path.stat().st_size / 2**20
+        events_path, items_path, shopper = pool.submit(
+            generate, events, folder / "data", source
+        ).result()
+    files = [events_path] if events_path.is_file() else list(events_path.rglob("*.parquet"))
+    size_mb = sum(path.stat().st_size for path in files) / 2**20
     print(
-        f"\n{events:,} events: generated {size_mb:,.0f} MiB in {time.perf_counter() - start:.0f} s"
+        f"\n{events:,} events: generated {size_mb:,.0f} MiB ({source}, {len(files)} files) in "
+        f"{time.perf_counter() - start:.0f} s"
     )
     ws, name = str(folder / "ws"), "shop"
     figures: dict[str, Any] = {}
@@ -338,6 +362,13 @@ def main() -> None:
     parser.add_argument("--stages", default=",".join(STAGES))
     parser.add_argument("--train-minutes", type=float, default=2.0)
     parser.add_argument("--keep", type=Path, help="keep data and workspaces here")
+    parser.add_argument(
+        "--source",
+        choices=("csv", "parquet", "parquet-folder"),
+        default="csv",
+        help="how the events are written: one CSV, one Parquet file, or a folder of "
+        "Parquet files partitioned by day",
+    )
     args = parser.parse_args()
     stages = [s for s in args.stages.split(",") if s]
     unknown = sorted(set(stages) - set(STAGES))
@@ -346,7 +377,9 @@ def main() -> None:
     sizes = [int(n) for n in args.events.split(",")]
     with tempfile.TemporaryDirectory(prefix="seqrec-scale-") as scratch:
         root = args.keep or Path(scratch)
-        results = [measure(n, root / f"e{n}", stages, args.train_minutes) for n in sizes]
+        results = [
+            measure(n, root / f"e{n}", stages, args.train_minutes, args.source) for n in sizes
+        ]
     _print(sizes, results)
     _print_serve(sizes, results)
 

@@ -10,6 +10,7 @@ The modules in the order an upload passes through them:
 - `delimited_rows`: split delimited text into rows traced back to their physical line.
 - `excel_parquet_jsonl`: readers for the formats that are not delimited text.
 - `spooled_text`: a big delimited text read block by block into a Parquet file.
+- `spooled_parquet`: a big Parquet file or folder read batch by batch into that file.
 - `readers`: read any supported table into one shape, `RawTable` (in memory or spooled).
 - `column_mapping`: which source column feeds which canonical field.
 - `column_casts`: DuckDB SQL that turns raw columns into typed canonical values.

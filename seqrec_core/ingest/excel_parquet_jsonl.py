@@ -18,7 +18,8 @@ can report the sheet rows read so far, every `XLSX_ROWS_PER_REPORT` rows and onc
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import IO, Any, Final
@@ -58,17 +59,65 @@ XLSX_ROWS_PER_REPORT: Final = 20_000  # openpyxl reads 5,000-13,000 rows/s: a re
 RowsRead = Callable[[int], None]  # called with the number of rows read so far
 
 
-def _decoded(
-    batches: Iterable[pa.RecordBatch], schema: pa.Schema, compressed: int, name: str
-) -> pa.Table:
-    """`batches` as one table; refused (`check_ratio`) as soon as what they decode to passes
-    the inflate-ratio limit for the `compressed` bytes they come from."""
-    kept, inflated = [], 0
+def _translated(
+    batches: Iterator[pa.RecordBatch], error: Callable[[], InputError]
+) -> Iterator[pa.RecordBatch]:
+    """`batches`, with Arrow's read errors (whose text names server paths) as `error()`;
+    what the caller does with a batch (e.g. write it) is not translated."""
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except (pa.ArrowException, OSError) as exc:
+            raise error() from exc
+        yield batch
+
+
+def checked_batches(
+    batches: Iterable[pa.RecordBatch], compressed: int, name: str
+) -> Iterator[pa.RecordBatch]:
+    """`batches`, refused (`check_ratio`) as soon as what they decode to passes the
+    inflate-ratio limit for the `compressed` bytes they come from."""
+    inflated = 0
     for batch in batches:
         inflated += batch.nbytes
         check_ratio(inflated, compressed, name, fix=_PARQUET_FIX)
-        kept.append(batch)
-    return pa.Table.from_batches(kept, schema=schema)
+        yield batch
+
+
+@dataclass(frozen=True)
+class ParquetBatches:
+    """A Parquet source decoded `PARQUET_BATCH_ROWS` rows at a time, every batch within
+    the inflate-ratio limit; a read error becomes an InputError naming the upload."""
+
+    schema: pa.Schema
+    batches: Iterator[pa.RecordBatch]
+
+
+def _damaged_parquet(name: str) -> InputError:
+    return damaged(name, "Parquet file", "write it again")
+
+
+def _unreadable_folder(name: str, files: int) -> InputError:
+    # Arrow's message would show server paths, so it is not passed on.
+    return InputError(
+        f"the {files} Parquet files in the folder cannot be read as one table",
+        file=name,
+        hint="check that every file is intact and has the same columns and types",
+    )
+
+
+def parquet_file_batches(source: str | pa.BufferReader, name: str) -> ParquetBatches:
+    """One Parquet file (a path or an in-memory buffer), batch by batch."""
+    try:
+        parquet = pq.ParquetFile(source)
+        size = Path(source).stat().st_size if isinstance(source, str) else source.size()
+        batches = parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS)
+    except (pa.ArrowException, OSError) as exc:
+        raise _damaged_parquet(name) from exc
+    checked = checked_batches(_translated(batches, lambda: _damaged_parquet(name)), size, name)
+    return ParquetBatches(parquet.schema_arrow, checked)
 
 
 def read_parquet(source: str | pa.BufferReader, name: str, sample_rows: int | None) -> Parsed:
@@ -78,17 +127,16 @@ def read_parquet(source: str | pa.BufferReader, name: str, sample_rows: int | No
         InputError: the file is damaged, or decodes to over the inflate-ratio limit times
             its size (a few KB of one value repeated can declare a billion rows).
     """
+    if sample_rows is None:
+        read = parquet_file_batches(source, name)
+        table = pa.Table.from_batches(list(read.batches), schema=read.schema)
+        return Parsed(table, np.arange(1, table.num_rows + 1, dtype=np.int64))
     try:
         parquet = pq.ParquetFile(source)
-        if sample_rows is None:
-            size = Path(source).stat().st_size if isinstance(source, str) else source.size()
-            batches = parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS)
-            table = _decoded(batches, parquet.schema_arrow, size, name)
-        else:
-            first = next(parquet.iter_batches(batch_size=max(sample_rows, 1)), None)
-            table = parquet.schema_arrow.empty_table() if first is None else pa.table(first)
+        first = next(parquet.iter_batches(batch_size=max(sample_rows, 1)), None)
+        table = parquet.schema_arrow.empty_table() if first is None else pa.table(first)
     except (pa.ArrowException, OSError) as exc:
-        raise damaged(name, "Parquet file", "write it again") from exc
+        raise _damaged_parquet(name) from exc
     return Parsed(table, np.arange(1, table.num_rows + 1, dtype=np.int64))
 
 
@@ -102,29 +150,43 @@ def parquet_files(folder: Path) -> list[Path]:
     )
 
 
-def read_parquet_folder(folder: Path, name: str, sample_rows: int | None) -> Parsed:
-    """Every `.parquet` file under a folder as one table (Hive partition columns included)."""
+def _folder_dataset(folder: Path, files: list[Path]) -> pads.Dataset:
+    return pads.dataset(
+        [str(path) for path in files],
+        format="parquet",
+        partitioning="hive",
+        partition_base_dir=str(folder),
+    )
+
+
+def parquet_folder_batches(folder: Path, name: str) -> ParquetBatches:
+    """Every `.parquet` file under a folder as one table (Hive partition columns
+    included), batch by batch."""
     files = parquet_files(folder)
     try:
-        dataset = pads.dataset(
-            [str(path) for path in files],
-            format="parquet",
-            partitioning="hive",
-            partition_base_dir=str(folder),
-        )
-        if sample_rows is None:
-            size = sum(path.stat().st_size for path in files)
-            batches = dataset.to_batches(batch_size=PARQUET_BATCH_ROWS)
-            table = _decoded(batches, dataset.schema, size, name)
-        else:
-            table = dataset.head(sample_rows)
+        dataset = _folder_dataset(folder, files)
+        batches = dataset.to_batches(batch_size=PARQUET_BATCH_ROWS)
     except (pa.ArrowException, OSError) as exc:
-        # Arrow's message would show server paths, so it is not passed on.
-        raise InputError(
-            f"the {len(files)} Parquet files in the folder cannot be read as one table",
-            file=name,
-            hint="check that every file is intact and has the same columns and types",
-        ) from exc
+        raise _unreadable_folder(name, len(files)) from exc
+    size = sum(path.stat().st_size for path in files)
+    translated = _translated(iter(batches), lambda: _unreadable_folder(name, len(files)))
+    return ParquetBatches(dataset.schema, checked_batches(translated, size, name))
+
+
+def read_parquet_folder(folder: Path, name: str, sample_rows: int | None) -> Parsed:
+    """Every `.parquet` file under a folder as one table (Hive partition columns included)."""
+    if sample_rows is None:
+        read = parquet_folder_batches(folder, name)
+        try:
+            table = pa.Table.from_batches(list(read.batches), schema=read.schema)
+        except pa.ArrowException as exc:  # batches that do not fit the folder's schema
+            raise _unreadable_folder(name, len(parquet_files(folder))) from exc
+        return Parsed(table, np.arange(1, table.num_rows + 1, dtype=np.int64))
+    files = parquet_files(folder)
+    try:
+        table = _folder_dataset(folder, files).head(sample_rows)
+    except (pa.ArrowException, OSError) as exc:
+        raise _unreadable_folder(name, len(files)) from exc
     return Parsed(table, np.arange(1, table.num_rows + 1, dtype=np.int64))
 
 

@@ -11,7 +11,8 @@ This module recognises the container and dispatches: `open_upload` opens plain, 
 content within the size limit, `sniff` recognises encodings and layouts, `delimited_rows` splits
 delimited text (with `bytescan` for line numbers), `excel_parquet_jsonl` reads Excel, Parquet and
 JSON Lines. Given a `spool` file, a plain or gzip delimited text bigger than one block is
-read block by block into it instead of memory (`spooled_text`), with the same rows.
+read block by block into it instead of memory (`spooled_text`), and so is a big Parquet
+file or folder, batch by batch (`spooled_parquet`), with the same rows.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import contextlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeGuard
 
 import numpy as np
 import pyarrow as pa
@@ -30,6 +32,7 @@ from seqrec_core.ingest import (
     excel_parquet_jsonl,
     open_upload,
     sniff,
+    spooled_parquet,
     spooled_text,
 )
 from seqrec_core.ingest.bytescan import TextBytes
@@ -67,8 +70,9 @@ class RawTable:
     has_header: bool
     malformed: tuple[MalformedRow, ...]
     warnings: tuple[str, ...]
-    # A big delimited text read block by block (`spooled_text`): every row is in this
-    # Parquet file (columns `_c0..`, `_line`); `table` and `line_numbers` hold its first rows.
+    # A big delimited text or Parquet source read piece by piece (`spooled_text`,
+    # `spooled_parquet`): every row is in this Parquet file (columns `_c0..`, `_line`);
+    # `table` and `line_numbers` hold its first rows.
     spooled: Path | None = None
     spooled_rows: int = 0
 
@@ -98,8 +102,9 @@ def read_table(
         sample_rows: read only about the first this many data rows (a quick preview).
         on_rows: called with the rows read so far while an Excel sheet or a spooled text
             is read (see `excel_parquet_jsonl.read_xlsx`).
-        spool: where a plain or gzip delimited text bigger than one block may be read to
-            instead of memory (a Parquet file; `RawTable.spooled` then names it).
+        spool: where a plain or gzip delimited text bigger than one block, or a Parquet
+            file or folder bigger than `spooled_parquet.SPOOL_ABOVE`, is read to instead
+            of memory (a Parquet file; `RawTable.spooled` then names it).
 
     Returns:
         The table with its line numbers, detected layout, malformed records and warnings.
@@ -111,7 +116,7 @@ def read_table(
     name = display_name or path.name
     limit = open_upload.max_upload_bytes() if max_bytes is None else max_bytes
     if path.is_dir():
-        return _read_parquet_folder(path, name, limit, sample_rows)
+        return _read_parquet_folder(path, name, limit, sample_rows, spool, on_rows)
     if not path.is_file():
         raise InputError("file not found", file=name, hint="check the path and upload it again")
     open_upload.check_size(path.stat().st_size, limit, name)
@@ -122,6 +127,9 @@ def read_table(
     kind = sniff.container(head)
     suffixes = [s.lower() for s in Path(name).suffixes] or [path.suffix.lower()]  # hints only
     if kind == "parquet":
+        if _spools(spool, sample_rows, path.stat().st_size):
+            read = excel_parquet_jsonl.parquet_file_batches(str(path), name)
+            return _spooled_parquet(read, spool, name, on_rows)
         parsed = excel_parquet_jsonl.read_parquet(str(path), name, sample_rows)
         return _raw(parsed, name, "parquet")
     if kind == "zip":
@@ -168,7 +176,14 @@ def read_table(
             mapped.close()
 
 
-def _read_parquet_folder(folder: Path, name: str, limit: int, sample_rows: int | None) -> RawTable:
+def _read_parquet_folder(
+    folder: Path,
+    name: str,
+    limit: int,
+    sample_rows: int | None,
+    spool: Path | None,
+    on_rows: RowsRead | None,
+) -> RawTable:
     files = excel_parquet_jsonl.parquet_files(folder)
     if not files:
         raise InputError(
@@ -176,8 +191,38 @@ def _read_parquet_folder(folder: Path, name: str, limit: int, sample_rows: int |
             file=name,
             hint="upload a folder of Parquet files, or one data file",
         )
-    open_upload.check_size(sum(path.stat().st_size for path in files), limit, name)
+    size = sum(path.stat().st_size for path in files)
+    open_upload.check_size(size, limit, name)
+    if _spools(spool, sample_rows, size):
+        read = excel_parquet_jsonl.parquet_folder_batches(folder, name)
+        return _spooled_parquet(read, spool, name, on_rows)
     return _raw(excel_parquet_jsonl.read_parquet_folder(folder, name, sample_rows), name, "parquet")
+
+
+def _spools(spool: Path | None, sample_rows: int | None, size: int) -> TypeGuard[Path]:
+    """Whether a Parquet source of `size` bytes on disk is read into `spool`."""
+    return spool is not None and sample_rows is None and size > spooled_parquet.SPOOL_ABOVE
+
+
+def _spooled_parquet(
+    read: excel_parquet_jsonl.ParquetBatches, spool: Path, name: str, on_rows: RowsRead | None
+) -> RawTable:
+    delimited_rows.check_width(len(read.schema), name, header=True)
+    spooled = spooled_parquet.spool_parquet(read, spool, on_rows)
+    return RawTable(
+        table=spooled.first,
+        line_numbers=np.arange(1, spooled.first.num_rows + 1, dtype=np.int64),
+        source_name=name,
+        format="parquet",
+        compression=None,
+        encoding=None,
+        delimiter=None,
+        has_header=True,
+        malformed=(),
+        warnings=(),
+        spooled=spool,
+        spooled_rows=spooled.rows,
+    )
 
 
 def _read_content(

@@ -1,0 +1,72 @@
+"""Read a big Parquet file, or a folder of Parquet partitions, batch by batch into the spool.
+
+A warehouse or Spark export bigger than `SPOOL_ABOVE` bytes is never held whole: each
+batch the Parquet reader decodes (`excel_parquet_jsonl.ParquetBatches`, within the
+inflate-ratio limit) is written to the spool with the internal column names `_c0, _c1,
+...` and `_line` (the row's index + 1, counted across the folder's files in the order a
+whole read takes them), which DuckDB then reads as the source of validation
+(`row_validation`), exactly as a big delimited text's (`spooled_text`). Columns keep their
+Parquet types, so every value, line number and rejection is what the in-memory read gives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from seqrec_core.ingest.excel_parquet_jsonl import ParquetBatches, RowsRead
+from seqrec_core.ingest.row_validation import LINE_COLUMN, source_names
+
+SPOOL_ABOVE: Final = 16 << 20  # Parquet bytes on disk above which it is spooled (tests lower it)
+FIRST_ROWS: Final = 1000  # first rows kept in memory (the column mapping reads them)
+
+
+@dataclass(frozen=True)
+class SpooledParquet:
+    """A Parquet source read into the spool.
+
+    Attributes:
+        first: the first rows (`FIRST_ROWS`) under the source's own column names and types.
+        rows: every row written.
+    """
+
+    first: pa.Table
+    rows: int
+
+
+def spool_parquet(
+    read: ParquetBatches, out: Path, on_rows: RowsRead | None = None
+) -> SpooledParquet:
+    """Write every batch of `read` to the Parquet file `out`, one batch in memory at a time.
+
+    `on_rows` hears the rows written so far after each batch.
+
+    Raises:
+        InputError: as the in-memory read would (damaged file, past the inflate limit).
+    """
+    names = source_names(len(read.schema))
+    schema = pa.schema(
+        [
+            *(pa.field(n, f.type) for n, f in zip(names, read.schema, strict=True)),
+            pa.field(LINE_COLUMN, pa.int64()),
+        ]
+    )
+    heads: list[pa.RecordBatch] = []
+    rows = 0
+    with pq.ParquetWriter(out, schema) as writer:
+        for batch in read.batches:
+            lines = np.arange(rows + 1, rows + batch.num_rows + 1, dtype=np.int64)
+            table = pa.Table.from_batches([batch]).rename_columns(names)
+            table = table.append_column(LINE_COLUMN, pa.array(lines))
+            writer.write_table(table)
+            if rows < FIRST_ROWS:
+                heads.append(batch.slice(0, FIRST_ROWS - rows))
+            rows += batch.num_rows
+            if on_rows is not None:
+                on_rows(rows)
+    return SpooledParquet(first=pa.Table.from_batches(heads, schema=read.schema), rows=rows)
