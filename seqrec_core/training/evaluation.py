@@ -16,7 +16,7 @@ HR/NDCG/MRR per history-length bucket.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -155,7 +155,58 @@ def _exclude(scores: torch.Tensor, examples: EvalExamples, rows: np.ndarray) -> 
     scores[torch.from_numpy(which).to(scores.device), items] = float("-inf")
 
 
+@dataclass(frozen=True)
+class RankedBatch:
+    """One batch of examples ranked: their rows, target ranks and top items."""
+
+    rows: np.ndarray  # (B,) example rows
+    ranks: np.ndarray  # (B,) zero-based pessimistic rank of each target
+    top_items: np.ndarray  # (B, K) the best K items of each
+
+
+def ranking_order(examples: EvalExamples) -> np.ndarray:
+    """The order examples are ranked in (by history length, so a batch shares its
+    padding); fixed for the same examples, so a stopped ranking can go on where it was."""
+    return np.argsort(examples.history.lengths, kind="stable")
+
+
 @torch.inference_mode()
+def rank_batches(
+    model: Recommender,
+    examples: EvalExamples,
+    *,
+    k_max: int,
+    exclude_history: bool = True,
+    batch_size: int = 1024,
+    device: torch.device | str = "cpu",
+    start: int = 0,
+) -> Iterator[RankedBatch]:
+    """Rank the examples' targets over the whole catalog, a batch at a time, in
+    `ranking_order` from its `start`-th example (the ones before it are skipped)."""
+    model.eval()
+    max_len = model.config.max_len
+    order = ranking_order(examples)
+    for first in range(start, len(order), batch_size):
+        rows = order[first : first + batch_size]
+        batch = pad_left(examples.history, rows, max_len)
+        batch = {key: value.to(device) for key, value in batch.items()}
+        scores = model.score_items(**batch).float()  # (B, V)
+        if exclude_history:
+            _exclude(scores, examples, rows)
+        scores[:, 0] = float("-inf")
+        targets = torch.from_numpy(examples.targets[rows]).to(scores.device)
+        yield RankedBatch(
+            rows,
+            pessimistic_zero_based_ranks(scores, targets).cpu().numpy(),
+            scores.topk(k_max, dim=1).indices.cpu().numpy(),
+        )
+
+
+def top_k_max(ks: Sequence[int], num_items: int) -> int:
+    """How many top items a ranking keeps for cut-offs `ks`."""
+    return min(max(ks), num_items)
+
+
 def evaluate(
     model: Recommender,
     examples: EvalExamples,
@@ -180,38 +231,39 @@ def evaluate(
     Returns:
         An `EvalResult`; with no examples every metric is 0.
     """
-    model.eval()
-    max_len, num_items = model.config.max_len, model.config.num_items
-    k_max = min(max(ks), num_items)
-    count = len(examples.targets)
-    all_ranks = torch.zeros(count, dtype=torch.long)
-    top_items = torch.zeros(count, k_max, dtype=torch.long)
-    # Similar lengths share a batch, so `pad_left` trims most of the padding away.
-    order = np.argsort(examples.history.lengths, kind="stable")
-    for start in range(0, count, batch_size):
-        rows = order[start : start + batch_size]
-        batch = pad_left(examples.history, rows, max_len)
-        batch = {key: value.to(device) for key, value in batch.items()}
-        scores = model.score_items(**batch).float()  # (B, V)
-        if exclude_history:
-            _exclude(scores, examples, rows)
-        scores[:, 0] = float("-inf")
-        targets = torch.from_numpy(examples.targets[rows]).to(scores.device)
-        index = torch.from_numpy(rows)
-        all_ranks[index] = pessimistic_zero_based_ranks(scores, targets).cpu()
-        top_items[index] = scores.topk(k_max, dim=1).indices.cpu()  # (B, K)
+    k_max = top_k_max(ks, model.config.num_items)
+    ranks = np.zeros(len(examples), dtype=np.int64)
+    top_items = np.zeros((len(examples), k_max), dtype=np.int64)
+    for ranked in rank_batches(
+        model, examples, k_max=k_max, exclude_history=exclude_history,
+        batch_size=batch_size, device=device,
+    ):  # fmt: skip
+        ranks[ranked.rows], top_items[ranked.rows] = ranked.ranks, ranked.top_items
+    return summarise(ranks, top_items, examples, model.config.num_items, ks, item_popularity)
+
+
+def summarise(
+    ranks: np.ndarray,
+    top_items: np.ndarray,
+    examples: EvalExamples,
+    num_items: int,
+    ks: Sequence[int] = DEFAULT_KS,
+    item_popularity: torch.Tensor | None = None,
+) -> EvalResult:
+    """The `EvalResult` of every example's target rank and top items (`rank_batches`)."""
+    all_ranks, top = torch.from_numpy(ranks), torch.from_numpy(top_items)
     metrics = metrics_from_ranks(all_ranks, ks)
     for k in ks:
-        metrics[f"coverage@{k}"] = coverage_at_k(top_items, k, num_items)
+        metrics[f"coverage@{k}"] = coverage_at_k(top, k, num_items)
         if item_popularity is not None:
-            metrics[f"popularity@{k}"] = popularity_at_k(top_items, k, item_popularity.cpu())
+            metrics[f"popularity@{k}"] = popularity_at_k(top, k, item_popularity.cpu())
     lengths = torch.from_numpy(examples.history.lengths)
     by_length = _breakdown(all_ranks, lengths, LENGTH_BUCKETS, ks)
     by_target = {}
     if item_popularity is not None:
         target_counts = item_popularity.cpu()[torch.from_numpy(examples.targets)]
         by_target = _breakdown(all_ranks, target_counts.long(), TARGET_COUNT_BUCKETS, ks)
-    return EvalResult(metrics, by_length, all_ranks.numpy(), top_items.numpy(), by_target)
+    return EvalResult(metrics, by_length, ranks, top_items, by_target)
 
 
 def _breakdown(
