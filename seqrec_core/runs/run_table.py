@@ -111,6 +111,13 @@ def live_progress(info: RunInfo, events: Sequence[dict[str, Any]]) -> LiveProgre
     last = events[-1]
     done_epochs = sum(1 for e in events if e["kind"] == "epoch")
     best = max((e["metrics"]["NDCG@10"] for e in events if e.get("metrics")), default=None)
+    if last["kind"] == "test":  # training is over; the final test ranks every test shopper
+        done, total = int(last["done"]), max(int(last["total"]), 1)
+        text = (
+            f"training done; testing the best model: {done:,} of {total:,} test shoppers "
+            f"ranked · {duration(last['elapsed_s'])} so far"
+        )
+        return LiveProgress(done / total, text, best, last["epoch"] + 1)
     fraction = done_epochs / epochs_cap
     if budget:
         fraction = max(fraction, last["elapsed_s"] / (60 * float(budget)))

@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ from seqrec_core.errors import ConfigError, RunError, SeqRecError
 from seqrec_core.models import MODELS
 from seqrec_core.models.loss_choice import choose_loss
 from seqrec_core.runs import registry as runs
+from seqrec_core.runs.trained_result import TEST_STATE_FILE, save_trained, trained_before
 from seqrec_core.store import REPO_ROOT, Workspace
 from seqrec_core.text.item_vectors import (
     ItemTextVectors,
@@ -45,8 +47,9 @@ from seqrec_core.text.item_vectors import (
     vectors_for_run,
 )
 from seqrec_core.training import distributed
-from seqrec_core.training.devices import describe_device, seed_everything
-from seqrec_core.training.evaluation import evaluate, interval_95, training_popularity
+from seqrec_core.training.devices import describe_device, resolve_device, seed_everything
+from seqrec_core.training.evaluation import interval_95, training_popularity
+from seqrec_core.training.final_test import final_test
 from seqrec_core.training.loop import ProgressEvent, TrainConfig, TrainResult, train
 from seqrec_core.training.popular_reference import popular_metrics_on
 
@@ -230,6 +233,74 @@ def _summary(
     }
 
 
+class _TestCancelled(Exception):
+    """The user cancelled the run during its final test."""
+
+
+TEST_REPORT_EVERY_S = 5.0  # seconds between two progress lines of the final test
+
+
+def _test(
+    folder: Path,
+    info: runs.RunInfo,
+    prepared: Prepared,
+    config: TrainConfig,
+    result: TrainResult,
+    stop: Callable[[], bool],
+) -> dict[str, Any] | None:
+    """The run's final test (every test shopper, or its `test_sample`), with progress
+    lines and saves to go on from (`final_test`); None when the user cancels it."""
+    tested = prepared.split.test.sample(config.test_sample, config.seed)
+    started, reported = time.monotonic(), [0.0]
+    last = result.history[-1] if result.history else None
+
+    def progress(done: int, total: int) -> None:
+        if stop():
+            raise _TestCancelled
+        now = time.monotonic()
+        if done < total and now - reported[0] < TEST_REPORT_EVERY_S:
+            return
+        reported[0] = now
+        runs.append_progress(
+            folder,
+            {
+                "kind": "test",
+                "epoch": last.epoch if last else 0,
+                "step": 0,
+                "done": done,
+                "total": total,
+                "elapsed_s": (last.elapsed_s if last else 0.0) + now - started,
+            },
+        )
+
+    try:
+        outcome = final_test(
+            result.model,
+            tested,
+            exclude_history=config.exclude_history,
+            item_popularity=training_popularity(prepared.split, result.model.config.num_items),
+            batch_size=config.eval_batch_size,
+            device=result.device,
+            state_file=folder / TEST_STATE_FILE,
+            progress=progress,
+        )
+    except _TestCancelled:
+        return None
+    sample = {"shoppers": len(tested), "of": len(prepared.split.test)}
+    if len(tested) < sample["of"]:
+        sample.update(interval_95(torch.from_numpy(outcome.ranks), 10))
+    popular = None
+    if info.model != "pop":  # what the run's verdict compares it with
+        popular = popular_metrics_on(prepared, tested, exclude_history=config.exclude_history)
+    return {
+        "popular": popular,
+        "sample": sample,
+        "metrics": outcome.metrics,
+        "by_history_length": outcome.by_history_length,
+        "by_target_count": outcome.by_target_count,
+    }
+
+
 def execute_run(workspace: Workspace, run_id: str, *, resume: bool = False) -> dict[str, Any]:
     """Train run `run_id` in this process (the worker) and record how it ended.
 
@@ -269,48 +340,36 @@ def execute_run(workspace: Workspace, run_id: str, *, resume: bool = False) -> d
         def progress(event: ProgressEvent) -> None:
             runs.append_progress(folder, event.to_dict())
 
-        result = train(
-            model,
-            prepared.split,
-            config,
-            out_dir=folder,
-            vocabs=prepared.vocabs(),
-            callback=progress,
-            should_stop=stop,
-            resume=resume,
-        )
-        if result.stopped_by == "cancelled":
+        # A resumed run whose training had finished goes straight on with its test.
+        settings = request["train_settings"]
+        result = None
+        if resume:
+            device = resolve_device(config.device)
+            result = trained_before(folder, info.best_dir, device, settings)
+        if result is None:
+            result = train(
+                model,
+                prepared.split,
+                config,
+                out_dir=folder,
+                vocabs=prepared.vocabs(),
+                callback=progress,
+                should_stop=stop,
+                resume=resume,
+            )
+            if result.stopped_by != "cancelled" and main:
+                save_trained(folder, result, settings)
+        cancelled, test = result.stopped_by == "cancelled", None
+        if main and not cancelled:
+            test = _test(folder, info, prepared, config, result, stop)
+            cancelled = test is None
+        if cancelled:
             summary = {**_summary(result, None, validation), **data_summary}
             if main:
                 runs.record_state(
                     workspace, run_id, runs.CANCELLED, result=summary, error="cancelled by the user"
                 )
             return {"run": run_id, "status": runs.CANCELLED, **summary}
-        test = None
-        if main:
-            tested = prepared.split.test.sample(config.test_sample, config.seed)
-            outcome = evaluate(
-                result.model,
-                tested,
-                exclude_history=config.exclude_history,
-                item_popularity=training_popularity(prepared.split, model.config.num_items),
-                device=result.device,
-            )
-            sample = {"shoppers": len(tested), "of": len(prepared.split.test)}
-            if len(tested) < sample["of"]:
-                sample.update(interval_95(torch.from_numpy(outcome.ranks), 10))
-            popular = None
-            if info.model != "pop":  # what the run's verdict compares it with
-                popular = popular_metrics_on(
-                    prepared, tested, exclude_history=config.exclude_history
-                )
-            test = {
-                "popular": popular,
-                "sample": sample,
-                "metrics": outcome.metrics,
-                "by_history_length": outcome.by_history_length,
-                "by_target_count": outcome.by_target_count,
-            }
         summary = {**_summary(result, test, validation), **data_summary}
         if main:
             runs.record_state(workspace, run_id, runs.SUCCEEDED, result=summary)

@@ -8,5 +8,6 @@
 - `device_names`: the device names a request may give, free of torch.
 - `distributed`: data-parallel training across processes (`torchrun`).
 - `evaluation`: full-ranking evaluation and its breakdowns, the same for every model.
+- `final_test`: a run's final test in batches, with progress, resumable after a stop.
 - `popular_reference`: the most-popular list scored on a run's test split, as POP would be.
 """

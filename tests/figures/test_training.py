@@ -12,6 +12,7 @@ from seqrec_core.figures.training import (
     BASELINE_NOTE,
     NO_PROGRESS_NOTE,
     counted_in_one_pass,
+    progress_frames,
     run_comparison_figure,
     training_curves_figure,
 )
@@ -124,6 +125,17 @@ def test_live_progress_in_words() -> None:
     assert "epoch 2" in live.text and "best validation NDCG@10 0.0340" in live.text
     assert live_progress(_info(RUNNING), []).fraction == 0.0
     assert live_progress(_info(RUNNING), []).epoch is None
+
+
+def test_the_final_test_shows_the_shoppers_ranked_and_leaves_the_curves_alone() -> None:
+    testing = {"kind": "test", "epoch": 1, "step": 0, "done": 300_000, "total": 1_200_000,
+               "elapsed_s": 600.0}  # fmt: skip
+    events = [*EVENTS, {**EVENTS[-1], "kind": "done"}, testing]
+    live = live_progress(_info(RUNNING), events)
+    assert live.fraction == 0.25 and live.epoch == 2 and live.best_ndcg == 0.034
+    assert "testing the best model: 300,000 of 1,200,000 test shoppers ranked" in live.text
+    steps, epochs = progress_frames(events)
+    assert len(steps) == 2 and len(epochs) == 2  # the test adds no point to the curves
 
 
 def test_an_active_run_reads_the_same_epoch_in_the_table_as_in_its_live_panel() -> None:

@@ -27,6 +27,7 @@ from seqrec_core.ingest.pipeline import ingest
 from seqrec_core.models.checkpoint import load_checkpoint
 from seqrec_core.runs import cancel, registry, worker
 from seqrec_core.store import Workspace
+from seqrec_core.training import final_test
 from tests.support.helpers import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
@@ -74,8 +75,12 @@ def test_launched_worker_trains_and_records_metrics(planted: Workspace) -> None:
     assert done.device and done.device.startswith("CPU")
     assert done.result["epochs"] == 3
     assert set(done.result["test_metrics"]) >= {"HR@10", "NDCG@10", "MRR", "coverage@10"}
-    kinds = [event["kind"] for event in registry.read_progress(done.folder)]
-    assert kinds.count("epoch") == 3 and kinds[-1] == "done"
+    events = registry.read_progress(done.folder)
+    kinds = [event["kind"] for event in events]
+    assert kinds.count("epoch") == 3 and "done" in kinds
+    # Then the final test counts the shoppers it ranked, up to every one of them.
+    assert kinds[-1] == "test" and events[-1]["done"] == events[-1]["total"] > 0
+    assert not (done.folder / "test_progress.npz").exists()  # removed once the test is done
     answer = json.loads((done.folder / worker.ANSWER_FILE).read_text())
     assert answer["run"] == info.run_id and answer["status"] == "succeeded"
     # The ring is learnable: the trained model beats chance by far on held-out targets.
@@ -300,3 +305,48 @@ def test_a_cancelled_run_can_be_resumed_to_the_end(
     )
     assert code == 0 and resumed["status"] == "succeeded" and resumed["epochs"] == 40
     assert registry.get_run(planted, info.run_id).status == registry.SUCCEEDED
+
+
+def test_a_run_stopped_in_its_final_test_goes_on_with_the_test_only(
+    planted: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression for big shops: a worker killed during an hour-long final test lost the
+    test and, resumed, trained again. Now the resumed run trains nothing, goes on from the
+    test's last save and records the metrics of an uninterrupted run."""
+    base = ["train", "--workspace", str(planted.root), "--dataset", "ring", "--model", "sasrec"]
+    base += [f"--set={k}={v}" for k, v in SMALL.items()] + ["--device", "cpu", "--json"]
+    base += ["--epochs", "2", "--set", "eval_batch_size=8"]
+    _, straight = _cli(capsys, base)
+    monkeypatch.setattr(final_test, "SAVE_EVERY_S", 0.0)
+    real, ranked = worker.final_test, []
+
+    def killed_after_16(*args, **kwargs):
+        report = kwargs["progress"]
+
+        def progress(done: int, total: int) -> None:
+            report(done, total)
+            ranked.append(done)
+            if done >= 16 and ranked.count(16) == 1 and len(ranked) == 2:
+                raise KeyboardInterrupt  # as a kill would end it, mid-test
+
+        return real(*args, **{**kwargs, "progress": progress})
+
+    monkeypatch.setattr(worker, "final_test", killed_after_16)
+    with pytest.raises(KeyboardInterrupt):
+        main(base)
+    capsys.readouterr()
+    stopped = registry.list_runs(planted, "ring")[0]
+    assert stopped.status == registry.FAILED
+    assert (stopped.folder / "test_progress.npz").is_file()
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("the resumed run trained again")
+
+    monkeypatch.setattr(worker, "train", no_training)
+    code, resumed = _cli(
+        capsys, ["train", "--workspace", str(planted.root), "--resume", stopped.run_id, "--json"]
+    )
+    assert code == 0 and resumed["status"] == "succeeded"
+    assert ranked[2] == 16  # the resumed test began at the 16 shoppers saved
+    assert resumed["test_metrics"] == straight["test_metrics"]
+    assert [c["NDCG@10"] for c in resumed["curve"]] == [c["NDCG@10"] for c in straight["curve"]]
