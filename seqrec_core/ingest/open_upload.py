@@ -19,13 +19,15 @@ compress 5-15 times.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import mmap
 import os
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Final
 
@@ -244,8 +246,55 @@ def _count_parts(
             raise damaged(name, "Excel workbook", "open it in Excel, save it again") from exc
 
 
-def zip_member(archive: zipfile.ZipFile, name: str, limit: int) -> tuple[Reader, str]:
-    """A reader of the archive's one data file, and that file's extension."""
+@dataclass(frozen=True)
+class ZipMember:
+    """The one data file of a zip archive.
+
+    Attributes:
+        read: its first `size` bytes at most, inflated (within the ratio limit).
+        extension: its file extension, a format hint.
+        size: its declared uncompressed size (checked against the upload limit).
+        packed: the compressed bytes it inflates from (for the ratio limit).
+        stream: opens it for reading in pieces; a read error (damaged, encrypted) is an
+            InputError naming the upload.
+    """
+
+    read: Reader
+    extension: str
+    size: int
+    packed: int
+    stream: Callable[[], contextlib.AbstractContextManager[IO[bytes]]]
+
+
+def _zip_error(name: str, exc: BaseException) -> InputError:
+    if isinstance(exc, RuntimeError):  # zipfile's way of saying "encrypted"
+        return InputError(
+            "the zip archive is password-protected",
+            file=name,
+            hint="upload it without a password",
+        )
+    return damaged(name, "zip archive", "create the archive again")
+
+
+class _ZipReads(io.RawIOBase):
+    """A zip member's stream whose read errors say what is wrong with the upload."""
+
+    def __init__(self, handle: IO[bytes], name: str) -> None:
+        super().__init__()
+        self._handle, self._name = handle, name
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self._handle.read(size)
+        except (RuntimeError, *BROKEN) as exc:
+            raise _zip_error(self._name, exc) from exc
+
+
+def zip_member(archive: zipfile.ZipFile, name: str, limit: int) -> ZipMember:
+    """The archive's one data file (see `ZipMember`)."""
     members = [
         info
         for info in archive.infolist()
@@ -273,16 +322,19 @@ def zip_member(archive: zipfile.ZipFile, name: str, limit: int) -> tuple[Reader,
         try:
             with archive.open(member) as handle:
                 return _inflate(handle, size, packed, name)
-        except RuntimeError as exc:  # zipfile's way of saying "encrypted"
-            raise InputError(
-                "the zip archive is password-protected",
-                file=name,
-                hint="upload it without a password",
-            ) from exc
-        except BROKEN as exc:
-            raise damaged(name, "zip archive", "create the archive again") from exc
+        except (RuntimeError, *BROKEN) as exc:
+            raise _zip_error(name, exc) from exc
 
-    return read, Path(member.filename).suffix.lower()
+    @contextlib.contextmanager
+    def stream() -> Iterator[IO[bytes]]:
+        try:
+            handle = archive.open(member)
+        except (RuntimeError, *BROKEN) as exc:
+            raise _zip_error(name, exc) from exc
+        with handle:
+            yield _ZipReads(handle, name)  # type: ignore[misc]
+
+    return ZipMember(read, Path(member.filename).suffix.lower(), member.file_size, packed, stream)
 
 
 def load(read: Reader, name: str, limit: int, sample_rows: int | None) -> tuple[bytes, bool]:

@@ -135,10 +135,14 @@ def read_table(
     if kind == "zip":
         with open_upload.open_zip(path, name) as archive:
             if not open_upload.is_workbook(archive):
-                read, extension = open_upload.zip_member(archive, name, limit)
-                data, complete = open_upload.load(read, name, limit, sample_rows)
+                member = open_upload.zip_member(archive, name, limit)
+                if spool is not None and sample_rows is None:
+                    spooled = spooled_text.spool_zip_member(member, name, limit, spool, on_rows)
+                    if spooled is not None:
+                        return _spooled_raw(spooled, spool, name, "zip")
+                data, complete = open_upload.load(member.read, name, limit, sample_rows)
                 return _read_content(
-                    data, complete, name, extension, sample_rows, "zip", limit, on_rows
+                    data, complete, name, member.extension, sample_rows, "zip", limit, on_rows
                 )
         # A file object, not the path: openpyxl refuses paths without an Excel extension.
         with path.open("rb") as handle:

@@ -1,7 +1,7 @@
 """Read a big delimited text block by block into a Parquet file, never whole in memory.
 
-A plain or gzip CSV/TSV/.dat/atomic file larger than one block (`BLOCK_BYTES`) is read in
-blocks cut at record ends (a quoted line break never splits), each block split exactly as
+A plain, gzip or zipped CSV/TSV/.dat/atomic file larger than one block (`BLOCK_BYTES`) is
+read in blocks cut at record ends (a quoted line break never splits), each split exactly as
 a whole file would be (`delimited_rows.split_delimited`, line numbers shifted by the lines
 before it) and appended to a Parquet file with the internal column names `_c0, _c1, ...`
 and `_line`, which DuckDB then reads as the source of validation (`row_validation`).
@@ -65,7 +65,8 @@ class Spooled:
 
 def _read(handle: IO[bytes], name: str, gzipped: bool) -> bytes:
     """The next block of content; a damaged gzip stream is said to be one (only reading
-    says so: an error writing the spool is not the upload's fault)."""
+    says so: an error writing the spool is not the upload's fault; a zip member's stream
+    says so itself)."""
     try:
         return handle.read(BLOCK_BYTES)
     except open_upload.BROKEN as exc:
@@ -75,14 +76,14 @@ def _read(handle: IO[bytes], name: str, gzipped: bool) -> bytes:
 
 
 def _blocks(
-    handle: IO[bytes], packed: int, limit: int, name: str, gzipped: bool
+    handle: IO[bytes], packed: int, limit: int, name: str, compression: str | None
 ) -> Iterator[bytes]:
     """The content in `BLOCK_BYTES` pieces, within the size and inflation limits."""
-    total = 0
-    while block := _read(handle, name, gzipped):
+    total, inflating = 0, compression is not None
+    while block := _read(handle, name, compression == "gzip"):
         total += len(block)
-        open_upload.check_size(total, limit, name, uncompressed=gzipped)
-        if gzipped:
+        open_upload.check_size(total, limit, name, uncompressed=inflating)
+        if inflating:
             open_upload.check_ratio(total, packed, name)
         yield block
 
@@ -118,7 +119,8 @@ def spool_delimited(
     out: Path,
     on_rows: RowsRead | None = None,
 ) -> Spooled | None:
-    """Read the delimited text of `path` into the Parquet file `out`, block by block.
+    """Read the delimited text of `path` (plain, or `compression="gzip"`) into the
+    Parquet file `out`, block by block.
 
     Returns:
         What was read; None when the content fits in one block, is not delimited text
@@ -129,22 +131,44 @@ def spool_delimited(
     Raises:
         InputError: as the in-memory reader would (limits, width, damaged gzip).
     """
-    packed, gzipped = path.stat().st_size, compression == "gzip"
-    with gzip.open(path, "rb") if gzipped else path.open("rb") as handle:
-        blocks = _blocks(handle, packed, limit, name, gzipped)
-        head = next(blocks, b"")
-        if len(head) < BLOCK_BYTES:
-            return None
-        layout, encoding = _judge(head, extension)
-        if layout is None:
-            return None
-        try:
-            return _write(
-                _records(blocks, layout.quoting, head), layout, encoding, name, out, on_rows
-            )
-        except _Contradicted:
-            out.unlink(missing_ok=True)
-            return None
+    packed = path.stat().st_size
+    with gzip.open(path, "rb") if compression == "gzip" else path.open("rb") as handle:
+        return _spool(handle, packed, compression, name, extension, limit, out, on_rows)
+
+
+def spool_zip_member(
+    member: open_upload.ZipMember, name: str, limit: int, out: Path, on_rows: RowsRead | None
+) -> Spooled | None:
+    """`spool_delimited` for the one data file of a zip archive (None: read it whole,
+    also when it is small enough to be read at once)."""
+    if member.size <= BLOCK_BYTES:
+        return None
+    with member.stream() as handle:
+        return _spool(handle, member.packed, "zip", name, member.extension, limit, out, on_rows)
+
+
+def _spool(
+    handle: IO[bytes],
+    packed: int,
+    compression: str | None,
+    name: str,
+    extension: str,
+    limit: int,
+    out: Path,
+    on_rows: RowsRead | None,
+) -> Spooled | None:
+    blocks = _blocks(handle, packed, limit, name, compression)
+    head = next(blocks, b"")
+    if len(head) < BLOCK_BYTES:
+        return None
+    layout, encoding = _judge(head, extension)
+    if layout is None:
+        return None
+    try:
+        return _write(_records(blocks, layout.quoting, head), layout, encoding, name, out, on_rows)
+    except _Contradicted:
+        out.unlink(missing_ok=True)
+        return None
 
 
 def _judge(head: bytes, extension: str) -> tuple[TextLayout | None, str]:

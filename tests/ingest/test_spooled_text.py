@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import gzip
 import shutil
+import zipfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from seqrec_core.errors import InputError
 from seqrec_core.ingest import spooled_text
 from seqrec_core.ingest.pipeline import SPOOL_FILE, ingest
 from seqrec_core.ingest.readers import read_table
@@ -37,13 +39,18 @@ def _log(rows: int) -> str:
 
 
 def _ingest_both(
-    source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
+    source: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    block: int,
+    spied: str = "spool_delimited",
 ) -> tuple[Workspace, Workspace, list[object]]:
-    """The same file ingested whole and block by block (`block` bytes); what spooling gave."""
+    """The same file ingested whole and block by block (`block` bytes); what spooling
+    gave (`spied`: the spooling function the file goes through)."""
     whole = Workspace.open(tmp_path / "whole")
     ingest(source, whole, "d")
     seen: list[object] = []
-    real = spooled_text.spool_delimited
+    real = getattr(spooled_text, spied)
 
     def spy(*args, **kwargs):
         result = real(*args, **kwargs)
@@ -51,7 +58,7 @@ def _ingest_both(
         return result
 
     monkeypatch.setattr(spooled_text, "BLOCK_BYTES", block)
-    monkeypatch.setattr(spooled_text, "spool_delimited", spy)
+    monkeypatch.setattr(spooled_text, spied, spy)
     blocks = Workspace.open(tmp_path / "blocks")
     ingest(source, blocks, "d")
     return whole, blocks, seen
@@ -87,6 +94,36 @@ def test_a_gzip_log_with_a_byte_order_mark_reads_the_same(
     whole, blocks, seen = _ingest_both(source, tmp_path, monkeypatch, block=700)
     assert seen[0] is not None and seen[0].encoding == "utf-8-sig"
     _same_dataset(whole, blocks)
+
+
+def test_a_zipped_log_reads_the_same_in_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "export.zip"
+    with zipfile.ZipFile(source, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("log.csv", _log(400))
+        archive.writestr("__MACOSX/._log.csv", b"junk")  # ignored, as in a whole read
+    whole, blocks, seen = _ingest_both(source, tmp_path, monkeypatch, 600, "spool_zip_member")
+    assert seen and seen[0] is not None  # it was read block by block
+    _same_dataset(whole, blocks)
+
+
+def test_a_zip_damaged_after_its_first_block_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression guard: a read error deep in the member is the upload's message, not
+    zlib's."""
+    source = tmp_path / "export.zip"
+    with zipfile.ZipFile(source, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("log.csv", _log(3000))
+    data = bytearray(source.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 64] = bytes(64)
+    source.write_bytes(bytes(data))
+    monkeypatch.setattr(spooled_text, "BLOCK_BYTES", 600)
+    with pytest.raises(InputError, match="damaged") as caught:
+        read_table(source, display_name="export.zip", spool=tmp_path / "rows.parquet")
+    assert caught.value.file == "export.zip"
 
 
 def test_the_sample_shop_reads_the_same_in_blocks(
