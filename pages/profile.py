@@ -31,7 +31,7 @@ with ui.user_errors():
     profile_views.show_lead(profile, searches)
     profile_views.missing_note(kg)  # after what was found: the page opens with the finding
     profile_views.show_cards(profile)
-    profile_views.show_charts(profile)
+    profile_views.show_charts(profile, kg.missing)
 
     st.subheader("Searches")
     profile_views.show_searches(searches, kg, profile_views.has_queries(workspace, dataset))

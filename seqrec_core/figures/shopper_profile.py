@@ -106,8 +106,10 @@ def brand_affinity_figure(brands: pd.DataFrame) -> go.Figure:
     )
 
 
-def price_band_figure(bands: pd.DataFrame) -> go.Figure:
-    """Share of activity per price band (terciles within each item's category)."""
+def price_band_figure(bands: pd.DataFrame, *, within_category: bool = True) -> go.Figure:
+    """Share of activity per price band: terciles within each item's category, or within
+    the whole shop when the catalog has no categories (`within_category=False`)."""
+    scope = "each item's category" if within_category else "the shop"
     fig = go.Figure(
         go.Bar(
             x=bands["band"].astype(str),
@@ -121,7 +123,7 @@ def price_band_figure(bands: pd.DataFrame) -> go.Figure:
     )
     fig = style(
         fig,
-        title="Price band (within each item's category)",
+        title=f"Price band (within {scope})",
         x_title="Price band",
         y_title="Share of activity",
         empty=bands.empty,
@@ -133,12 +135,14 @@ def price_band_figure(bands: pd.DataFrame) -> go.Figure:
 
 def funnel_comparison_figure(funnel: pd.DataFrame) -> go.Figure:
     """The user's funnel conversion rates next to the shop average."""
+    rates = funnel.reindex(columns=["user_rate", "shop_rate"]).apply(pd.to_numeric, errors="coerce")
+    # A log of one event type (purchases only, as a shop's orders export) has no
+    # conversion to compare: every rate is undefined, and no bar is drawn.
+    empty = funnel.empty or bool(rates.isna().all().all())
     fig = go.Figure()
-    for column, name, color in (
-        ("user_rate", "This shopper", BAR_COLOR),
-        ("shop_rate", "Shop average", SECOND_COLOR),
-    ):
-        values = pd.to_numeric(funnel[column], errors="coerce")
+    bars = (("user_rate", "This shopper", BAR_COLOR), ("shop_rate", "Shop average", SECOND_COLOR))
+    for column, name, color in () if empty else bars:
+        values = rates[column]
         fig.add_trace(
             go.Bar(
                 x=funnel["step"].astype(str),
@@ -155,8 +159,8 @@ def funnel_comparison_figure(funnel: pd.DataFrame) -> go.Figure:
         title="Funnel: conversion vs the shop average",
         x_title="Funnel step",
         y_title="Conversion rate",
-        empty=funnel.empty,
-        note="No view/cart/purchase event types in this dataset",
+        empty=empty,
+        note="No funnel: this log does not have views, carts and purchases to convert",
         legend_title="",
     )
     fig.update_layout(barmode="group")

@@ -186,22 +186,33 @@ def _chart(fig, key: str) -> None:
     st.plotly_chart(fig, width="stretch", config=_CHART_CONFIG, key=key)
 
 
-def show_charts(profile: UserProfile) -> None:
-    """Affinities, funnel, price band and activity rhythm."""
-    left, right = st.columns(2)
-    with left:
-        deepest, top = st.tabs(["Categories (deepest level)", "Top-level categories"])
-        with deepest:
-            _chart(shopper_profile.category_affinity_figure(profile.categories), "aff_cat_leaf")
-        with top:
-            _chart(shopper_profile.category_affinity_figure(profile.categories, 1), "aff_cat_top")
-    with right:
-        _chart(shopper_profile.brand_affinity_figure(profile.brands), "aff_brand")
+def show_charts(profile: UserProfile, missing: tuple[str, ...] = ()) -> None:
+    """Affinities, funnel, price band and activity rhythm.
+
+    `missing`: the metadata fields the dataset lacks (`KnowledgeGraph.missing`); without
+    categories and brands the two empty affinity charts are left out (`missing_note`
+    says why), and price bands are said to be the shop's, not each category's.
+    """
+    if not {"category", "brand"} <= set(missing):
+        left, right = st.columns(2)
+        with left:
+            deepest, top = st.tabs(["Categories (deepest level)", "Top-level categories"])
+            with deepest:
+                figure = shopper_profile.category_affinity_figure(profile.categories)
+                _chart(figure, "aff_cat_leaf")
+            with top:
+                figure = shopper_profile.category_affinity_figure(profile.categories, 1)
+                _chart(figure, "aff_cat_top")
+        with right:
+            _chart(shopper_profile.brand_affinity_figure(profile.brands), "aff_brand")
     left, right = st.columns(2)
     with left:
         _chart(shopper_profile.funnel_comparison_figure(profile.funnel), "funnel")
     with right:
-        _chart(shopper_profile.price_band_figure(profile.price_bands), "price_band")
+        bands = shopper_profile.price_band_figure(
+            profile.price_bands, within_category="category" not in missing
+        )
+        _chart(bands, "price_band")
     left, right = st.columns(2)
     with left:
         _chart(shopper_profile.rhythm_figure(profile.hours, by="hour"), "rhythm_hour")

@@ -57,7 +57,18 @@ def test_empty_frames_give_a_note_not_an_error(profile) -> None:
     _labelled(fig)
     assert fig.layout.annotations[0].text == "No metadata of this kind in the catalog"
     bare = shopper_profile.funnel_comparison_figure(profile.funnel.iloc[0:0])
-    assert "No view/cart/purchase" in bare.layout.annotations[0].text
+    assert "No funnel" in bare.layout.annotations[0].text
+    # A purchases-only log (a shop's orders export): every rate undefined, no empty axes.
+    orders = profile.funnel.assign(user_rate=float("nan"), shop_rate=float("nan"))
+    assert (
+        "No funnel" in shopper_profile.funnel_comparison_figure(orders).layout.annotations[0].text
+    )
+    notes = [
+        a.text for a in shopper_profile.funnel_comparison_figure(profile.funnel).layout.annotations
+    ]
+    assert not any("No funnel" in note for note in notes)  # a real funnel is drawn
+    shop_wide = shopper_profile.price_band_figure(profile.price_bands, within_category=False)
+    assert shop_wide.layout.title.text == "Price band (within the shop)"
     interests = shopper_profile.interests_figure(pd.DataFrame(columns=["label", "kind", "score"]))
     assert interests.layout.annotations
 
