@@ -143,7 +143,11 @@ def show_searches(
         f"{len(searches):,} searches; {bought:,} of them ended in a purchase. "
         + (f"The newest {limit} are shown." if len(searches) > limit else "")
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    # Fixed widths that fit a half-wide page: left to size themselves, long product names
+    # in "Viewed" pushed "Carted" and "Bought" out of sight.
+    widths = {"Searched at": 125, "Query": 130, "Viewed": 230, "Carted": 210, "Bought": 210}
+    config = {name: st.column_config.TextColumn(width=w) for name, w in widths.items()}
+    st.dataframe(table, hide_index=True, width="stretch", column_config=config)
 
 
 def _top(frame: pd.DataFrame, column: str) -> str:

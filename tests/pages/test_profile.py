@@ -6,6 +6,7 @@ without a catalog (`bare`) for the "what is missing" path.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -87,8 +88,12 @@ def test_the_page_says_what_it_found_and_lists_the_shoppers_searches(open_page) 
     at = open_page({"dataset": "sample-shop", "user": "U00017"})
     (lead,) = [m.value for m in at.markdown if m.value.startswith("U00017 shops mostly")]
     assert "Outdoor" in lead and "searched 3 times" in lead
-    (table,) = [d.value for d in at.dataframe if "Query" in d.value.columns]
+    ((frame, table),) = [(d, d.value) for d in at.dataframe if "Query" in d.value.columns]
     assert len(table) == 3  # the sample shop's planted searches of U00017
+    # Every column has its width (sized to content, "Carted" and "Bought" fell off the page).
+    columns = json.loads(frame.proto.columns)
+    widths = {name: c.get("width") for name, c in columns.items() if name != "_index"}
+    assert set(widths) == set(table.columns) and all(isinstance(w, int) for w in widths.values())
     assert table["Query"].iloc[0] in lead  # newest first
     assert table["Viewed"].str.len().gt(0).all()
     assert any("3 searches" in c.value for c in at.caption)
