@@ -10,9 +10,9 @@ dropped. Anything unreadable raises an `InputError` naming the file and what to 
 This module recognises the container and dispatches: `open_upload` opens plain, gzip and zip
 content within the size limit, `sniff` recognises encodings and layouts, `delimited_rows` splits
 delimited text (with `bytescan` for line numbers), `excel_parquet_jsonl` reads Excel, Parquet and
-JSON Lines. Given a `spool` file, a plain or gzip delimited text bigger than one block is
-read block by block into it instead of memory (`spooled_text`), and so is a big Parquet
-file or folder, batch by batch (`spooled_parquet`), with the same rows.
+JSON Lines. Given a `spool` file, a plain, gzip or zipped delimited text bigger than one
+block is read block by block into it instead of memory (`spooled_text`), and so is a big
+Parquet file or folder, batch by batch (`spooled_parquet`), with the same rows.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ def read_table(
         sample_rows: read only about the first this many data rows (a quick preview).
         on_rows: called with the rows read so far while an Excel sheet or a spooled text
             is read (see `excel_parquet_jsonl.read_xlsx`).
-        spool: where a plain or gzip delimited text bigger than one block, or a Parquet
+        spool: where a plain, gzip or zipped delimited text bigger than one block, or a Parquet
             file or folder bigger than `spooled_parquet.SPOOL_ABOVE`, is read to instead
             of memory (a Parquet file; `RawTable.spooled` then names it).
 
