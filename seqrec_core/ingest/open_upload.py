@@ -29,7 +29,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Final
+from typing import IO, Final, cast
 
 from seqrec_core.errors import ConfigError, InputError
 from seqrec_core.ingest.quality import short_list
@@ -332,7 +332,7 @@ def zip_member(archive: zipfile.ZipFile, name: str, limit: int) -> ZipMember:
         except (RuntimeError, *BROKEN) as exc:
             raise _zip_error(name, exc) from exc
         with handle:
-            yield _ZipReads(handle, name)  # type: ignore[misc]
+            yield cast(IO[bytes], _ZipReads(handle, name))
 
     return ZipMember(read, Path(member.filename).suffix.lower(), member.file_size, packed, stream)
 
