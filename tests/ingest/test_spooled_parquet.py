@@ -12,9 +12,10 @@ import pytest
 
 from seqrec_core.errors import InputError
 from seqrec_core.ingest import excel_parquet_jsonl, spooled_parquet
-from seqrec_core.ingest.pipeline import SPOOL_FILE, ingest
+from seqrec_core.ingest.pipeline import ingest
 from seqrec_core.ingest.readers import read_table
 from seqrec_core.store import Workspace
+from tests.support.ingest_checks import assert_same_dataset
 
 
 def _events(rows: int) -> pa.Table:
@@ -65,13 +66,6 @@ def _ingest_both(
     return whole, batches, written
 
 
-def _same_dataset(a: Workspace, b: Workspace) -> None:
-    pd.testing.assert_frame_equal(a.read_events("d"), b.read_events("d"))
-    pd.testing.assert_frame_equal(a.read_rejected("d"), b.read_rejected("d"))
-    assert a.get_dataset("d").report.to_dict() == b.get_dataset("d").report.to_dict()
-    assert not (b.get_dataset("d").folder / SPOOL_FILE).exists()
-
-
 def test_a_file_batch_by_batch_gives_the_whole_reads_dataset(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -79,7 +73,7 @@ def test_a_file_batch_by_batch_gives_the_whole_reads_dataset(
     pq.write_table(_events(120), source, row_group_size=17)
     whole, batches, written = _ingest_both(source, tmp_path, monkeypatch)
     assert written == [120]  # it was spooled
-    _same_dataset(whole, batches)
+    assert_same_dataset(whole, batches)
     rejected = batches.read_rejected("d")
     assert {"missing_user_id", "exact_duplicate", "cancellation"} <= set(rejected["reason"])
     assert rejected.loc[rejected["reason"] == "missing_user_id", "line"].tolist() == [14]
@@ -99,7 +93,7 @@ def test_a_partitioned_folder_batch_by_batch_gives_the_whole_reads_dataset(
     (folder / "_SUCCESS").write_bytes(b"")
     whole, batches, written = _ingest_both(folder, tmp_path, monkeypatch)
     assert written == [90]
-    _same_dataset(whole, batches)
+    assert_same_dataset(whole, batches)
     assert "day" in batches.read_events("d").columns  # the partition column is kept
 
 

@@ -12,9 +12,10 @@ import pytest
 
 from seqrec_core.errors import InputError
 from seqrec_core.ingest import spooled_text
-from seqrec_core.ingest.pipeline import SPOOL_FILE, ingest
+from seqrec_core.ingest.pipeline import ingest
 from seqrec_core.ingest.readers import read_table
 from seqrec_core.store import Workspace
+from tests.support.ingest_checks import assert_same_dataset
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 
@@ -64,13 +65,6 @@ def _ingest_both(
     return whole, blocks, seen
 
 
-def _same_dataset(a: Workspace, b: Workspace) -> None:
-    pd.testing.assert_frame_equal(a.read_events("d"), b.read_events("d"))
-    pd.testing.assert_frame_equal(a.read_rejected("d"), b.read_rejected("d"))
-    assert a.get_dataset("d").report.to_dict() == b.get_dataset("d").report.to_dict()
-    assert not (b.get_dataset("d").folder / SPOOL_FILE).exists()
-
-
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])
 def test_blocks_give_the_rows_lines_and_report_of_a_whole_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, newline: str
@@ -79,7 +73,7 @@ def test_blocks_give_the_rows_lines_and_report_of_a_whole_read(
     source.write_bytes(_log(400).replace("\n", newline).encode())
     whole, blocks, seen = _ingest_both(source, tmp_path, monkeypatch, block=512)
     assert seen and seen[0] is not None  # it was read block by block
-    _same_dataset(whole, blocks)
+    assert_same_dataset(whole, blocks)
     report = blocks.get_dataset("d").report
     assert report.rows_rejected > 0 and report.rows_accepted > 0
     rejected = blocks.read_rejected("d")
@@ -93,7 +87,7 @@ def test_a_gzip_log_with_a_byte_order_mark_reads_the_same(
     source.write_bytes(gzip.compress(b"\xef\xbb\xbf" + _log(300).encode()))
     whole, blocks, seen = _ingest_both(source, tmp_path, monkeypatch, block=700)
     assert seen[0] is not None and seen[0].encoding == "utf-8-sig"
-    _same_dataset(whole, blocks)
+    assert_same_dataset(whole, blocks)
 
 
 def test_a_zipped_log_reads_the_same_in_blocks(
@@ -105,7 +99,7 @@ def test_a_zipped_log_reads_the_same_in_blocks(
         archive.writestr("__MACOSX/._log.csv", b"junk")  # ignored, as in a whole read
     whole, blocks, seen = _ingest_both(source, tmp_path, monkeypatch, 600, "spool_zip_member")
     assert seen and seen[0] is not None  # it was read block by block
-    _same_dataset(whole, blocks)
+    assert_same_dataset(whole, blocks)
 
 
 def test_a_zip_damaged_after_its_first_block_is_named(
@@ -133,7 +127,7 @@ def test_the_sample_shop_reads_the_same_in_blocks(
     shutil.copyfile(SAMPLE / "events.csv.gz", source)
     whole, blocks, seen = _ingest_both(source, tmp_path, monkeypatch, block=256 << 10)
     assert seen[0] is not None and seen[0].rows == whole.get_dataset("d").rows_read
-    _same_dataset(whole, blocks)
+    assert_same_dataset(whole, blocks)
 
 
 def test_a_movielens_dat_file_reads_the_same(
@@ -149,7 +143,7 @@ def test_a_movielens_dat_file_reads_the_same(
     )
     whole, blocks, seen = _ingest_both(source, tmp_path, monkeypatch, block=300)
     assert seen[0] is not None and seen[0].layout.format == "dat"
-    _same_dataset(whole, blocks)
+    assert_same_dataset(whole, blocks)
 
 
 @pytest.mark.parametrize(
@@ -166,7 +160,7 @@ def test_a_later_block_that_contradicts_the_first_is_read_whole(
     source.write_bytes(_log(200).encode() + b"\n" + late + b"U9,P8,2024-01-06T00:00:00Z,view,y\n")
     whole, blocks, seen = _ingest_both(source, tmp_path, monkeypatch, block=400)
     assert seen == [None], why  # given up, then read whole
-    _same_dataset(whole, blocks)
+    assert_same_dataset(whole, blocks)
     assert not list((tmp_path / "blocks" / "datasets").glob(".staging-*"))
 
 

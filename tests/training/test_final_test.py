@@ -46,20 +46,26 @@ def test_batches_with_progress_give_the_metrics_of_evaluate(tmp_path: Path) -> N
     assert not state.exists()  # removed once done
 
 
+def _stopped(state: Path, model: SASRec, examples: EvalExamples, at: int = 20) -> None:
+    """A test of `model` stopped once `at` shoppers are ranked, its part saved in `state`
+    (with `SAVE_EVERY_S` 0, a save after every batch)."""
+
+    def stop(done: int, total: int) -> None:
+        if done >= at:
+            raise _Stop
+
+    with pytest.raises(_Stop):
+        ft.final_test(model, examples, batch_size=10, state_file=state, progress=stop)
+    assert state.exists()
+
+
 def test_a_stopped_test_goes_on_from_its_last_save(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     model, examples = _model(), _examples()
     state = tmp_path / "test_progress.npz"
     monkeypatch.setattr(ft, "SAVE_EVERY_S", 0.0)  # a save after every batch
-
-    def stop_at_30(done: int, total: int) -> None:
-        if done >= 30:
-            raise _Stop
-
-    with pytest.raises(_Stop):
-        ft.final_test(model, examples, batch_size=10, state_file=state, progress=stop_at_30)
-    assert state.exists()
+    _stopped(state, model, examples, at=30)
     ranked: list[int] = []
     real = ft.rank_batches
 
@@ -77,18 +83,6 @@ def test_a_stopped_test_goes_on_from_its_last_save(
     expected = evaluate(model, examples, batch_size=10)
     assert resumed.metrics == expected.metrics
     assert resumed.top_items.tolist() == expected.top_items.tolist()
-
-
-def _stopped(state: Path, model: SASRec, examples: EvalExamples) -> None:
-    """A test of `model` stopped after 20 shoppers, its part saved in `state`."""
-
-    def stop_at_20(done: int, total: int) -> None:
-        if done >= 20:
-            raise _Stop
-
-    with pytest.raises(_Stop):
-        ft.final_test(model, examples, batch_size=10, state_file=state, progress=stop_at_20)
-    assert state.exists()
 
 
 def test_a_saved_part_of_another_model_or_test_is_ignored(
