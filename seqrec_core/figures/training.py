@@ -55,6 +55,11 @@ def progress_frames(events: Sequence[dict[str, Any]]) -> tuple[pd.DataFrame, pd.
     return steps, epochs
 
 
+def _epoch_step(epochs: pd.DataFrame) -> int:
+    """Epochs between two ticks of the validation axis: about 10 ticks at most."""
+    return max(1, -(-len(epochs) // 10))
+
+
 def training_curves_figure(
     events: Sequence[dict[str, Any]], title: str = "Training progress"
 ) -> go.Figure:
@@ -115,7 +120,8 @@ def training_curves_figure(
     )
     fig.update_xaxes(title_text="Optimizer step", row=1, col=1)
     fig.update_yaxes(title_text="Cross-entropy loss", row=1, col=1)
-    fig.update_xaxes(title_text="Epoch", row=1, col=2)
+    # Epochs are whole numbers: never "1.2, 1.4, ..." between two epochs.
+    fig.update_xaxes(title_text="Epoch", tickformat="d", dtick=_epoch_step(epochs), row=1, col=2)
     fig.update_yaxes(title_text="Metric value", row=1, col=2)
     # Legend under the panels: above them it would cover the subplot titles.
     fig.update_layout(

@@ -127,6 +127,14 @@ def test_live_progress_in_words() -> None:
     assert live_progress(_info(RUNNING), []).epoch is None
 
 
+def test_the_validation_axis_counts_whole_epochs() -> None:
+    """Regression: two epochs drew ticks at 1, 1.2, 1.4, ... 2."""
+    fig = training_curves_figure(EVENTS)
+    assert fig.layout.xaxis2.dtick == 1 and fig.layout.xaxis2.tickformat == "d"
+    many = [{**EVENTS[1], "epoch": e} for e in range(35)]
+    assert training_curves_figure(many).layout.xaxis2.dtick == 4
+
+
 def test_the_final_test_shows_the_shoppers_ranked_and_leaves_the_curves_alone() -> None:
     testing = {"kind": "test", "epoch": 1, "step": 0, "done": 300_000, "total": 1_200_000,
                "elapsed_s": 600.0}  # fmt: skip
