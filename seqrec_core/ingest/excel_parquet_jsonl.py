@@ -215,7 +215,9 @@ def _too_deep(name: str, line: int | None) -> InputError:
     )
 
 
-def _read_jsonl(body: TextBytes, name: str) -> Parsed:
+def _arrow_jsonl(body: TextBytes) -> Parsed | None:
+    """pyarrow's reading (date strings kept as written, nested values still nested), or
+    None when it cannot read every line as an object of one type per key."""
     try:
         table = pajson.read_json(pa.BufferReader(body))
         stamps = [field.name for field in table.schema if pa.types.is_timestamp(field.type)]
@@ -227,15 +229,35 @@ def _read_jsonl(body: TextBytes, name: str) -> Parsed:
             order = table.column_names
             table = pajson.read_json(pa.BufferReader(body), parse_options=options).select(order)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return _read_jsonl_with_python(body, name)
+        return None
     spans = record_spans(body, ",", quoting=False)  # JSON strings cannot hold a raw newline
     if spans is None or len(spans.lines) != table.num_rows:
+        return None
+    return Parsed(table, spans.lines)
+
+
+def read_flat_jsonl(body: TextBytes) -> Parsed | None:
+    """A piece of JSON Lines read by pyarrow when every value is flat (no object or array),
+    else None; what `spooled_text` reads a big file's blocks with, each block then read
+    exactly as the whole file would be."""
+    if first_too_deep_line(body, MAX_JSON_DEPTH) is not None:
+        return None
+    parsed = _arrow_jsonl(body)
+    if parsed is None or any(pa.types.is_nested(f.type) for f in parsed.table.schema):
+        return None
+    return parsed
+
+
+def _read_jsonl(body: TextBytes, name: str) -> Parsed:
+    parsed = _arrow_jsonl(body)
+    if parsed is None:
         return _read_jsonl_with_python(body, name)
+    table = parsed.table
     for index, field in enumerate(table.schema):
         if pa.types.is_nested(field.type):
             values = [_json_text(value) for value in table.column(index).to_pylist()]
             table = table.set_column(index, field.name, pa.array(values, pa.string()))
-    return Parsed(table, spans.lines)
+    return Parsed(table, parsed.lines)
 
 
 def _read_jsonl_with_python(body: TextBytes, name: str) -> Parsed:

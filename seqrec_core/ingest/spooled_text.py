@@ -8,6 +8,10 @@ and `_line`, which DuckDB then reads as the source of validation (`row_validatio
 Memory stays about one block of text and its table, whatever the file's size; every row,
 line number, malformed record and warning is what the in-memory reader gives.
 
+JSON Lines of flat records (no nested values) are read the same way, block by block with
+pyarrow; a later block with a key, a type or a line the first block's reading would not
+give (a nested value, a line that is not an object) makes it read whole instead.
+
 The encoding and layout are judged on the first block; only UTF-8 text is read this way
 (a legacy encoding is judged on the whole file). When a later block contradicts the first
 (bytes that are not UTF-8, a bare carriage return) or the first holds no row, reading
@@ -26,7 +30,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from seqrec_core.ingest import bytescan, delimited_rows, open_upload, sniff
+from seqrec_core.ingest import bytescan, delimited_rows, excel_parquet_jsonl, open_upload, sniff
 from seqrec_core.ingest.delimited_rows import MalformedRow, Parsed
 from seqrec_core.ingest.excel_parquet_jsonl import RowsRead
 from seqrec_core.ingest.row_validation import LINE_COLUMN, source_names
@@ -165,6 +169,9 @@ def _spool(
     if layout is None:
         return None
     try:
+        if layout.format == "jsonl":  # a JSON string cannot hold a raw line break
+            pieces = _records(blocks, False, head)
+            return _write_jsonl(pieces, layout, encoding, name, out, on_rows)
         return _write(_records(blocks, layout.quoting, head), layout, encoding, name, out, on_rows)
     except _Contradicted:
         out.unlink(missing_ok=True)
@@ -179,7 +186,88 @@ def _judge(head: bytes, extension: str) -> tuple[TextLayout | None, str]:
     text = bytes(sniff.to_utf8(head, encoding, complete=False))
     sample = text[: sniff.sample_end(text)].decode("utf-8", errors="ignore")
     layout = sniff.sniff_layout(sample, extension, complete=False)
-    return (None if layout.format in ("json", "jsonl") else layout), encoding
+    return (None if layout.format == "json" else layout), encoding
+
+
+def _same_columns(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """A later block's table in the first block's columns and types: keys it lacks are
+    null; a key it adds, or a type other than the first's, would make the whole file's
+    reading differ, so `_Contradicted`."""
+    if not set(table.column_names) <= set(schema.names):
+        raise _Contradicted
+    columns = []
+    for field in schema:
+        if field.name not in table.column_names:
+            columns.append(pa.nulls(table.num_rows, field.type))
+            continue
+        column = table.column(field.name)
+        if column.type == field.type:
+            columns.append(column)
+        elif pa.types.is_null(column.type):
+            columns.append(pa.nulls(table.num_rows, field.type))
+        else:
+            raise _Contradicted
+    return pa.table(columns, schema=schema)
+
+
+def _write_jsonl(
+    pieces: Iterator[bytes],
+    layout: TextLayout,
+    encoding: str,
+    name: str,
+    out: Path,
+    on_rows: RowsRead | None,
+) -> Spooled:
+    """JSON Lines blocks into the spool. Only flat records of one type per key are read
+    this way (`excel_parquet_jsonl.read_flat_jsonl`); anything else (a nested value, a
+    line that is not an object, a key or type the first block lacks) is `_Contradicted`,
+    and the file is read whole."""
+    first: pa.Table | None = None
+    heads: list[pa.Table] = []
+    rows = lines_before = 0
+    writer: pq.ParquetWriter | None = None
+    try:
+        for index, piece in enumerate(pieces):
+            parsed = excel_parquet_jsonl.read_flat_jsonl(_as_utf8(piece, encoding, index == 0))
+            if parsed is None or (first is None and not parsed.table.num_rows):
+                raise _Contradicted
+            if first is None:
+                first = parsed.table.schema.empty_table()
+                delimited_rows.check_width(first.num_columns, name, header=True)
+                names = source_names(first.num_columns)
+                schema = pa.schema(
+                    [
+                        *(pa.field(n, f.type) for n, f in zip(names, first.schema, strict=True)),
+                        pa.field(LINE_COLUMN, pa.int64()),
+                    ]
+                )
+                writer = pq.ParquetWriter(out, schema)
+            table = _same_columns(parsed.table, first.schema)
+            lines = np.asarray(parsed.lines, dtype=np.int64) + lines_before
+            spooled = table.rename_columns(names).append_column(LINE_COLUMN, pa.array(lines))
+            assert writer is not None
+            writer.write_table(spooled)
+            if rows < FIRST_ROWS:
+                heads.append(spooled.slice(0, FIRST_ROWS - rows))
+            rows += table.num_rows
+            lines_before += piece.count(b"\n")
+            if on_rows is not None:
+                on_rows(rows)
+    finally:
+        if writer is not None:
+            writer.close()
+    if first is None:
+        raise _Contradicted
+    head = pa.concat_tables(heads)
+    return Spooled(
+        first=head.drop_columns(LINE_COLUMN).rename_columns(first.column_names),
+        first_lines=head.column(LINE_COLUMN).to_numpy(),
+        rows=rows,
+        malformed=(),
+        warnings=layout.warnings,
+        encoding=encoding,
+        layout=layout,
+    )
 
 
 def _write(

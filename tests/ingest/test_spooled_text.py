@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gzip
+import json
 import shutil
 import zipfile
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from seqrec_core.errors import InputError
@@ -204,3 +206,73 @@ def test_a_failing_spool_write_is_not_blamed_on_the_gzip(
     monkeypatch.setattr(spooled_text.pq.ParquetWriter, "write_table", disk_full)
     with pytest.raises(OSError, match="No space left"):
         read_table(source, spool=tmp_path / "rows.parquet")
+
+
+def _jsonl(rows: int) -> str:
+    """Flat event records: ids, ISO times, a price with gaps, a key some records lack,
+    blank lines, one record that is not an object."""
+    lines = []
+    for i in range(rows):
+        record = {
+            "user_id": f"U{i % 23}",
+            "item_id": f"P{i % 17:03d}",
+            "timestamp": f"2024-01-{1 + i % 28:02d}T10:{i % 60:02d}:00Z",
+            "event_type": ["view", "cart", "purchase"][i % 3],
+            "price": None if i % 7 == 0 else round(1.5 + i % 11, 2),
+        }
+        if i % 5:
+            record["title"] = f"Product {i % 17} ☕"
+        lines.append(json.dumps(record, ensure_ascii=False))
+        if i % 40 == 39:
+            lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("packing", ["plain", "gzip"])
+def test_flat_json_lines_read_the_same_in_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, packing: str
+) -> None:
+    text = _jsonl(600).encode()
+    source = tmp_path / ("log.jsonl" if packing == "plain" else "log.jsonl.gz")
+    source.write_bytes(text if packing == "plain" else gzip.compress(text))
+    whole, blocks, seen = _ingest_both(source, tmp_path, monkeypatch, block=2000)
+    assert seen and seen[0] is not None and seen[0].rows == 600  # read block by block
+    assert seen[0].layout.format == "jsonl"
+    assert_same_dataset(whole, blocks)
+    assert blocks.read_events("d")["line"].max() == 600 + 14  # the 14 blank lines before it
+
+
+@pytest.mark.parametrize(
+    "late",
+    [
+        '{"user_id": "U1", "item_id": "P1", "timestamp": "2024-02-01T00:00:00Z", "tags": [1]}',
+        '{"user_id": "U1", "item_id": "P1", "timestamp": "2024-02-01T00:00:00Z", "extra": 1}',
+        '{"user_id": "U1", "item_id": "P1", "timestamp": "2024-02-01T00:00:00Z", "price": "n/a"}',
+        "[1, 2, 3]",
+        "{not json",
+    ],
+    ids=["nested value", "new key", "other type", "not an object", "broken line"],
+)
+def test_json_lines_a_later_block_contradicts_are_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, late: str
+) -> None:
+    source = tmp_path / "log.jsonl"
+    # Forty such lines: a whole later block of them, read alone (its own types) or mixed.
+    source.write_text(_jsonl(300) + "\n".join([late] * 40) + "\n" + _jsonl(20))
+    whole, blocks, seen = _ingest_both(source, tmp_path, monkeypatch, block=2000)
+    assert seen == [None]  # the blocks gave way to the whole read
+    assert_same_dataset(whole, blocks)
+
+
+def test_a_later_json_block_must_fit_the_first_blocks_columns() -> None:
+    """What the whole file's reading would give: keys a block lacks are null, a null-only
+    key takes the first block's type; a new key or another type ends block reading."""
+    schema = pa.schema([("user_id", pa.string()), ("price", pa.float64())])
+    fitted = spooled_text._same_columns(pa.table({"price": pa.nulls(2)}), schema)
+    assert fitted.schema == schema and fitted.column("user_id").null_count == 2
+    for table in (
+        pa.table({"user_id": ["a"], "price": ["n/a"]}),
+        pa.table({"user_id": ["a"], "price": [1.0], "extra": [1]}),
+    ):
+        with pytest.raises(spooled_text._Contradicted):
+            spooled_text._same_columns(table, schema)
