@@ -17,13 +17,11 @@ from typing import Final
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from seqrec_core.ingest.excel_parquet_jsonl import ParquetBatches, RowsRead
-from seqrec_core.ingest.row_validation import LINE_COLUMN, source_names
+from seqrec_core.ingest.spooled_text import SpoolWriter
 
 SPOOL_ABOVE: Final = 16 << 20  # Parquet bytes on disk above which it is spooled (tests lower it)
-FIRST_ROWS: Final = 1000  # first rows kept in memory (the column mapping reads them)
 
 
 @dataclass(frozen=True)
@@ -31,7 +29,7 @@ class SpooledParquet:
     """A Parquet source read into the spool.
 
     Attributes:
-        first: the first rows (`FIRST_ROWS`) under the source's own column names and types.
+        first: the first rows (`spooled_text.FIRST_ROWS`) under the source's own column names and types.
         rows: every row written.
     """
 
@@ -49,24 +47,14 @@ def spool_parquet(
     Raises:
         InputError: as the in-memory read would (damaged file, past the inflate limit).
     """
-    names = source_names(len(read.schema))
-    schema = pa.schema(
-        [
-            *(pa.field(n, f.type) for n, f in zip(names, read.schema, strict=True)),
-            pa.field(LINE_COLUMN, pa.int64()),
-        ]
-    )
-    heads: list[pa.RecordBatch] = []
-    rows = 0
-    with pq.ParquetWriter(out, schema) as writer:
+    writer = SpoolWriter(out, list(read.schema.types), on_rows)
+    try:
         for batch in read.batches:
-            lines = np.arange(rows + 1, rows + batch.num_rows + 1, dtype=np.int64)
-            table = pa.Table.from_batches([batch]).rename_columns(names)
-            table = table.append_column(LINE_COLUMN, pa.array(lines))
-            writer.write_table(table)
-            if rows < FIRST_ROWS:
-                heads.append(batch.slice(0, FIRST_ROWS - rows))
-            rows += batch.num_rows
-            if on_rows is not None:
-                on_rows(rows)
-    return SpooledParquet(first=pa.Table.from_batches(heads, schema=read.schema), rows=rows)
+            lines = np.arange(writer.rows + 1, writer.rows + batch.num_rows + 1, dtype=np.int64)
+            writer.add(pa.Table.from_batches([batch]), lines)
+    finally:
+        writer.close()
+    if not writer.rows:
+        return SpooledParquet(first=read.schema.empty_table(), rows=0)
+    first, _ = writer.first_rows(read.schema.names)
+    return SpooledParquet(first=first.cast(read.schema), rows=writer.rows)

@@ -67,6 +67,43 @@ class Spooled:
     layout: TextLayout
 
 
+class SpoolWriter:
+    """Rows appended to the spool under the internal names `_c0..` with their `_line`;
+    keeps the first `FIRST_ROWS` and counts the rows (telling `on_rows` after each add)."""
+
+    def __init__(self, out: Path, types: list[pa.DataType], on_rows: RowsRead | None) -> None:
+        self.names = source_names(len(types))
+        fields = [pa.field(n, t) for n, t in zip(self.names, types, strict=True)]
+        self._writer = pq.ParquetWriter(
+            out, pa.schema([*fields, pa.field(LINE_COLUMN, pa.int64())])
+        )
+        self._heads: list[pa.Table] = []
+        self._on_rows = on_rows
+        self.rows = 0
+
+    def add(self, table: pa.Table, lines: np.ndarray) -> None:
+        """Append `table` (the source's columns in order, any names) read from `lines`."""
+        spooled = table.rename_columns(self.names).append_column(
+            LINE_COLUMN, pa.array(np.asarray(lines, dtype=np.int64))
+        )
+        self._writer.write_table(spooled)
+        if self.rows < FIRST_ROWS:
+            self._heads.append(spooled.slice(0, FIRST_ROWS - self.rows))
+        self.rows += spooled.num_rows
+        if self._on_rows is not None:
+            self._on_rows(self.rows)
+
+    def close(self) -> None:
+        self._writer.close()
+
+    def first_rows(self, names: list[str]) -> tuple[pa.Table, np.ndarray]:
+        """The first rows under the source's column `names`, and their lines."""
+        head = pa.concat_tables(self._heads)
+        return head.drop_columns(LINE_COLUMN).rename_columns(names), head.column(
+            LINE_COLUMN
+        ).to_numpy()
+
+
 def _read(handle: IO[bytes], name: str, gzipped: bool) -> bytes:
     """The next block of content; a damaged gzip stream is said to be one (only reading
     says so: an error writing the spool is not the upload's fault; a zip member's stream
@@ -222,52 +259,28 @@ def _write_jsonl(
     this way (`excel_parquet_jsonl.read_flat_jsonl`); anything else (a nested value, a
     line that is not an object, a key or type the first block lacks) is `_Contradicted`,
     and the file is read whole."""
-    first: pa.Table | None = None
-    heads: list[pa.Table] = []
-    rows = lines_before = 0
-    writer: pq.ParquetWriter | None = None
+    schema: pa.Schema | None = None
+    writer: SpoolWriter | None = None
+    lines_before = 0
     try:
         for index, piece in enumerate(pieces):
             parsed = excel_parquet_jsonl.read_flat_jsonl(_as_utf8(piece, encoding, index == 0))
-            if parsed is None or (first is None and not parsed.table.num_rows):
+            if parsed is None or (schema is None and not parsed.table.num_rows):
                 raise _Contradicted
-            if first is None:
-                first = parsed.table.schema.empty_table()
-                delimited_rows.check_width(first.num_columns, name, header=True)
-                names = source_names(first.num_columns)
-                schema = pa.schema(
-                    [
-                        *(pa.field(n, f.type) for n, f in zip(names, first.schema, strict=True)),
-                        pa.field(LINE_COLUMN, pa.int64()),
-                    ]
-                )
-                writer = pq.ParquetWriter(out, schema)
-            table = _same_columns(parsed.table, first.schema)
-            lines = np.asarray(parsed.lines, dtype=np.int64) + lines_before
-            spooled = table.rename_columns(names).append_column(LINE_COLUMN, pa.array(lines))
+            if schema is None:
+                schema = parsed.table.schema
+                delimited_rows.check_width(len(schema), name, header=True)
+                writer = SpoolWriter(out, list(schema.types), on_rows)
             assert writer is not None
-            writer.write_table(spooled)
-            if rows < FIRST_ROWS:
-                heads.append(spooled.slice(0, FIRST_ROWS - rows))
-            rows += table.num_rows
+            writer.add(_same_columns(parsed.table, schema), parsed.lines + lines_before)
             lines_before += piece.count(b"\n")
-            if on_rows is not None:
-                on_rows(rows)
     finally:
         if writer is not None:
             writer.close()
-    if first is None:
+    if writer is None or schema is None:
         raise _Contradicted
-    head = pa.concat_tables(heads)
-    return Spooled(
-        first=head.drop_columns(LINE_COLUMN).rename_columns(first.column_names),
-        first_lines=head.column(LINE_COLUMN).to_numpy(),
-        rows=rows,
-        malformed=(),
-        warnings=layout.warnings,
-        encoding=encoding,
-        layout=layout,
-    )
+    first, first_lines = writer.first_rows(schema.names)
+    return Spooled(first, first_lines, writer.rows, (), layout.warnings, encoding, layout)
 
 
 def _write(
@@ -279,15 +292,11 @@ def _write(
     on_rows: RowsRead | None,
 ) -> Spooled:
     delimited_rows.check_width(layout.width, name, header=layout.has_header)
-    names = source_names(layout.width)
-    schema = pa.schema(
-        [*(pa.field(n, pa.string()) for n in names), pa.field(LINE_COLUMN, pa.int64())]
-    )
     first: Parsed | None = None
-    heads: list[pa.Table] = []  # the first FIRST_ROWS rows, kept
     malformed: list[MalformedRow] = []
-    rows = lines_before = 0
-    with pq.ParquetWriter(out, schema) as writer:
+    lines_before = 0
+    writer = SpoolWriter(out, [pa.string()] * layout.width, on_rows)
+    try:
         for index, piece in enumerate(pieces):
             text = _as_utf8(piece, encoding, first=index == 0)
             parsed = delimited_rows.split_delimited(
@@ -298,25 +307,13 @@ def _write(
                 if not parsed.table.num_rows:  # nothing to map the columns by
                     raise _Contradicted
                 first = parsed
-            lines = np.asarray(parsed.lines, dtype=np.int64) + lines_before
             malformed += [replace(m, line=m.line + lines_before) for m in parsed.malformed]
-            table = parsed.table.rename_columns(names).append_column(LINE_COLUMN, pa.array(lines))
-            writer.write_table(table)
-            if rows < FIRST_ROWS:
-                heads.append(table.slice(0, FIRST_ROWS - rows))
-            rows += table.num_rows
+            writer.add(parsed.table, np.asarray(parsed.lines, dtype=np.int64) + lines_before)
             lines_before += piece.count(b"\n")
-            if on_rows is not None:
-                on_rows(rows)
+    finally:
+        writer.close()
     if first is None:  # no piece at all: cannot happen after a full first block
         raise _Contradicted
-    head = pa.concat_tables(heads)
-    return Spooled(
-        first=head.drop_columns(LINE_COLUMN).rename_columns(first.table.column_names),
-        first_lines=head.column(LINE_COLUMN).to_numpy(),
-        rows=rows,
-        malformed=tuple(malformed),
-        warnings=(*layout.warnings, *first.warnings),
-        encoding=encoding,
-        layout=layout,
-    )
+    head, head_lines = writer.first_rows(first.table.column_names)
+    warnings = (*layout.warnings, *first.warnings)
+    return Spooled(head, head_lines, writer.rows, tuple(malformed), warnings, encoding, layout)

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from seqrec_core.errors import InputError
-from seqrec_core.ingest import excel_parquet_jsonl, spooled_parquet
+from seqrec_core.ingest import excel_parquet_jsonl, spooled_parquet, spooled_text
 from seqrec_core.ingest.pipeline import ingest
 from seqrec_core.ingest.readers import read_table
 from seqrec_core.store import Workspace
@@ -123,7 +123,7 @@ def test_first_rows_and_progress_while_spooling(
     seen: list[int] = []
     raw = read_table(source, spool=tmp_path / "spool.parquet", on_rows=seen.append)
     assert raw.spooled is not None and raw.num_rows == 2500 and seen == [700, 1400, 2100, 2500]
-    assert raw.table.num_rows == spooled_parquet.FIRST_ROWS
+    assert raw.table.num_rows == spooled_text.FIRST_ROWS
     assert raw.table.schema == pq.read_schema(source)  # the source's own names and types
     assert raw.line_numbers.tolist() == list(range(1, 1001))
     written = pq.read_table(raw.spooled)
