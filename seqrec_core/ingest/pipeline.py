@@ -36,7 +36,7 @@ from seqrec_core.store import DatasetInfo, Workspace, validate_name
 Progress = Callable[[float, str], None]
 
 _PREVIEW_ROWS = 200
-SPOOL_FILE = ".rows.parquet"  # a big text's rows, read block by block (`spooled_text`)
+SPOOL_FILE = ".rows.parquet"  # a big upload's rows, read piece by piece (`readers.read_table`)
 _READ_START = 0.08  # the reading step's share of the progress bar: from here...
 _MAP_START = 0.35  # ...to the next step's, which the reading step never reaches
 _ROWS_HALF_WAY = 250_000  # rows read when the bar has crept half-way through that share

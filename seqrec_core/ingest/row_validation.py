@@ -55,8 +55,8 @@ def classify(
 ) -> Classified:
     """Register `src` and create the table `classified` (see the module docstring).
 
-    `spooled`: a Parquet file holding every row (`spooled_text`, internal names and
-    `_line` already), which DuckDB reads as `src`; `table` is then its first rows.
+    `spooled`: a Parquet file holding every row (`spooled_text.SpoolWriter`: internal
+    names and `_line` already), which DuckDB reads as `src`; `table` is then its first rows.
     """
     internal = dict(zip(table.column_names, source_names(table.num_columns), strict=True))
     if spooled is not None:

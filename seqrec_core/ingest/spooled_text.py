@@ -206,9 +206,7 @@ def _spool(
     if layout is None:
         return None
     try:
-        if layout.format == "jsonl":  # a JSON string cannot hold a raw line break
-            pieces = _records(blocks, False, head)
-            return _write_jsonl(pieces, layout, encoding, name, out, on_rows)
+        # (JSON Lines are sniffed without quoting: a JSON string holds no raw line break.)
         return _write(_records(blocks, layout.quoting, head), layout, encoding, name, out, on_rows)
     except _Contradicted:
         out.unlink(missing_ok=True)
@@ -247,40 +245,25 @@ def _same_columns(table: pa.Table, schema: pa.Schema) -> pa.Table:
     return pa.table(columns, schema=schema)
 
 
-def _write_jsonl(
-    pieces: Iterator[bytes],
-    layout: TextLayout,
-    encoding: str,
-    name: str,
-    out: Path,
-    on_rows: RowsRead | None,
-) -> Spooled:
-    """JSON Lines blocks into the spool. Only flat records of one type per key are read
-    this way (`excel_parquet_jsonl.read_flat_jsonl`); anything else (a nested value, a
-    line that is not an object, a key or type the first block lacks) is `_Contradicted`,
-    and the file is read whole."""
-    schema: pa.Schema | None = None
-    writer: SpoolWriter | None = None
-    lines_before = 0
-    try:
-        for index, piece in enumerate(pieces):
-            parsed = excel_parquet_jsonl.read_flat_jsonl(_as_utf8(piece, encoding, index == 0))
-            if parsed is None or (schema is None and not parsed.table.num_rows):
-                raise _Contradicted
-            if schema is None:
-                schema = parsed.table.schema
-                delimited_rows.check_width(len(schema), name, header=True)
-                writer = SpoolWriter(out, list(schema.types), on_rows)
-            assert writer is not None
-            writer.add(_same_columns(parsed.table, schema), parsed.lines + lines_before)
-            lines_before += piece.count(b"\n")
-    finally:
-        if writer is not None:
-            writer.close()
-    if writer is None or schema is None:
+def _parse(text: bytes, layout: TextLayout, name: str, first: Parsed | None) -> Parsed:
+    """One piece's rows, as a whole read would split them; `first`: the first piece's
+    (None for the first piece itself, which alone may hold a header).
+
+    JSON Lines are read so only when every record is flat and of one type per key
+    (`excel_parquet_jsonl.read_flat_jsonl`) and a later piece fits the first's columns
+    (`_same_columns`); anything else (a nested value, a line that is not an object, a key
+    or type the first piece lacks) is `_Contradicted`, and the file is read whole.
+    """
+    if layout.format != "jsonl":
+        piece_layout = layout if first is None else replace(layout, has_header=False)
+        return delimited_rows.split_delimited(text, piece_layout, complete=True, name=name)
+    parsed = excel_parquet_jsonl.read_flat_jsonl(text)
+    if parsed is None:
         raise _Contradicted
-    first, first_lines = writer.first_rows(schema.names)
-    return Spooled(first, first_lines, writer.rows, (), layout.warnings, encoding, layout)
+    if first is None:
+        delimited_rows.check_width(parsed.table.num_columns, name, header=True)
+        return parsed
+    return Parsed(_same_columns(parsed.table, first.table.schema), parsed.lines)
 
 
 def _write(
@@ -291,28 +274,30 @@ def _write(
     out: Path,
     on_rows: RowsRead | None,
 ) -> Spooled:
-    delimited_rows.check_width(layout.width, name, header=layout.has_header)
+    """Every piece's rows into the spool, line numbers and malformed records shifted by
+    the lines before the piece."""
+    if layout.format != "jsonl":  # refused before a row is split (a 20,000-column header)
+        delimited_rows.check_width(layout.width, name, header=layout.has_header)
     first: Parsed | None = None
+    writer: SpoolWriter | None = None
     malformed: list[MalformedRow] = []
     lines_before = 0
-    writer = SpoolWriter(out, [pa.string()] * layout.width, on_rows)
     try:
         for index, piece in enumerate(pieces):
-            text = _as_utf8(piece, encoding, first=index == 0)
-            parsed = delimited_rows.split_delimited(
-                text, layout if index == 0 else replace(layout, has_header=False),
-                complete=True, name=name,
-            )  # fmt: skip
+            parsed = _parse(_as_utf8(piece, encoding, first=index == 0), layout, name, first)
             if first is None:
                 if not parsed.table.num_rows:  # nothing to map the columns by
                     raise _Contradicted
                 first = parsed
+                writer = SpoolWriter(out, list(parsed.table.schema.types), on_rows)
+            assert writer is not None
             malformed += [replace(m, line=m.line + lines_before) for m in parsed.malformed]
             writer.add(parsed.table, np.asarray(parsed.lines, dtype=np.int64) + lines_before)
             lines_before += piece.count(b"\n")
     finally:
-        writer.close()
-    if first is None:  # no piece at all: cannot happen after a full first block
+        if writer is not None:
+            writer.close()
+    if first is None or writer is None:  # no piece at all: cannot happen after a full block
         raise _Contradicted
     head, head_lines = writer.first_rows(first.table.column_names)
     warnings = (*layout.warnings, *first.warnings)
