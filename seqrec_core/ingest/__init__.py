@@ -8,7 +8,8 @@ The modules in the order an upload passes through them:
 - `sniff`: say what the raw bytes are (format, encoding, delimiter, header).
 - `bytescan`: vectorised scans over raw text bytes (line breaks, quotes, records).
 - `delimited_rows`: split delimited text into rows traced back to their physical line.
-- `excel_parquet_jsonl`: readers for the formats that are not delimited text.
+- `excel_parquet_jsonl`: readers for Excel and JSON Lines.
+- `parquet_reading`: a Parquet file or folder of partitions, decoded in batches within limits.
 - `spooled_text`: a big delimited text read block by block into a Parquet file.
 - `spooled_parquet`: a big Parquet file or folder read batch by batch into that file.
 - `readers`: read any supported table into one shape, `RawTable` (in memory or spooled).

@@ -1,15 +1,14 @@
-"""Readers for the formats that are not delimited text: Excel, Parquet and JSON Lines.
+"""Readers for Excel and JSON Lines (Parquet has its own module, `parquet_reading`).
 
-Each returns a `delimited_rows.Parsed`: the table, the line (sheet row, or row index + 1 for
-Parquet) of every row, and the records that could not be read. Parquet and JSON Lines keep
-their own column types, except that nested JSON values become JSON strings and JSON date
-strings stay strings; Excel cells become the strings a person would type.
+Each returns a `delimited_rows.Parsed`: the table, the line (sheet row, or physical line)
+of every row, and the records that could not be read. JSON Lines keep their own column
+types, except that nested JSON values become JSON strings and JSON date strings stay
+strings; Excel cells become the strings a person would type.
 
 Two guards run before a parser sees the bytes: JSON records nesting deeper than
 `MAX_JSON_DEPTH` are refused (pyarrow's reader crashes the process on very deep ones, Python's
 raises RecursionError), and a workbook whose parts inflate past the upload limit is refused
-from its zip directory before openpyxl starts reading it. Parquet is decoded in batches, and
-refused once it decodes to more than the inflate-ratio limit allows (`open_upload`).
+from its zip directory before openpyxl starts reading it.
 
 Reading a big sheet takes a while (half a minute for half a million rows), so `read_xlsx`
 can report the sheet rows read so far, every `XLSX_ROWS_PER_REPORT` rows and once at the end.
@@ -18,19 +17,15 @@ can report the sheet rows read so far, every `XLSX_ROWS_PER_REPORT` rows and onc
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date, datetime, time
-from pathlib import Path
 from typing import IO, Any, Final
 from xml.etree.ElementTree import ParseError
 
 import numpy as np
 import openpyxl
 import pyarrow as pa
-import pyarrow.dataset as pads
 import pyarrow.json as pajson
-import pyarrow.parquet as pq
 from openpyxl.utils.exceptions import InvalidFileException
 
 from seqrec_core.errors import InputError
@@ -43,7 +38,7 @@ from seqrec_core.ingest.delimited_rows import (
     check_width,
     column_names,
 )
-from seqrec_core.ingest.open_upload import BROKEN, check_ratio, check_workbook_size, damaged
+from seqrec_core.ingest.open_upload import BROKEN, check_workbook_size, damaged
 from seqrec_core.ingest.quality import short_list
 
 _EXACT_FLOAT: Final = 2**53  # Excel keeps numbers as doubles: integers above this are rounded
@@ -51,143 +46,9 @@ _JSON_KINDS: Final = {list: "an array", str: "a string", bool: "true/false", typ
 # Deeper records are refused before parsing: real exports nest a few levels, while a record
 # nesting thousands of levels crashes pyarrow's reader (and the server process with it).
 MAX_JSON_DEPTH: Final = 64
-# Parquet is decoded this many rows at a time, so that its inflate ratio is judged early.
-PARQUET_BATCH_ROWS: Final = 65_536
-_PARQUET_FIX: Final = "check how the file was written (one value repeated in every row?)"
 XLSX_ROWS_PER_REPORT: Final = 20_000  # openpyxl reads 5,000-13,000 rows/s: a report every 2-4 s
 
 RowsRead = Callable[[int], None]  # called with the number of rows read so far
-
-
-def _translated(
-    batches: Iterator[pa.RecordBatch], error: Callable[[], InputError]
-) -> Iterator[pa.RecordBatch]:
-    """`batches`, with Arrow's read errors (whose text names server paths) as `error()`;
-    what the caller does with a batch (e.g. write it) is not translated."""
-    while True:
-        try:
-            batch = next(batches)
-        except StopIteration:
-            return
-        except (pa.ArrowException, OSError) as exc:
-            raise error() from exc
-        yield batch
-
-
-def checked_batches(
-    batches: Iterable[pa.RecordBatch], compressed: int, name: str
-) -> Iterator[pa.RecordBatch]:
-    """`batches`, refused (`check_ratio`) as soon as what they decode to passes the
-    inflate-ratio limit for the `compressed` bytes they come from."""
-    inflated = 0
-    for batch in batches:
-        inflated += batch.nbytes
-        check_ratio(inflated, compressed, name, fix=_PARQUET_FIX)
-        yield batch
-
-
-@dataclass(frozen=True)
-class ParquetBatches:
-    """A Parquet source decoded `PARQUET_BATCH_ROWS` rows at a time, every batch within
-    the inflate-ratio limit; a read error becomes an InputError naming the upload."""
-
-    schema: pa.Schema
-    batches: Iterator[pa.RecordBatch]
-
-
-def _damaged_parquet(name: str) -> InputError:
-    return damaged(name, "Parquet file", "write it again")
-
-
-def _unreadable_folder(name: str, files: int) -> InputError:
-    # Arrow's message would show server paths, so it is not passed on.
-    return InputError(
-        f"the {files} Parquet files in the folder cannot be read as one table",
-        file=name,
-        hint="check that every file is intact and has the same columns and types",
-    )
-
-
-def parquet_file_batches(source: str | pa.BufferReader, name: str) -> ParquetBatches:
-    """One Parquet file (a path or an in-memory buffer), batch by batch."""
-    try:
-        parquet = pq.ParquetFile(source)
-        size = Path(source).stat().st_size if isinstance(source, str) else source.size()
-        batches = parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS)
-    except (pa.ArrowException, OSError) as exc:
-        raise _damaged_parquet(name) from exc
-    checked = checked_batches(_translated(batches, lambda: _damaged_parquet(name)), size, name)
-    return ParquetBatches(parquet.schema_arrow, checked)
-
-
-def read_parquet(source: str | pa.BufferReader, name: str, sample_rows: int | None) -> Parsed:
-    """One Parquet file (a path or an in-memory buffer); rows are numbered from 1.
-
-    Raises:
-        InputError: the file is damaged, or decodes to over the inflate-ratio limit times
-            its size (a few KB of one value repeated can declare a billion rows).
-    """
-    if sample_rows is None:
-        read = parquet_file_batches(source, name)
-        table = pa.Table.from_batches(list(read.batches), schema=read.schema)
-        return Parsed(table, np.arange(1, table.num_rows + 1, dtype=np.int64))
-    try:
-        parquet = pq.ParquetFile(source)
-        first = next(parquet.iter_batches(batch_size=max(sample_rows, 1)), None)
-        table = parquet.schema_arrow.empty_table() if first is None else pa.table(first)
-    except (pa.ArrowException, OSError) as exc:
-        raise _damaged_parquet(name) from exc
-    return Parsed(table, np.arange(1, table.num_rows + 1, dtype=np.int64))
-
-
-def parquet_files(folder: Path) -> list[Path]:
-    """The data files of a Parquet folder, skipping hidden and `_`-prefixed bookkeeping."""
-    return sorted(
-        path
-        for path in folder.rglob("*.parquet")
-        if path.is_file()
-        and not any(part.startswith((".", "_")) for part in path.relative_to(folder).parts)
-    )
-
-
-def _folder_dataset(folder: Path, files: list[Path]) -> pads.Dataset:
-    return pads.dataset(
-        [str(path) for path in files],
-        format="parquet",
-        partitioning="hive",
-        partition_base_dir=str(folder),
-    )
-
-
-def parquet_folder_batches(folder: Path, name: str) -> ParquetBatches:
-    """Every `.parquet` file under a folder as one table (Hive partition columns
-    included), batch by batch."""
-    files = parquet_files(folder)
-    try:
-        dataset = _folder_dataset(folder, files)
-        batches = dataset.to_batches(batch_size=PARQUET_BATCH_ROWS)
-    except (pa.ArrowException, OSError) as exc:
-        raise _unreadable_folder(name, len(files)) from exc
-    size = sum(path.stat().st_size for path in files)
-    translated = _translated(iter(batches), lambda: _unreadable_folder(name, len(files)))
-    return ParquetBatches(dataset.schema, checked_batches(translated, size, name))
-
-
-def read_parquet_folder(folder: Path, name: str, sample_rows: int | None) -> Parsed:
-    """Every `.parquet` file under a folder as one table (Hive partition columns included)."""
-    if sample_rows is None:
-        read = parquet_folder_batches(folder, name)
-        try:
-            table = pa.Table.from_batches(list(read.batches), schema=read.schema)
-        except pa.ArrowException as exc:  # batches that do not fit the folder's schema
-            raise _unreadable_folder(name, len(parquet_files(folder))) from exc
-        return Parsed(table, np.arange(1, table.num_rows + 1, dtype=np.int64))
-    files = parquet_files(folder)
-    try:
-        table = _folder_dataset(folder, files).head(sample_rows)
-    except (pa.ArrowException, OSError) as exc:
-        raise _unreadable_folder(name, len(files)) from exc
-    return Parsed(table, np.arange(1, table.num_rows + 1, dtype=np.int64))
 
 
 def read_jsonl(body: TextBytes, name: str) -> Parsed:

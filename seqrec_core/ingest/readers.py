@@ -9,8 +9,8 @@ dropped. Anything unreadable raises an `InputError` naming the file and what to 
 
 This module recognises the container and dispatches: `open_upload` opens plain, gzip and zip
 content within the size limit, `sniff` recognises encodings and layouts, `delimited_rows` splits
-delimited text (with `bytescan` for line numbers), `excel_parquet_jsonl` reads Excel, Parquet and
-JSON Lines. Given a `spool` file, a plain, gzip or zipped delimited text bigger than one
+delimited text (with `bytescan` for line numbers), `excel_parquet_jsonl` reads Excel and JSON
+Lines, and `parquet_reading` Parquet. Given a `spool` file, a plain, gzip or zipped delimited text bigger than one
 block is read block by block into it instead of memory (`spooled_text`), and so is a big
 Parquet file or folder, batch by batch (`spooled_parquet`), with the same rows.
 """
@@ -31,6 +31,7 @@ from seqrec_core.ingest import (
     delimited_rows,
     excel_parquet_jsonl,
     open_upload,
+    parquet_reading,
     sniff,
     spooled_parquet,
     spooled_text,
@@ -128,9 +129,9 @@ def read_table(
     suffixes = [s.lower() for s in Path(name).suffixes] or [path.suffix.lower()]  # hints only
     if kind == "parquet":
         if _spools(spool, sample_rows, path.stat().st_size):
-            read = excel_parquet_jsonl.parquet_file_batches(str(path), name)
+            read = parquet_reading.parquet_file_batches(str(path), name)
             return _spooled_parquet(read, spool, name, on_rows)
-        parsed = excel_parquet_jsonl.read_parquet(str(path), name, sample_rows)
+        parsed = parquet_reading.read_parquet(str(path), name, sample_rows)
         return _raw(parsed, name, "parquet")
     if kind == "zip":
         with open_upload.open_zip(path, name) as archive:
@@ -188,7 +189,7 @@ def _read_parquet_folder(
     spool: Path | None,
     on_rows: RowsRead | None,
 ) -> RawTable:
-    files = excel_parquet_jsonl.parquet_files(folder)
+    files = parquet_reading.parquet_files(folder)
     if not files:
         raise InputError(
             "the folder holds no .parquet files",
@@ -198,9 +199,10 @@ def _read_parquet_folder(
     size = sum(path.stat().st_size for path in files)
     open_upload.check_size(size, limit, name)
     if _spools(spool, sample_rows, size):
-        read = excel_parquet_jsonl.parquet_folder_batches(folder, name)
+        read = parquet_reading.parquet_folder_batches(folder, files, name)
         return _spooled_parquet(read, spool, name, on_rows)
-    return _raw(excel_parquet_jsonl.read_parquet_folder(folder, name, sample_rows), name, "parquet")
+    parsed = parquet_reading.read_parquet_folder(folder, files, name, sample_rows)
+    return _raw(parsed, name, "parquet")
 
 
 def _spools(spool: Path | None, sample_rows: int | None, size: int) -> TypeGuard[Path]:
@@ -209,7 +211,7 @@ def _spools(spool: Path | None, sample_rows: int | None, size: int) -> TypeGuard
 
 
 def _spooled_parquet(
-    read: excel_parquet_jsonl.ParquetBatches, spool: Path, name: str, on_rows: RowsRead | None
+    read: parquet_reading.ParquetBatches, spool: Path, name: str, on_rows: RowsRead | None
 ) -> RawTable:
     delimited_rows.check_width(len(read.schema), name, header=True)
     spooled = spooled_parquet.spool_parquet(read, spool, on_rows)
@@ -249,7 +251,7 @@ def _read_content(
         raise InputError("the file is empty", file=name, hint="export the table again")
     kind = sniff.container(data[:8])
     if kind == "parquet":
-        parsed = excel_parquet_jsonl.read_parquet(pa.BufferReader(bytes(data)), name, sample_rows)
+        parsed = parquet_reading.read_parquet(pa.BufferReader(bytes(data)), name, sample_rows)
         return _raw(parsed, name, "parquet", compression=compression)
     if kind == "zip" and open_upload.holds_workbook(bytes(data)):
         parsed = excel_parquet_jsonl.read_xlsx(

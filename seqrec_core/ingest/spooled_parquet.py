@@ -1,7 +1,7 @@
 """Read a big Parquet file, or a folder of Parquet partitions, batch by batch into the spool.
 
 A warehouse or Spark export bigger than `SPOOL_ABOVE` bytes is never held whole: each
-batch the Parquet reader decodes (`excel_parquet_jsonl.ParquetBatches`, within the
+batch the Parquet reader decodes (`parquet_reading.ParquetBatches`, within the
 inflate-ratio limit) is written to the spool with the internal column names `_c0, _c1,
 ...` and `_line` (the row's index + 1, counted across the folder's files in the order a
 whole read takes them), which DuckDB then reads as the source of validation
@@ -18,7 +18,8 @@ from typing import Final
 import numpy as np
 import pyarrow as pa
 
-from seqrec_core.ingest.excel_parquet_jsonl import ParquetBatches, RowsRead
+from seqrec_core.ingest.excel_parquet_jsonl import RowsRead
+from seqrec_core.ingest.parquet_reading import ParquetBatches
 from seqrec_core.ingest.spooled_text import SpoolWriter
 
 SPOOL_ABOVE: Final = 16 << 20  # Parquet bytes on disk above which it is spooled (tests lower it)

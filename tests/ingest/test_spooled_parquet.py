@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from seqrec_core.errors import InputError
-from seqrec_core.ingest import excel_parquet_jsonl, spooled_parquet, spooled_text
+from seqrec_core.ingest import parquet_reading, spooled_parquet, spooled_text
 from seqrec_core.ingest.pipeline import ingest
 from seqrec_core.ingest.readers import read_table
 from seqrec_core.store import Workspace
@@ -51,7 +51,7 @@ def _ingest_both(
     whole = Workspace.open(tmp_path / "whole")
     ingest(source, whole, "d")
     monkeypatch.setattr(spooled_parquet, "SPOOL_ABOVE", 0)
-    monkeypatch.setattr(excel_parquet_jsonl, "PARQUET_BATCH_ROWS", 5)
+    monkeypatch.setattr(parquet_reading, "PARQUET_BATCH_ROWS", 5)
     written: list[int] = []
     real = spooled_parquet.spool_parquet
 
@@ -106,7 +106,7 @@ def test_spooling_stops_at_the_inflate_limit(
     pq.write_table(pa.table({"user_id": ["U" * 200] * 400_000}), source)
     monkeypatch.setattr(spooled_parquet, "SPOOL_ABOVE", 0)
     monkeypatch.setenv("SEQREC_MAX_INFLATE_RATIO", "10")
-    monkeypatch.setattr(excel_parquet_jsonl, "PARQUET_BATCH_ROWS", 1000)
+    monkeypatch.setattr(parquet_reading, "PARQUET_BATCH_ROWS", 1000)
     spool = tmp_path / "spool.parquet"
     with pytest.raises(InputError, match="inflates over") as caught:
         read_table(source, display_name="bomb.parquet", spool=spool)
@@ -119,7 +119,7 @@ def test_first_rows_and_progress_while_spooling(
     source = tmp_path / "events.parquet"
     pq.write_table(_events(2500), source)
     monkeypatch.setattr(spooled_parquet, "SPOOL_ABOVE", 0)
-    monkeypatch.setattr(excel_parquet_jsonl, "PARQUET_BATCH_ROWS", 700)
+    monkeypatch.setattr(parquet_reading, "PARQUET_BATCH_ROWS", 700)
     seen: list[int] = []
     raw = read_table(source, spool=tmp_path / "spool.parquet", on_rows=seen.append)
     assert raw.spooled is not None and raw.num_rows == 2500 and seen == [700, 1400, 2100, 2500]
