@@ -318,13 +318,6 @@ def zip_member(archive: zipfile.ZipFile, name: str, limit: int) -> ZipMember:
     if archive.filename and os.path.isfile(archive.filename):
         packed = min(packed, os.path.getsize(archive.filename))
 
-    def read(size: int) -> bytes:
-        try:
-            with archive.open(member) as handle:
-                return _inflate(handle, size, packed, name)
-        except (RuntimeError, *BROKEN) as exc:
-            raise _zip_error(name, exc) from exc
-
     @contextlib.contextmanager
     def stream() -> Iterator[IO[bytes]]:
         try:
@@ -333,6 +326,10 @@ def zip_member(archive: zipfile.ZipFile, name: str, limit: int) -> ZipMember:
             raise _zip_error(name, exc) from exc
         with handle:
             yield cast(IO[bytes], _ZipReads(handle, name))
+
+    def read(size: int) -> bytes:
+        with stream() as handle:
+            return _inflate(handle, size, packed, name)
 
     return ZipMember(read, Path(member.filename).suffix.lower(), member.file_size, packed, stream)
 
