@@ -10,9 +10,10 @@ dropped. Anything unreadable raises an `InputError` naming the file and what to 
 This module recognises the container and dispatches: `open_upload` opens plain, gzip and zip
 content within the size limit, `sniff` recognises encodings and layouts, `delimited_rows` splits
 delimited text (with `bytescan` for line numbers), `excel_parquet_jsonl` reads Excel and JSON
-Lines, and `parquet_reading` Parquet. Given a `spool` file, a plain, gzip or zipped delimited text bigger than one
-block is read block by block into it instead of memory (`spooled_text`), and so is a big
-Parquet file or folder, batch by batch (`spooled_parquet`), with the same rows.
+Lines, and `parquet_reading` Parquet. Given a `spool` file, a plain, gzip or zipped delimited
+text or JSON Lines bigger than one block is read block by block into it instead of memory
+(`spooled_text`), and so is a big Parquet file or folder, batch by batch (`spooled_parquet`),
+with the same rows.
 """
 
 from __future__ import annotations
@@ -71,9 +72,9 @@ class RawTable:
     has_header: bool
     malformed: tuple[MalformedRow, ...]
     warnings: tuple[str, ...]
-    # A big delimited text or Parquet source read piece by piece (`spooled_text`,
-    # `spooled_parquet`): every row is in this Parquet file (columns `_c0..`, `_line`);
-    # `table` and `line_numbers` hold its first rows.
+    # A big text or Parquet source read piece by piece (`spooled_text`, `spooled_parquet`):
+    # every row is in this Parquet file (columns `_c0..`, `_line`); `table` and
+    # `line_numbers` hold its first rows.
     spooled: Path | None = None
     spooled_rows: int = 0
 
@@ -101,11 +102,11 @@ def read_table(
         max_bytes: size limit for the file and for its uncompressed content (None: the
             `SEQREC_MAX_UPLOAD_MB` setting, 1 GiB by default).
         sample_rows: read only about the first this many data rows (a quick preview).
-        on_rows: called with the rows read so far while an Excel sheet or a spooled text
-            is read (see `excel_parquet_jsonl.read_xlsx`).
-        spool: where a plain, gzip or zipped delimited text bigger than one block, or a Parquet
-            file or folder bigger than `spooled_parquet.SPOOL_ABOVE`, is read to instead
-            of memory (a Parquet file; `RawTable.spooled` then names it).
+        on_rows: called with the rows read so far while an Excel sheet or a spooled
+            source is read (see `excel_parquet_jsonl.read_xlsx`).
+        spool: where a plain, gzip or zipped delimited text or JSON Lines bigger than one
+            block, or a Parquet file or folder bigger than `spooled_parquet.SPOOL_ABOVE`,
+            is read to instead of memory (a Parquet file; `RawTable.spooled` then names it).
 
     Returns:
         The table with its line numbers, detected layout, malformed records and warnings.

@@ -30,7 +30,8 @@ class SpooledParquet:
     """A Parquet source read into the spool.
 
     Attributes:
-        first: the first rows (`spooled_text.FIRST_ROWS`) under the source's own column names and types.
+        first: the first rows (`spooled_text.FIRST_ROWS`) under the source's own column
+            names and types.
         rows: every row written.
     """
 
