@@ -12,7 +12,6 @@ settings (more epochs), it trains on from its last epoch as before.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import asdict, fields
 from pathlib import Path
@@ -22,6 +21,7 @@ import torch
 
 from seqrec_core.errors import SeqRecError
 from seqrec_core.models.checkpoint import load_checkpoint
+from seqrec_core.runs.registry import write_json_atomic
 from seqrec_core.training.config import EpochRecord, TrainResult
 
 TRAINED_FILE: Final = "trained.json"
@@ -34,9 +34,7 @@ def save_trained(folder: Path, result: TrainResult, settings: Mapping[str, Any])
     record = {f.name: getattr(result, f.name) for f in fields(result) if f.name != "model"}
     record["settings"] = dict(settings)
     record["history"] = [asdict(epoch) for epoch in result.history]
-    temporary = folder / f".{TRAINED_FILE}.tmp-{os.getpid()}"
-    temporary.write_text(json.dumps(record, indent=2))
-    os.replace(temporary, folder / TRAINED_FILE)
+    write_json_atomic(folder / TRAINED_FILE, record)
 
 
 def trained_before(
@@ -46,9 +44,9 @@ def trained_before(
     training did not finish with these training `settings` (a run resumed with more
     epochs trains on) or its record cannot be read (then it trains again)."""
     path = folder / TRAINED_FILE
-    if not path.is_file() or not (best_dir / "config.json").is_file():
+    if not path.is_file():
         return None
-    try:
+    try:  # (a missing or damaged best checkpoint is a RunError of `load_checkpoint`)
         record: dict[str, Any] = json.loads(path.read_text())
         if record.pop("settings", None) != json.loads(json.dumps(dict(settings))):
             return None

@@ -251,16 +251,18 @@ def _test(
     """The run's final test (every test shopper, or its `test_sample`), with progress
     lines and saves to go on from (`final_test`); None when the user cancels it."""
     tested = prepared.split.test.sample(config.test_sample, config.seed)
-    started, reported = time.monotonic(), [0.0]
+    started = time.monotonic()
+    reported = started - TEST_REPORT_EVERY_S  # the first batch is reported at once
     last = result.history[-1] if result.history else None
 
     def progress(done: int, total: int) -> None:
+        nonlocal reported
         if stop():
             raise _TestCancelled
         now = time.monotonic()
-        if done < total and now - reported[0] < TEST_REPORT_EVERY_S:
+        if done < total and now - reported < TEST_REPORT_EVERY_S:
             return
-        reported[0] = now
+        reported = now
         runs.append_progress(
             folder,
             {
