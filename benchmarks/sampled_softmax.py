@@ -1,13 +1,15 @@
-"""Training speed of the full and the sampled softmax as the catalog grows.
+"""Training speed of the full and the sampled softmaxes as the catalog grows.
 
 SASRec with its defaults (hidden 64, 2 layers, 50 events) takes optimizer steps on
 batches of full-length synthetic sequences (Zipf-distributed products, seeded) for each
-catalog size, once with the full softmax ("ce") and once with the sampled softmax (256
-uniform negatives); it prints training sequences per second, the share of a full-softmax
-step that the loss itself costs (the ratio of the two), and the speed-up. This is what
-`seqrec_core.models.loss_choice.SAMPLED_SOFTMAX_ABOVE` rests on; the quality side (what
-the sampled loss costs in NDCG@10 where the full one is affordable) is measured with
-`benchmarks/beauty.py --models 'sasrec,sasrec[loss=sampled_softmax]'`.
+catalog size with the full softmax ("ce"), the sampled softmax (256 uniform negatives)
+and the mixed one (128 of the step's targets and 128 uniform, log-Q corrected); it prints
+training sequences per second, the share of a full-softmax step that the loss itself costs
+(from the full and sampled speeds), the speed-up, and the mixed draw's speed relative to
+the uniform one. This is what `seqrec_core.models.loss_choice.SAMPLED_SOFTMAX_ABOVE`
+rests on; the quality side (what the sampled losses cost in NDCG@10 where the full one is
+affordable) is measured with
+`benchmarks/beauty.py --models 'sasrec,sasrec[loss=sampled_softmax],sasrec[loss=mixed_softmax]'`.
 
     python benchmarks/sampled_softmax.py                       # 12k, 50k, 100k, 250k products
     python benchmarks/sampled_softmax.py --items 12101,242223 --steps 5
@@ -82,15 +84,18 @@ def main() -> None:
         f"{args.threads} threads; training sequences per second"
     )
     print(
-        f"{'products':>10}  {'full':>8}  {'sampled':>8}  {'speed-up':>8}  loss share of a full step"
+        f"{'products':>10}  {'full':>8}  {'sampled':>8}  {'mixed':>8}  {'speed-up':>8}  "
+        "mixed / sampled  loss share of a full step"
     )
     for num_items in (int(n) for n in args.items.split(",")):
         shape = {"steps": args.steps, "batch_size": args.batch_size, "max_len": args.max_len}
         full = examples_per_second(num_items, "ce", **shape)
         sampled = examples_per_second(num_items, "sampled_softmax", **shape)
+        mixed = examples_per_second(num_items, "mixed_softmax", **shape)
         share = 1 - full / sampled  # the part of a full-softmax step the sampled one avoids
         print(
-            f"{num_items:>10,}  {full:>8,.0f}  {sampled:>8,.0f}  {sampled / full:>7.1f}×  {share:>6.0%}"
+            f"{num_items:>10,}  {full:>8,.0f}  {sampled:>8,.0f}  {mixed:>8,.0f}  "
+            f"{sampled / full:>7.1f}×  {mixed / sampled:>14.2f}×  {share:>6.0%}"
         )
 
 

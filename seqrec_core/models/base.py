@@ -76,7 +76,8 @@ class SideInputsConfig(ModelConfig):
     # 23% to 69% of the known products' on UCI Online Retail (benchmarks/item_text.py).
     id_dropout: float = 0.3
     # "ce": full softmax over the catalog; "sampled_softmax": `num_negatives` uniform
-    # negatives per step (`seqrec_core.models.losses`). `build_model_for` picks it from
+    # negatives per step; "mixed_softmax": half of them from the step's targets, log-Q
+    # corrected (`seqrec_core.models.losses`). `build_model_for` picks it from
     # the catalog size unless the user set it (`seqrec_core.models.loss_choice`).
     loss: str = "ce"
     num_negatives: int = DEFAULT_NEGATIVES

@@ -27,6 +27,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from seqrec_core.models.loss_choice import SAMPLED_LOSSES
+
 
 class ItemEmbeddings(nn.Module):
     """Item (+ mean side-feature) embeddings and optional event-type embeddings.
@@ -116,7 +118,7 @@ class ItemEmbeddings(nn.Module):
             text_dim=config.text_dim,
             id_delta_norm=config.id_delta_norm,
             id_dropout=config.id_dropout,
-            sparse_rows=config.loss == "sampled_softmax",
+            sparse_rows=config.loss in SAMPLED_LOSSES,
         )
 
     def set_item_features(self, table: torch.Tensor) -> None:

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-LOSSES = ("ce", "sampled_softmax")
+LOSSES = ("ce", "sampled_softmax", "mixed_softmax")
+SAMPLED_LOSSES = ("sampled_softmax", "mixed_softmax")  # a step reads a few items' rows only
 SAMPLED_SOFTMAX_ABOVE = 50_000  # products; see the module docstring
 DEFAULT_NEGATIVES = 256
 
@@ -69,6 +70,13 @@ class LossChoice:
             if self.automatic
             else "the sampled comparison was chosen"
         )
+        if self.loss == "mixed_softmax":
+            return (
+                f"Training compares each next product with {self.num_negatives:,} products "
+                "drawn at every step, half of them among what other shoppers picked next (so "
+                "bestsellers are drawn as often as they sell) and half at random from the whole "
+                f"catalog (a mixed sampled softmax): {why}."
+            )
         return (
             f"Training compares each next product with {self.num_negatives:,} products drawn at "
             f"random at every step (a sampled softmax): {why}."

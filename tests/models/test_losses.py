@@ -101,10 +101,49 @@ def test_a_negative_that_is_the_target_or_not_allowed_never_counts() -> None:
     torch.testing.assert_close(full, F.cross_entropy(two, targets))
 
 
-@pytest.mark.parametrize("name", TRAINABLE)
-def test_every_trainable_model_trains_with_the_sampled_softmax(name: str) -> None:
+def test_mixed_softmax_corrects_each_negative_by_its_expected_count_among_the_negatives() -> None:
+    states, _, table = _inputs()
+    targets = torch.tensor([3, 3, 3, 3, 7, 11])  # item 3 is two thirds of the step's targets
+    torch.manual_seed(5)
+    loss = next_item_loss(states, targets, TableItems(table), loss="mixed_softmax", num_negatives=9)
+    torch.manual_seed(5)
+    picked = torch.randint(0, len(targets), (4,))  # 9 // 2 from the targets, then 5 uniform
+    negatives = torch.cat([targets[picked], torch.randint(0, len(table), (5,))])
+
+    def log_expected(item: int) -> float:
+        return math.log(4 * int((targets == item).sum()) / len(targets) + 5 / len(table))
+
+    rows = []
+    for state, target in zip(states, targets.tolist(), strict=True):
+        scores = [float(state @ table[target])]  # scored once whatever the draw
+        scores += [
+            float(state @ table[n]) - log_expected(n) if n != target else float("-inf")
+            for n in negatives.tolist()
+        ]
+        rows.append(scores)
+    expected = F.cross_entropy(torch.tensor(rows), torch.zeros_like(targets))
+    torch.testing.assert_close(loss, expected)
+
+
+def test_mixed_softmax_with_many_draws_is_the_full_softmax() -> None:
+    # With the log-Q correction the draws stand for the rest of the catalog in proportion:
+    # with enough of them the loss is the full cross-entropy (uncorrected, each item would
+    # count as often as it was drawn and the loss would sit far above it).
+    states, _, table = _inputs(items=40, positions=12)
+    targets = torch.tensor([0] * 8 + [5, 9, 17, 33])
     torch.manual_seed(0)
-    model = build_model(name, num_items=99, max_len=7, loss="sampled_softmax", num_negatives=13)
+    mixed = next_item_loss(
+        states, targets, TableItems(table), loss="mixed_softmax", num_negatives=400_000
+    )
+    full = F.cross_entropy(states @ table.T, targets)
+    assert abs(mixed.item() - full.item()) < 0.02
+
+
+@pytest.mark.parametrize("loss", ["sampled_softmax", "mixed_softmax"])
+@pytest.mark.parametrize("name", TRAINABLE)
+def test_every_trainable_model_trains_with_the_sampled_softmax(name: str, loss: str) -> None:
+    torch.manual_seed(0)
+    model = build_model(name, num_items=99, max_len=7, loss=loss, num_negatives=13)
     loss = model.train()(odd_sized_batch())
     loss.backward()
     assert math.isfinite(loss.item()) and loss.item() > 0
@@ -124,6 +163,9 @@ def test_the_sampled_softmax_is_chosen_above_the_threshold_and_the_user_wins() -
     assert f"{SAMPLED_SOFTMAX_ABOVE:,}" in chosen.sentence()
     kept = choose_loss(SAMPLED_SOFTMAX_ABOVE + 1, {"loss": "ce"})
     assert kept.loss == "ce" and not kept.automatic
+    mixed = choose_loss(12_101, {"loss": "mixed_softmax", "num_negatives": 64})
+    assert not mixed.automatic and "64 products" in mixed.sentence()
+    assert "what other shoppers picked next" in mixed.sentence()
     assert (
         choose_loss(12_101, {})
         .to_dict()["reason"]
