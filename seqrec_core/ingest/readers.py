@@ -288,9 +288,7 @@ def _read_content(
         parsed = delimited_rows.split_delimited(body, layout, complete=complete, name=name)
     if sample_rows is not None:
         parsed = delimited_rows.first_rows(parsed, sample_rows)
-    warnings = (*layout.warnings, *parsed.warnings)
-    if encoding in ("latin-1", "cp1252"):
-        warnings = (f"the file is not UTF-8; it was read as {encoding}", *warnings)
+    warnings = (*sniff.legacy_warnings(encoding), *layout.warnings, *parsed.warnings)
     return _raw(
         Parsed(parsed.table, parsed.lines, parsed.malformed, parsed.has_header, warnings),
         name,

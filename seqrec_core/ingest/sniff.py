@@ -36,6 +36,7 @@ _VALUE_RE: Final = re.compile(
 )
 # Bytes that never occur in a text table (tab, newlines and form feed are allowed).
 _CONTROL: Final = bytes([*range(0, 9), 11, *range(14, 27), *range(28, 32)])
+LEGACY_ENCODINGS: Final = ("cp1252", "latin-1")  # what `detect_encoding` says when not UTF
 _CP1252_UNDEFINED: Final = [0x81 - 0x80, 0x8D - 0x80, 0x8F - 0x80, 0x90 - 0x80, 0x9D - 0x80]
 
 
@@ -91,6 +92,24 @@ def detect_encoding(data: TextBytes, *, complete: bool = True) -> str:
         return "utf-8"
     c1 = bytescan.byte_counts(data)[0x80:0xA0]
     return "cp1252" if c1.any() and not c1[_CP1252_UNDEFINED].any() else "latin-1"
+
+
+def legacy_warnings(encoding: str) -> tuple[str, ...]:
+    """What a reader says about an encoding that is not UTF-8 (nothing for UTF-8)."""
+    if encoding in LEGACY_ENCODINGS:
+        return (f"the file is not UTF-8; it was read as {encoding}",)
+    return ()
+
+
+def settles_latin1(data: TextBytes) -> bool:
+    """True when bytes of `data` are undefined in cp1252: a file holding them is Latin-1
+    whatever else it holds (`detect_encoding`)."""
+    return bool(bytescan.byte_counts(data)[0x80:0xA0][_CP1252_UNDEFINED].any())
+
+
+def has_c1_bytes(data: TextBytes) -> bool:
+    """True when `data` holds bytes 0x80-0x9F (cp1252's euro sign, curly quotes, ...)."""
+    return bool(bytescan.byte_counts(data)[0x80:0xA0].any())
 
 
 def first_invalid_utf8(data: TextBytes, *, complete: bool = True) -> int | None:

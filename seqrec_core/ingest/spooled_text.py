@@ -12,10 +12,13 @@ JSON Lines of flat records (no nested values) are read the same way, block by bl
 pyarrow; a later block with a key, a type or a line the first block's reading would not
 give (a nested value, a line that is not an object) makes it read whole instead.
 
-The encoding and layout are judged on the first block; only UTF-8 text is read this way
-(a legacy encoding is judged on the whole file). When a later block contradicts the first
-(bytes that are not UTF-8, a bare carriage return) or the first holds no row, reading
-stops and `spool_delimited` answers None: the caller reads the file whole, as before.
+The encoding and layout are judged on the first block. UTF-8 and the single-byte legacy
+encodings a whole read would choose (cp1252, Latin-1: `sniff.detect_encoding`) are read
+this way, each piece turned into UTF-8 on its own (a record end is the same byte in
+both). When a later block contradicts the first (bytes that are not UTF-8; a byte
+undefined in cp1252; in a Latin-1 file, the bytes 0x80-0x9F that would make the whole
+file cp1252; a bare carriage return) or the first holds no row, reading stops and
+`spool_delimited` answers None: the caller reads the file whole, as before.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from seqrec_core.ingest.sniff import TextLayout
 
 BLOCK_BYTES: Final = 16 << 20  # text read and split at a time (tests lower it)
 FIRST_ROWS: Final = 1000  # first rows kept in memory (the column mapping reads them)
-_STREAMED_ENCODINGS: Final = ("utf-8", "utf-8-sig")
+_STREAMED_ENCODINGS: Final = ("utf-8", "utf-8-sig", *sniff.LEGACY_ENCODINGS)
 
 
 class _Contradicted(Exception):
@@ -142,13 +145,34 @@ def _records(blocks: Iterator[bytes], quoting: bool, first: bytes) -> Iterator[b
         yield carry
 
 
-def _as_utf8(piece: bytes, encoding: str, first: bool) -> bytes:
-    """A piece as UTF-8 without byte-order mark; _Contradicted if it is not UTF-8."""
-    if first and encoding == "utf-8-sig":
-        piece = piece[3:]
-    if sniff.first_invalid_utf8(piece) is not None or bytescan.has_bare_cr(piece):
-        raise _Contradicted
-    return piece
+@dataclass(frozen=True)
+class _Encoding:
+    """The encoding the first block showed, and what a later piece must not hold."""
+
+    name: str
+    latin1_settled: bool = False  # the first block holds a byte cp1252 does not define
+
+    @classmethod
+    def of_first(cls, head: bytes, name: str) -> _Encoding:
+        return cls(name, name == "latin-1" and sniff.settles_latin1(head))
+
+    def as_utf8(self, piece: bytes, first: bool) -> bytes:
+        """A piece as UTF-8 without byte-order mark; _Contradicted where the whole file
+        would be read in another encoding, or holds a bare carriage return."""
+        if bytescan.has_bare_cr(piece):
+            raise _Contradicted
+        if self.name in ("utf-8", "utf-8-sig"):
+            if first and self.name == "utf-8-sig":
+                piece = piece[3:]
+            if sniff.first_invalid_utf8(piece) is not None:
+                raise _Contradicted
+            return piece
+        if self.name == "latin-1" and not self.latin1_settled and sniff.has_c1_bytes(piece):
+            raise _Contradicted  # the whole file could be cp1252
+        try:
+            return piece.decode(self.name).encode("utf-8")
+        except UnicodeDecodeError:  # a byte cp1252 leaves undefined: the file is Latin-1
+            raise _Contradicted from None
 
 
 def spool_delimited(
@@ -165,9 +189,9 @@ def spool_delimited(
 
     Returns:
         What was read; None when the content fits in one block, is not delimited text
-        the blocks can follow (JSON, UTF-16 or a legacy encoding, binary) or a block
-        contradicts the first (bare carriage returns, bytes that are not UTF-8; `out` is
-        then removed): read it whole instead.
+        the blocks can follow (JSON, UTF-16, binary) or a block contradicts the first
+        (bare carriage returns, bytes of another encoding; `out` is then removed): read
+        it whole instead.
 
     Raises:
         InputError: as the in-memory reader would (limits, width, damaged gzip).
@@ -207,7 +231,8 @@ def _spool(
         return None
     try:
         # (JSON Lines are sniffed without quoting: a JSON string holds no raw line break.)
-        return _write(_records(blocks, layout.quoting, head), layout, encoding, name, out, on_rows)
+        pieces = _records(blocks, layout.quoting, head)
+        return _write(pieces, layout, _Encoding.of_first(head, encoding), name, out, on_rows)
     except _Contradicted:
         out.unlink(missing_ok=True)
         return None
@@ -269,7 +294,7 @@ def _parse(text: bytes, layout: TextLayout, name: str, first: Parsed | None) -> 
 def _write(
     pieces: Iterator[bytes],
     layout: TextLayout,
-    encoding: str,
+    encoding: _Encoding,
     name: str,
     out: Path,
     on_rows: RowsRead | None,
@@ -284,7 +309,7 @@ def _write(
     lines_before = 0
     try:
         for index, piece in enumerate(pieces):
-            parsed = _parse(_as_utf8(piece, encoding, first=index == 0), layout, name, first)
+            parsed = _parse(encoding.as_utf8(piece, first=index == 0), layout, name, first)
             if first is None:
                 if not parsed.table.num_rows:  # nothing to map the columns by
                     raise _Contradicted
@@ -300,5 +325,5 @@ def _write(
     if first is None or writer is None:  # no piece at all: cannot happen after a full block
         raise _Contradicted
     head, head_lines = writer.first_rows(first.table.column_names)
-    warnings = (*layout.warnings, *first.warnings)
-    return Spooled(head, head_lines, writer.rows, tuple(malformed), warnings, encoding, layout)
+    warnings = (*sniff.legacy_warnings(encoding.name), *layout.warnings, *first.warnings)
+    return Spooled(head, head_lines, writer.rows, tuple(malformed), warnings, encoding.name, layout)

@@ -166,6 +166,46 @@ def test_a_later_block_that_contradicts_the_first_is_read_whole(
     assert not list((tmp_path / "blocks" / "datasets").glob(".staging-*"))
 
 
+@pytest.mark.parametrize(
+    ("first", "late", "spooled", "encoding"),
+    [
+        ("café €5", "crème ‘brûlée’", True, "cp1252"),  # a Windows export
+        ("café", "crème", True, "latin-1"),  # no byte of 0x80-0x9F anywhere
+        ("café\x81", "€5", True, "latin-1"),  # a byte cp1252 leaves undefined settles it
+        ("café", "€5", False, "cp1252"),  # the euro sign makes the whole file cp1252
+        ("café €5", "odd\x81", False, "latin-1"),  # ... and an undefined byte Latin-1
+    ],
+)
+def test_a_legacy_encoded_log_reads_the_same_in_blocks(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    first: str,
+    late: str,
+    spooled: bool,
+    encoding: str,
+) -> None:
+    title = lambda text: text.encode("latin-1" if "\x81" in text else "cp1252")  # noqa: E731
+    # Products Q0 (first rows) and Z (last row) carry the test's titles; P0-P6 plain ones.
+    rows = [f"U{i},P{i % 7},2024-01-01T10:{i % 60:02d}:00Z,view,plain" for i in range(300)]
+    body = [row.encode() for row in rows]
+    body[0] = b"U0,Q0,2024-01-01T10:00:00Z,view," + title(first)
+    body[-1] = b"U9,Z,2024-01-01T11:00:00Z,view," + title(late)
+    source = tmp_path / "log.csv"
+    source.write_bytes(HEADER.encode() + b"\n".join(body) + b"\n")
+    whole, blocks, seen = _ingest_both(source, tmp_path, monkeypatch, block=2000)
+    assert (seen[0] is not None) == spooled
+    assert_same_dataset(whole, blocks)
+    report = blocks.get_dataset("d").report.to_dict()
+    said = [w["message"] for w in report["warnings"]]
+    assert f"the file is not UTF-8; it was read as {encoding}" in said
+    titles = blocks.read_items("d").set_index("item_id")["title"]
+    # Read as the whole file's encoding: in Latin-1, 0x80 is a control character, not €.
+    assert (titles["Q0"], titles["Z"]) == (
+        title(first).decode(encoding),
+        title(late).decode(encoding),
+    )
+
+
 def test_a_file_within_one_block_is_read_in_memory(tmp_path: Path) -> None:
     source = tmp_path / "log.csv"
     source.write_text(_log(20))
