@@ -130,12 +130,13 @@ _AUTO_LOSS = "auto"
 _LOSS_OPTIONS = {
     _AUTO_LOSS: "Choose for me",
     "ce": "Every product",
-    "sampled_softmax": f"{DEFAULT_NEGATIVES} sampled products",
+    "sampled_softmax": f"{DEFAULT_NEGATIVES} random products",
+    "mixed_softmax": f"{DEFAULT_NEGATIVES} products, half of them others' picks",
 }
 
 
 def _loss_choice(workspace: Workspace, dataset: str) -> str:
-    """The "Compare each next product with" choice: "auto", "ce" or "sampled_softmax"."""
+    """The "Compare each next product with" choice: "auto" or one of `loss_choice.LOSSES`."""
     choice = st.radio(
         "Compare each next product with",
         list(_LOSS_OPTIONS),
@@ -143,8 +144,11 @@ def _loss_choice(workspace: Workspace, dataset: str) -> str:
         format_func=_LOSS_OPTIONS.__getitem__,
         key="train_loss",
         help="Training learns by comparing the product each shopper picked next with others. "
-        "Comparing with every product is the most accurate; with a random sample of "
-        f"{DEFAULT_NEGATIVES} it stays fast on catalogs of hundreds of thousands of products.",
+        "Comparing with every product is the most accurate; with a sample of "
+        f"{DEFAULT_NEGATIVES} it stays fast on catalogs of hundreds of thousands of products. "
+        "The sample is drawn at random, or half of it among the products other shoppers "
+        "picked next (bestsellers as often as they sell, corrected for it), which makes "
+        "training tell apart products shoppers really weigh against each other.",
     )
     # The sidebar's cached list: this runs on every rerun of the page, the expander closed too.
     products = next(

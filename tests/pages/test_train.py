@@ -171,6 +171,28 @@ def test_the_form_sends_item_text_and_cold_items_in_the_request(ring: Workspace)
     assert "The test ranked all 29 test shoppers." in line
 
 
+def test_the_mixed_sample_is_offered_and_explained(ring: Workspace) -> None:
+    at = open_page(PAGE)
+    at.radio(key="train_model").set_value("gru4rec").run()
+    loss = at.radio(key="train_loss")
+    assert loss.options == [
+        "Choose for me",
+        "Every product",
+        "256 random products",
+        "256 products, half of them others' picks",
+    ]
+    assert "bestsellers as often as they sell" in loss.help
+    loss.set_value("mixed_softmax").run()
+    captions = " ".join(c.value for c in at.caption)
+    assert "half of them among what other shoppers picked next" in captions
+    assert "(a mixed sampled softmax): the sampled comparison was chosen." in captions
+    at.number_input(key="train_epochs").set_value(1)
+    at.button[0].click().run()
+    (info,) = registry.list_runs(ring, "ring")
+    assert info.request["model_settings"]["loss"] == "mixed_softmax"
+    assert _finished(ring, info).result["training_loss"]["loss"] == "mixed_softmax"
+
+
 def test_baselines_ask_for_no_item_text(ring: Workspace) -> None:
     at = open_page(PAGE)
     at.radio(key="train_model").set_value("pop").run()
