@@ -7,7 +7,7 @@ and model class; `build_model` creates one from keyword settings.
 - `base`: the config base class and the `Recommender` interface.
 - `sasrec`, `bert4rec`, `gru4rec`, `baselines`: the models.
 - `attention`, `item_embeddings`, `transformer_config`: their shared parts.
-- `losses`: the next-item training loss they share (full or sampled softmax);
+- `losses`: the next-item training loss they share (full, sampled or mixed softmax);
   `loss_choice`: which one a run uses and why, in words (free of torch).
 - `checkpoint`: saving and loading a trained model.
 - `growth`: adding new products to a trained text-aware model.

@@ -155,11 +155,11 @@ def test_an_unknown_loss_names_the_field() -> None:
         build_model("gru4rec", num_items=9, loss="bpr")
 
 
-def test_the_sampled_softmax_is_chosen_above_the_threshold_and_the_user_wins() -> None:
+def test_the_mixed_sampled_softmax_is_chosen_above_the_threshold_and_the_user_wins() -> None:
     assert auto_loss(SAMPLED_SOFTMAX_ABOVE) == "ce"
-    assert auto_loss(SAMPLED_SOFTMAX_ABOVE + 1) == "sampled_softmax"
+    assert auto_loss(SAMPLED_SOFTMAX_ABOVE + 1) == "mixed_softmax"
     chosen = choose_loss(SAMPLED_SOFTMAX_ABOVE + 1, {})
-    assert chosen.automatic and "drawn at random" in chosen.sentence()
+    assert chosen.automatic and "what other shoppers picked next" in chosen.sentence()
     assert f"{SAMPLED_SOFTMAX_ABOVE:,}" in chosen.sentence()
     kept = choose_loss(SAMPLED_SOFTMAX_ABOVE + 1, {"loss": "ce"})
     assert kept.loss == "ce" and not kept.automatic
@@ -184,7 +184,7 @@ def test_build_model_for_picks_the_loss_from_the_catalog_size() -> None:
     )
     data = build_user_sequences(events)
     big = build_model_for("gru4rec", data, embedding_size=4, hidden_size=4)
-    assert big.config.loss == "sampled_softmax"
+    assert big.config.loss == "mixed_softmax"
     assert build_model_for("gru4rec", data, loss="ce", embedding_size=4).config.loss == "ce"
     small = build_user_sequences(events.head(100))
     assert build_model_for("sasrec", small).config.loss == "ce"
