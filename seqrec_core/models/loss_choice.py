@@ -15,10 +15,11 @@ The threshold and the draw weigh these measurements on this 2-core CPU:
   mixed beats uniform on both seeds, validation and test, at the same cost, most on the
   products bought 20 times or more;
 - speed as the catalog grows (`benchmarks/sampled_softmax.py --steps 5`, full-length
-  sequences, 2 threads): full softmax 171, 40, 16 and 6 training sequences a second at
-  12k, 50k, 100k and 250k products, sampled 1,293, 1,303, 835 and 861 (the mixed draw
-  the same within noise). From 50k products on, a full-softmax epoch costs four times
-  Beauty's and more, and a time budget sees too few of them.
+  sequences, 2 threads): full softmax 163, 38, 14 and 6 training sequences a second at
+  12k, 50k, 100k and 250k products, uniform draw 1,026, 1,300, 803 and 979, mixed draw
+  1,034, 1,054, 968 and 1,151 (the same within this benchmark's noise). From 50k
+  products on, a full-softmax epoch costs four times Beauty's and more, and a time
+  budget sees too few of them.
 
 A `loss` set by the user always wins.
 """
