@@ -23,10 +23,8 @@ from typing import IO, Any, Final
 from xml.etree.ElementTree import ParseError
 
 import numpy as np
-import openpyxl
 import pyarrow as pa
 import pyarrow.json as pajson
-from openpyxl.utils.exceptions import InvalidFileException
 
 from seqrec_core.errors import InputError
 from seqrec_core.ingest import sniff
@@ -188,6 +186,9 @@ def read_xlsx(
     Raises:
         InputError: the workbook is damaged, inflates past `limit`, or holds no data.
     """
+    import openpyxl  # a tenth of a second: only for workbooks
+    from openpyxl.utils.exceptions import InvalidFileException
+
     check_workbook_size(source, name, limit)
     try:
         book = openpyxl.load_workbook(source, read_only=True, data_only=True)

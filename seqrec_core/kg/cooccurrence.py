@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 COLUMNS = ("source", "target", "users", "forward", "backward", "strength")
 
@@ -135,6 +134,8 @@ def co_occurrence(
     user, first, then = _lagged_pairs(users, items, (n_users, n_items, n_items), window)
     if len(user) == 0:
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in COLUMNS})
+    import scipy.sparse as sp  # a tenth of a second: only where pairs are counted
+
     shape = (n_items, n_items)
     # Counts as int32 (users per pair): half the memory of float ones, the same ratios.
     ordered = sp.coo_array((np.ones(len(user), np.int32), (first, then)), shape=shape).tocsr()
