@@ -346,7 +346,7 @@ def map_time(vectors: Any, loaded: Any, seed: int) -> None:
     from seqrec_core.figures.shoppers import shopper_map_figure
     from seqrec_core.recommend.recommender import RunRecommender
     from seqrec_core.shoppers.shopper_map import shopper_map
-    from seqrec_core.shoppers.tastes import shopper_table, shopper_tastes
+    from seqrec_core.shoppers.tastes import shopper_table, shopper_tastes, taste_lines
 
     tastes = shopper_tastes(RunRecommender.from_run(loaded))
     big = _synthetic(vectors, 100_000, seed)  # fresh: its unit vectors are not cached yet
@@ -354,7 +354,8 @@ def map_time(vectors: Any, loaded: Any, seed: int) -> None:
     drawn = shopper_map(big, seed=seed)
     marks.append(time.perf_counter())
     table = shopper_table(tastes, drawn.rows % len(vectors))
-    points = drawn.points.join(table.drop(columns="user_id"))
+    hover = table.drop(columns="user_id").assign(taste=taste_lines(table))
+    points = pd.concat([drawn.points.reset_index(drop=True), hover], axis=1)  # as the page
     marks.append(time.perf_counter())
     fig = shopper_map_figure(points, colour="main_category", colour_label="Main category",
                              total=drawn.total, explained=drawn.explained)  # fmt: skip

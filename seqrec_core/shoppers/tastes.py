@@ -194,6 +194,13 @@ def shopper_table(tastes: Tastes, rows: np.ndarray) -> pd.DataFrame:
     )
 
 
+def taste_lines(table: pd.DataFrame) -> pd.Series:
+    """Each line of a `shopper_table` in a few words, for the map's hover: its top
+    categories · top brands where the shop has them, otherwise its top products."""
+    parts = [table[c] for c in ("top_categories", "top_brands") if table[c].ne("").any()]
+    return parts[0].str.cat(parts[1:], sep=" · ") if parts else table["top_items"]
+
+
 def _shares(matrix: sparse.csr_matrix, rows: np.ndarray | None) -> np.ndarray:
     picked = matrix if rows is None else matrix[rows]
     totals = np.asarray(picked.sum(axis=0)).ravel()

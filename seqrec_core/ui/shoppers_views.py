@@ -149,9 +149,8 @@ def _labelled(
 ) -> pd.DataFrame:
     """Shopper lines with their segment and `taste`, a one-line summary for the hover."""
     frame = tastes.shopper_table(tastes_for(root, run_id), rows)
-    parts = [frame[c] for c in ("top_categories", "top_brands") if frame[c].ne("").any()]
-    taste = parts[0].str.cat(parts[1:], sep=" · ") if parts else frame["top_items"]
-    return frame.assign(segment=[f"Segment {s}" for s in found.labels[rows]], taste=taste)
+    segment = [f"Segment {s}" for s in found.labels[rows]]
+    return frame.assign(segment=segment, taste=tastes.taste_lines(frame))
 
 
 def _without_empty(frame: pd.DataFrame) -> pd.DataFrame:

@@ -20,6 +20,7 @@ from seqrec_core.shoppers.tastes import (
     group_tastes,
     shopper_table,
     shopper_tastes,
+    taste_lines,
     top_shares,
 )
 from tests.shoppers.conftest import Planted
@@ -98,6 +99,12 @@ def test_shopper_table_names_each_shoppers_top_categories_and_brands(
         "spend",
     ]
     assert table["user_id"].tolist() == ["u05", "u00", "u42", "u17", "u08"]
+    lines = taste_lines(table)
+    assert lines.tolist() == [
+        f"{c} · {b}" for c, b in zip(table["top_categories"], table["top_brands"], strict=True)
+    ]
+    no_catalog = table.assign(top_categories="", top_brands="")
+    assert taste_lines(no_catalog).tolist() == table["top_items"].tolist()
     for _, line in table.iterrows():
         user = line["user_id"]
         assert line["top_brands"] == ", ".join(_hand_top(hand, user, "brand"))
