@@ -196,12 +196,20 @@ def _curves(snapshot: RunsSnapshot, info: registry.RunInfo) -> None:
 
 
 def _run_details(workspace: Workspace, snapshot: RunsSnapshot, table: Any) -> None:
-    """The picked run (session, link, else the newest): verdict, tiles, item text, curves."""
+    """The picked run (session, link, else the best finished one, as the other model pages
+    and the page's opening sentence, else the newest): verdict, tiles, item text, curves."""
     ids = [info.run_id for info in snapshot.infos]
-    choice = state.initial_choice(state.RUN, ids)
+    best = verdict.best_finished_run(snapshot.infos)
+    best_id = best.run_id if best is not None else None
+    choice = state.initial_choice(state.RUN, ids, default=best_id)
     if choice is not None:
         st.session_state[state.RUN] = choice
-    picked = st.selectbox("Run details", ids, key=state.RUN)
+    picked = st.selectbox(
+        "Run details",
+        ids,
+        key=state.RUN,
+        format_func=lambda run_id: run_id + (" · best" if run_id == best_id else ""),
+    )
     state.mirror_in_url(state.RUN, picked)
     info = next(i for i in snapshot.infos if i.run_id == picked)
     sentence = verdict.run_verdict(info, reference_for(workspace, info, snapshot.infos))

@@ -14,7 +14,7 @@ from streamlit.testing.v1.element_tree import Metric
 
 from seqrec_core.ingest.pipeline import ingest
 from seqrec_core.report.numbers import percent, times
-from seqrec_core.runs import registry, worker
+from seqrec_core.runs import registry, verdict, worker
 from seqrec_core.runs.verdict import METRIC_HELP
 from seqrec_core.store import Workspace
 from seqrec_core.text import embedding_uploads
@@ -104,6 +104,18 @@ def test_a_link_with_a_run_opens_that_run(ring: Workspace) -> None:
     assert at.selectbox(key="run").value == first.run_id
     at.selectbox(key="run").set_value(second.run_id).run()
     assert at.query_params["run"] == second.run_id
+
+
+def test_run_details_open_on_the_best_run_not_the_newest(ring: Workspace) -> None:
+    better = worker.launch_run(ring, "ring", "cooc")  # the ring's next item follows its last
+    wait_until(lambda: not registry.get_run(ring, better.run_id).active)
+    newer = worker.launch_run(ring, "ring", "pop")
+    wait_until(lambda: not registry.get_run(ring, newer.run_id).active)
+    assert verdict.best_finished_run(registry.list_runs(ring, "ring")).run_id == better.run_id
+    at = open_page(PAGE)
+    picker = at.selectbox(key="run")
+    assert picker.value == better.run_id  # as the opening sentence and the other pages
+    assert picker.options == [newer.run_id, f"{better.run_id} · best"]
 
 
 def test_a_transformer_from_the_form_trains_on_a_log_without_types_or_catalog(
