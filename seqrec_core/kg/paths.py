@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,12 +161,18 @@ def _cooc_sentence(kg: KnowledgeGraph, edge: dict, past: str, target: str, actio
     return f"Often shopped together with {seen}{shoppers}."
 
 
+def _category_levels(kg: KnowledgeGraph, nodes: list[str]) -> dict[str, tuple[str, ...]]:
+    """Item node → its category path levels, read from the items table in one lookup."""
+    ids = [n.partition(":")[2] for n in nodes]
+    levels = kg.items["category_levels"].reindex(ids).tolist()
+    return {n: level for n, level in zip(nodes, levels, strict=True) if isinstance(level, tuple)}
+
+
 def _department_path(
-    kg: KnowledgeGraph, user: str, past: str, target: str
+    levels: Mapping[str, tuple[str, ...]], user: str, past: str, target: str
 ) -> tuple[str, ...] | None:
     """user → past → its categories up to the deepest shared ancestor → down → target."""
-    mine = kg.items.at[past.partition(":")[2], "category_levels"]
-    theirs = kg.items.at[target.partition(":")[2], "category_levels"]
+    mine, theirs = levels.get(past, ()), levels.get(target, ())
     shared = 0
     while shared < min(len(mine), len(theirs)) and mine[shared] == theirs[shared]:
         shared += 1
@@ -222,6 +229,7 @@ def explain_paths(kg: KnowledgeGraph, user_id: str, item_id: str, k: int = 3) ->
             if past != target and graph.has_edge(past, via):
                 sentence = _meta_sentence(kg, kind, via, past, data.get("action"))
                 offer(kind, via, (user, past, via, target), spec, sentence)
+    levels = _category_levels(kg, [target, *history])
     for past, data in history.items():
         if past == target:
             continue
@@ -229,7 +237,7 @@ def explain_paths(kg: KnowledgeGraph, user_id: str, item_id: str, k: int = 3) ->
         if edge is not None and edge["kind"] == CO_OCCURS:
             sentence = _cooc_sentence(kg, edge, past, target, data.get("action"))
             offer("co_occurs", past, (user, past, target), edge["weight"], sentence)
-        nodes = _department_path(kg, user, past, target)
+        nodes = _department_path(levels, user, past, target)
         if nodes is not None:
             apex = _apex(nodes)
             spec = _specificity(kg, apex) * 0.5 ** (len(nodes) - 5)
