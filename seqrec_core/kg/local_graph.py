@@ -36,6 +36,14 @@ def _strongest_items(frame: pd.DataFrame) -> pd.Series:
     return weights.sort_values(ascending=False, kind="stable").head(MAX_ITEMS)
 
 
+def _among(rows: np.ndarray, size: int) -> np.ndarray:
+    """(size,) bool, True at `rows` (-1, an id the shop lacks, marks nothing): membership
+    of millions of pair ends by one gather, where `np.isin` would sort them."""
+    mask = np.zeros(size, dtype=bool)
+    mask[rows[rows >= 0]] = True
+    return mask
+
+
 def _pulled_items(shop: ShopAggregates, frame: pd.DataFrame) -> np.ndarray:
     """Rows of the items co-occurring most with the shopper's strongest ones: a margin
     over the `MAX_NEIGHBOURS` that `neighbourhood` walks through (its own sums then pick
@@ -46,7 +54,8 @@ def _pulled_items(shop: ShopAggregates, frame: pd.DataFrame) -> np.ndarray:
     source = shop.pairs["source_row"].to_numpy()
     target = shop.pairs["target_row"].to_numpy()
     strength = shop.pairs["strength"].to_numpy()
-    ahead, behind = np.isin(source, rows), np.isin(target, rows)
+    strong = _among(rows, len(shop.items))
+    ahead, behind = strong[source], strong[target]
     partner = np.r_[target[ahead], source[behind]]
     pull = np.r_[
         weight.reindex(source[ahead]).to_numpy() * strength[ahead],
@@ -87,7 +96,8 @@ def shopper_graph(
     rows = np.union1d(rows, named[named >= 0])
     source = shop.pairs["source_row"].to_numpy()
     target = shop.pairs["target_row"].to_numpy()
-    among = np.isin(source, rows) & np.isin(target, rows)
+    held = _among(rows, len(shop.items))
+    among = held[source] & held[target]
     return assemble_graph(
         replace(shop, items=shop.items.iloc[rows], pairs=shop.pairs[among]), frame
     )
