@@ -18,8 +18,8 @@ count is exact given the step: `k_batch · c / T + k_uniform / N` for an item th
 of the step's `T` targets. The target, scored once whatever the draw, is not corrected:
 the corrected negatives then stand for the rest of the catalog in proportion, and with
 many draws the loss is the full softmax's. It costs the same (T, K) product as the
-uniform draw. A drawn negative equal to a position's target is masked out for that position. The
-sampled losses ask the items for their targets' and negatives' rows only
+uniform draw. A drawn negative equal to a position's target is masked out for that
+position. The sampled losses ask the items for their targets' and negatives' rows only
 (`ItemEmbeddings.real_rows`), so a step never builds the whole catalog's table.
 
 Which loss a run uses is decided in `seqrec_core.models.loss_choice` (torch-free).
@@ -103,7 +103,7 @@ def next_item_loss(
 def _mixed_negatives(
     targets: torch.Tensor, num_items: int, num_negatives: int
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """The negatives of a mixed draw and every scored item's log expected count among them.
+    """The negatives of a mixed draw and each one's log expected count among them.
 
     Args:
         targets: (T,) the step's target columns.
