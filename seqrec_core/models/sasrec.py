@@ -14,9 +14,9 @@ Embeddings → backbone → head:
 Deviations from the paper: full-softmax cross-entropy over the catalog at every position
 instead of one sampled negative with binary CE (the single change that matters most,
 Klenitskiy & Vasilev, RecSys 2023), or a sampled softmax (shared negatives, uniform or
-half from the step's targets) for catalogs too large for it (`seqrec_core.models.losses`). Positions count real events from
-the oldest one read (padding gets none), so trimming or adding left padding never changes
-a score.
+half from the step's targets) for catalogs too large for it (`seqrec_core.models.losses`).
+Positions count real events from the oldest one read (padding gets none), so trimming or
+adding left padding never changes a score.
 Training uses PyTorch's SDPA kernel; `attention_maps` switches to eager attention, which
 is the only kernel that returns weights (the scores are the same, a test checks it).
 """
