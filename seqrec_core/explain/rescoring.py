@@ -19,7 +19,13 @@ import torch
 
 # (input_ids (B, L), attention_mask (B, L), event_type_ids (B, L)) -> (B, V) scores.
 ScoreFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
-CHUNK_ROWS = 512  # variants scored per forward pass
+CHUNK_ROWS = 512  # variants scored per forward pass, at most
+# ... and at most this many bytes of scores per pass: a chunk's (R, V) scores and the
+# (R, V) temporaries a reduction makes of them are the peak of an explanation. At 242k
+# products 512 rows were 0.5 GiB of scores each and the explanation peaked 1.6 GiB above
+# the loaded run; a catalog of up to 32k products keeps 512 rows.
+CHUNK_SCORE_BYTES = 64 << 20
+_FIRST_CHUNK = 8  # rows scored first, to learn the catalog width
 
 
 def keep_batch(
@@ -57,21 +63,24 @@ def _scored_chunks(
     Variants are scored fewest events first, each chunk trimmed to its longest row as
     evaluation's `pad_left` trims a batch: every model scores a left-padded row like the
     same events unpadded, so a short variant costs what its events cost, not the window.
+    Chunks hold at most `chunk_rows` variants and `CHUNK_SCORE_BYTES` of scores.
     """
     kept = unique.sum(dim=1)  # (U,) events each distinct variant keeps
     order = torch.argsort(kept, stable=True)  # fewest events first: similar widths per chunk
+    start, size = 0, min(chunk_rows, _FIRST_CHUNK)
     with torch.no_grad():
-        for start in range(0, len(order), chunk_rows):
-            rows = order[start : start + chunk_rows]
+        while start < len(order):
+            rows = order[start : start + size]
             batch = keep_batch(input_ids, event_type_ids, unique[rows])
             width = max(1, int(kept[rows].max()))  # the kept events sit right-aligned
             trimmed = {name: column[:, -width:] for name, column in batch.items()}
-            yield (
-                rows,
-                score_fn(
-                    trimmed["input_ids"], trimmed["attention_mask"], trimmed["event_type_ids"]
-                ),
+            scores = score_fn(
+                trimmed["input_ids"], trimmed["attention_mask"], trimmed["event_type_ids"]
             )
+            yield rows, scores
+            start += len(rows)
+            row_bytes = scores.shape[1] * scores.element_size()
+            size = max(_FIRST_CHUNK, min(chunk_rows, CHUNK_SCORE_BYTES // row_bytes))
 
 
 def score_variants(

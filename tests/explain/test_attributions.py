@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from seqrec_core.errors import ConfigError
+from seqrec_core.explain import rescoring
 from seqrec_core.explain.attention import attention_rollout, summarize_attention
 from seqrec_core.explain.attributions import (
     group_ablation,
@@ -315,6 +316,31 @@ def test_score_variants_scores_each_variant_once_trimmed_and_in_order(name: str)
         with torch.no_grad():
             alone = model.score_items(**batch)[0].float()
         np.testing.assert_allclose(scores[row, 1:], alone[1:], atol=1e-5)
+
+
+def test_chunks_hold_at_most_the_score_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a budget of 3 rows of scores, variants go 2 (the first, to learn the width),
+    then 3 at a time; the scores are those of one pass over them all."""
+    model = _model("sasrec")
+    ids, types = SEQUENCE[-MAX_LEN + 1 :], TYPES[-MAX_LEN + 1 :]
+    keep = torch.rand(13, len(ids), generator=torch.Generator().manual_seed(6)) > 0.5
+    keep[:, 0] = torch.arange(13) % 2 == 0  # 13 distinct variants
+    keep[:, 1] = torch.arange(13) % 4 < 2
+    keep[:, 2] = torch.arange(13) % 8 < 4
+    keep[:, 3] = torch.arange(13) < 8
+    seen: list[int] = []
+
+    def recorded(*columns: torch.Tensor) -> torch.Tensor:
+        seen.append(len(columns[0]))
+        return model.score_items(*columns)
+
+    whole = score_variants(model.score_items, ids, types, keep)
+    row_bytes = (NUM_ITEMS + 1) * 4
+    monkeypatch.setattr(rescoring, "CHUNK_SCORE_BYTES", 3 * row_bytes)
+    monkeypatch.setattr(rescoring, "_FIRST_CHUNK", 2)
+    chunked = score_variants(recorded, ids, types, keep)
+    assert seen == [2, 3, 3, 3, 2]
+    np.testing.assert_allclose(chunked.numpy(), whole.numpy(), atol=1e-5)
 
 
 @pytest.mark.parametrize("name", ["sasrec", "cooc"])
