@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+import numpy as np
+
 from seqrec_core import schema
 from seqrec_core.ingest import bytescan
 from seqrec_core.ingest.bytescan import TextBytes
@@ -90,7 +92,7 @@ def detect_encoding(data: TextBytes, *, complete: bool = True) -> str:
         return "utf-16"
     if bytescan.is_ascii(data) or first_invalid_utf8(data, complete=complete) is None:
         return "utf-8"
-    c1 = bytescan.byte_counts(data)[0x80:0xA0]
+    c1 = _c1_counts(data)
     return "cp1252" if c1.any() and not c1[_CP1252_UNDEFINED].any() else "latin-1"
 
 
@@ -101,15 +103,20 @@ def legacy_warnings(encoding: str) -> tuple[str, ...]:
     return ()
 
 
+def _c1_counts(data: TextBytes) -> np.ndarray:
+    """(32,) how often each byte 0x80-0x9F occurs: where cp1252 and Latin-1 differ."""
+    return bytescan.byte_counts(data)[0x80:0xA0]
+
+
 def settles_latin1(data: TextBytes) -> bool:
     """True when bytes of `data` are undefined in cp1252: a file holding them is Latin-1
     whatever else it holds (`detect_encoding`)."""
-    return bool(bytescan.byte_counts(data)[0x80:0xA0][_CP1252_UNDEFINED].any())
+    return bool(_c1_counts(data)[_CP1252_UNDEFINED].any())
 
 
 def has_c1_bytes(data: TextBytes) -> bool:
     """True when `data` holds bytes 0x80-0x9F (cp1252's euro sign, curly quotes, ...)."""
-    return bool(bytescan.byte_counts(data)[0x80:0xA0].any())
+    return bool(_c1_counts(data).any())
 
 
 def first_invalid_utf8(data: TextBytes, *, complete: bool = True) -> int | None:
