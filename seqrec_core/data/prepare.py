@@ -116,8 +116,9 @@ def prepare_frames(
         cold_items: share of the items held out of training (`cold_items.hold_out_items`).
         text_template: the item text template that decides which items have text.
     """
-    data = _sequence_data(events, catalog, vocabs or {}, item_text, text_template)
-    return _prepared(data, catalog, split, vocabs or {}, cold_items)
+    vocabs = vocabs or {}
+    data = _sequence_data(events, catalog, vocabs, item_text, text_template)
+    return _prepared(data, catalog, split, vocabs, cold_items)
 
 
 def _sequence_data(
