@@ -80,7 +80,7 @@ def _scored_chunks(
             yield rows, scores
             start += len(rows)
             row_bytes = scores.shape[1] * scores.element_size()
-            size = max(_FIRST_CHUNK, min(chunk_rows, CHUNK_SCORE_BYTES // row_bytes))
+            size = min(chunk_rows, max(_FIRST_CHUNK, CHUNK_SCORE_BYTES // row_bytes))
 
 
 def score_variants(

@@ -341,6 +341,9 @@ def test_chunks_hold_at_most_the_score_budget(monkeypatch: pytest.MonkeyPatch) -
     chunked = score_variants(recorded, ids, types, keep)
     assert seen == [2, 3, 3, 3, 2]
     np.testing.assert_allclose(chunked.numpy(), whole.numpy(), atol=1e-5)
+    seen.clear()
+    score_variants(recorded, ids, types, keep, chunk_rows=1)  # the caller's cap wins
+    assert seen == [1] * 13
 
 
 @pytest.mark.parametrize("name", ["sasrec", "cooc"])
