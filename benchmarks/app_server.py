@@ -72,15 +72,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def serve(workspace: Path, port: int, log: Path) -> subprocess.Popen:
+def serve(
+    workspace: Path, port: int, log: Path, script: Path | None = None, env: dict | None = None
+) -> subprocess.Popen:
     """The app on 127.0.0.1:`port` over `workspace`, once its health endpoint answers.
+
+    Args:
+        script: another Streamlit script to serve instead of the app (`streamlit run`).
+        env: more environment variables for the server.
 
     Raises:
         SystemExit: it exited or did not answer within START_TIMEOUT_S (with the log's end).
     """
-    env = {**os.environ, "SEQREC_WORKSPACE": str(workspace)}
+    env = {**os.environ, **(env or {}), "SEQREC_WORKSPACE": str(workspace)}
     env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
-    command = [sys.executable, "-m", "seqrec_core.ui.serve", "--server.port", str(port),
+    start = ["seqrec_core.ui.serve"] if script is None else ["streamlit", "run", str(script)]
+    command = [sys.executable, "-m", *start, "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true"]  # fmt: skip
     with log.open("wb") as out:
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)

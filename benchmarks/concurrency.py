@@ -1,6 +1,7 @@
 """Many merchandisers at once: browser tabs on Recommend, each changing the shopper.
 
     python benchmarks/concurrency.py [--tabs 8] [--changes 5] [--epochs 3] [--keep DIR]
+                                     [--no-floor]
 
 Ingests the bundled sample shop into a scratch workspace and trains SASRec for `--epochs`
 epochs (both through the CLI), serves the app (`python -m seqrec_core.ui.serve`, loopback,
@@ -30,6 +31,11 @@ own messages): from the tab's first request to run the page after the step began
 the server's last "script finished" before the page settled. The difference to the tab's
 figure is the browser's own work (loading the page's code, drawing), which on this machine
 competes with the server and seven other tabs for two cores.
+
+The floor: before Recommend, the same tabs take the same steps on `floor_page.py` (a
+shopper picker and one sentence, no model: what Streamlit and the browser cost by
+themselves on this machine), and the run ends with Recommend's p50 / p95 over the floor's.
+When the floor alone is near a target, the target measures the machine, not the page.
 """
 
 from __future__ import annotations
@@ -47,6 +53,8 @@ from pathlib import Path
 
 from app_server import CHROMIUM_ARGS, DATASET, free_port, prepare, serve, shopper_counts, stop
 
+FLOOR_PAGE = Path(__file__).with_name("floor_page.py")
+FLOOR_OPTIONS = 200  # shoppers the floor page's picker offers, most active first
 SETTLE_TIMEOUT_MS = 120_000  # a step that takes longer counts as a failure
 # The page has settled on `user` (the sentence about their list shown, no script running).
 _SETTLED_JS = """
@@ -239,8 +247,10 @@ async def _drive(url: str, users: list[str], tabs: int, changes: int, pid: int) 
             _cpu_seconds(pid) - server_cpu,
             _cpu_seconds() - machine_cpu,
         )
+        rss_after, peak = _rss_mb(pid), _rss_mb(pid, "VmHWM")
         await browser.close()
-    return {"cold": cold, "load": figures, "rss": (rss_idle, rss_warm, _rss_mb(pid)), "cpu": cpu}
+    return {"cold": cold, "load": figures, "rss": (rss_idle, rss_warm, rss_after), "cpu": cpu,
+            "peak": peak}  # fmt: skip
 
 
 def _p(values: list[float], q: float) -> float:
@@ -261,34 +271,29 @@ def _line(label: str, values: list[float], target: float) -> str:
     )
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tabs", type=int, default=8)
-    parser.add_argument("--changes", type=int, default=5, help="shopper changes per tab")
-    parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--keep", type=Path, help="folder to keep (and reuse) the workspace in")
-    args = parser.parse_args()
-
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="seqrec-concurrency-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    workspace = folder / "ws"
-    started = time.perf_counter()
-    run_id = prepare(workspace, args.epochs)
-    users = _shoppers(workspace, 1 + args.tabs * (args.changes + 1))
-    print(
-        f"workspace ready (sample ingested, {run_id} trained) in {time.perf_counter() - started:.0f} s"
+def _floor(folder: Path, workspace: Path, users: list[str], args) -> dict:
+    """The same tabs and steps on `floor_page.py` (Streamlit and the browser alone)."""
+    listed = folder / "floor_shoppers.tsv"
+    counts = shopper_counts(workspace)
+    listed.write_text(
+        "".join(f"{u}\t{counts[u]}\n" for u in counts.index[:FLOOR_OPTIONS]), encoding="utf-8"
     )
-    port, log = free_port(), folder / "server.log"
-    server = serve(workspace, port, log)
-    url = f"http://127.0.0.1:{port}/recommend?dataset={DATASET}&run={run_id}"
+    port, log = free_port(), folder / "floor_server.log"
+    env = {"SEQREC_FLOOR_SHOPPERS": str(listed)}
+    server = serve(workspace, port, log, script=FLOOR_PAGE, env=env)
+    url = f"http://127.0.0.1:{port}/?page=floor"
     try:
-        result = asyncio.run(_drive(url, users, args.tabs, args.changes, server.pid))
-        peak = _rss_mb(server.pid, "VmHWM")
+        return asyncio.run(_drive(url, users, args.tabs, args.changes, server.pid))
     finally:
         stop(server)
+
+
+def _report(title: str, result: dict, args, log: Path) -> list[str]:
+    """Print one page's figures; returns its failures."""
     cold, load = result["cold"], result["load"]
     idle, warm, after = result["rss"]
     wall, server_cpu, machine_cpu = result["cpu"]
+    print(f"\n{title}")
     print(
         f"CPUs: {os.cpu_count()}, shared by the server and chromium; during the load "
         f"({wall:.0f} s) the server used {server_cpu:.0f} CPU-s, the whole machine "
@@ -309,10 +314,60 @@ def main() -> int:
     print(_line("shopper change", load.server_changes, 2.0))
     print(
         f"server RSS       idle {idle:,.0f} MB   after the cold page {warm:,.0f} MB   "
-        f"after the load {after:,.0f} MB   (peak {peak:,.0f} MB)"
+        f"after the load {after:,.0f} MB   (peak {result['peak']:,.0f} MB)"
     )
     if failures:
         print(f"server log: {log}" if args.keep else log.read_text()[-3000:])
+    return failures
+
+
+def _ratios(floor: dict, app: dict) -> None:
+    """Recommend's p50 and p95 over the floor page's, tab-side."""
+    print("\nRecommend over the floor page (tab-side p50 / p95):")
+    for label, attribute in (("page load", "loads"), ("shopper change", "changes")):
+        ours, least = getattr(app["load"], attribute), getattr(floor["load"], attribute)
+        if ours and least:
+            p50 = statistics.median(ours) / statistics.median(least)
+            p95 = _p(ours, 0.95) / _p(least, 0.95)
+            print(f"{label:<16} ×{p50:.2f} / ×{p95:.2f}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tabs", type=int, default=8)
+    parser.add_argument("--changes", type=int, default=5, help="shopper changes per tab")
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--keep", type=Path, help="folder to keep (and reuse) the workspace in")
+    parser.add_argument(
+        "--no-floor", action="store_true", help="skip the floor page (floor_page.py) run"
+    )
+    args = parser.parse_args()
+
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="seqrec-concurrency-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    workspace = folder / "ws"
+    started = time.perf_counter()
+    run_id = prepare(workspace, args.epochs)
+    users = _shoppers(workspace, 1 + args.tabs * (args.changes + 1))
+    print(
+        f"workspace ready (sample ingested, {run_id} trained) in {time.perf_counter() - started:.0f} s"
+    )
+    failures = []
+    floor = None
+    if not args.no_floor:
+        floor = _floor(folder, workspace, users, args)
+        title = "Floor page (a shopper picker and one sentence: Streamlit and chromium alone)"
+        _report(title, floor, args, folder / "floor_server.log")
+    port, log = free_port(), folder / "server.log"
+    server = serve(workspace, port, log)
+    url = f"http://127.0.0.1:{port}/recommend?dataset={DATASET}&run={run_id}"
+    try:
+        result = asyncio.run(_drive(url, users, args.tabs, args.changes, server.pid))
+    finally:
+        stop(server)
+    failures += _report("Recommend", result, args, log)
+    if floor is not None:
+        _ratios(floor, result)
     if not args.keep:
         shutil.rmtree(folder, ignore_errors=True)
     return 1 if failures else 0
