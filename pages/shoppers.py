@@ -26,11 +26,16 @@ with ui.user_errors():
     k = shoppers_views.segment_count()
     found = shoppers_views.segments_for(root, run_id, k, kind)
     sentence.markdown(shoppers_views.verdict(vectors, found))
-    lookalike_tab, map_tab, segments_tab = st.tabs(["Lookalike audience", "Map", "Segments"])
-    with lookalike_tab:
+    state.keep_values(shoppers_views.TAB_WIDGETS)
+    lookalike_tab, map_tab, segments_tab = state.open_tabs(
+        ["Lookalike audience", "Map", "Segments"], key=shoppers_views.TAB
+    )
+    with lookalike_tab:  # always drawn: the seeds typed or uploaded stay as they are
         shoppers_views.lookalike_builder(workspace, dataset, run_id, found)
-    with map_tab:
-        shoppers_views.show_map(root, dataset, run_id, found)
-    with segments_tab:
-        shoppers_views.show_segments(root, run_id, found)
+    if map_tab.open:
+        with map_tab:
+            shoppers_views.show_map(root, dataset, run_id, found)
+    if segments_tab.open:
+        with segments_tab:
+            shoppers_views.show_segments(root, run_id, found)
     shoppers_views.export_section(vectors)

@@ -23,6 +23,8 @@ from seqrec_core.ui.feedback import plain, user_errors
 
 SEGMENT_COUNT = "shoppers_k"  # widget key: "Automatic" or a number of segments
 MAP_COLOUR = "shoppers_colour"
+TAB = "shoppers_tab"  # the open tab's label; only the open Map or Segments tab is drawn
+TAB_WIDGETS = (MAP_COLOUR,)  # widgets in those tabs whose values outlast a closed tab
 AUDIENCE = "shoppers_audience"  # session state: the last audience (ids only) per run
 REPRESENTATION = "shoppers_representation"  # widget key: "history" or "next"
 _LIKENESS_HELP = {

@@ -111,3 +111,19 @@ def last_ingest_reused(name: str) -> bool:
 def ingested_from(source: str) -> bool:
     """Whether this session's last ingest read the file at `source`."""
     return (st.session_state.get(LAST_INGEST) or {}).get("source") == source
+
+
+def open_tabs(labels: Sequence[str], key: str) -> list:
+    """`st.tabs` that rerun the page when another tab is picked, so a page can draw only
+    the open tab's content (`tab.open`): a hidden map or chart costs neither the server nor
+    the browser anything. The open tab is session state `key` (a label)."""
+    return list(st.tabs(list(labels), key=key, on_change="rerun"))
+
+
+def keep_values(keys: Sequence[str]) -> None:
+    """Keep the values of widgets `keys` while they are not drawn (inside a closed tab):
+    Streamlit forgets a widget's value on a run that does not draw it, unless the value was
+    set in session state; set it again to what it is."""
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]

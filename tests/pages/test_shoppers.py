@@ -55,8 +55,29 @@ def test_the_page_opens_on_the_neural_run_with_a_plain_sentence(opened) -> None:
     assert [t.label for t in at.tabs] == ["Lookalike audience", "Map", "Segments"]
 
 
-def test_a_chosen_number_of_segments_is_described_and_saved(opened, shop: Path) -> None:
+def _open_tab(at: AppTest, label: str) -> AppTest:
+    """Pick tab `label` as a click would (the tabs rerun the page)."""
+    at.session_state["shoppers_tab"] = label
+    return at.run()
+
+
+def test_only_the_open_tab_is_drawn_and_choices_outlast_a_closed_tab(opened) -> None:
     at = opened()
+    assert not at.get("plotly_chart") and not at.radio(key="seed_source").disabled
+    assert not [r for r in at.radio if r.key == "shoppers_colour"]  # the map is not drawn
+    _open_tab(at, "Map")
+    assert not at.exception, at.exception
+    assert len(at.get("plotly_chart")) == 1
+    at.radio(key="shoppers_colour").set_value("Segment").run()
+    _open_tab(at, "Segments")
+    assert "**Segment 1" in markdown_text(at)
+    assert not [r for r in at.radio if r.key == "shoppers_colour"]
+    _open_tab(at, "Map")
+    assert at.radio(key="shoppers_colour").value == "Segment"
+
+
+def test_a_chosen_number_of_segments_is_described_and_saved(opened, shop: Path) -> None:
+    at = _open_tab(opened(), "Segments")
     at.selectbox(key="shoppers_k").set_value(3).run()
     assert not at.exception, at.exception
     text = markdown_text(at)
