@@ -27,13 +27,15 @@ with ui.user_errors():
     engine = model_pickers.load_engine(root, run_id)
     choices = recommend_views.filter_choices(root, run_id)
     filters, k = recommend_views.filters_form(choices)
-    shopper, segment = st.tabs(["One shopper", "Segment preview"])
-    with shopper:
+    state.keep_values(recommend_views.SEGMENT_WIDGETS)
+    shopper, segment = state.open_tabs(["One shopper", "Segment preview"], recommend_views.TAB)
+    with shopper:  # always drawn: the shopper and their what-if edits stay as they are
         user = shopper_picker.pick_shopper(
             model_pickers.load_shoppers(root, run_id), allow_unknown=True
         )
         if user is None:
             st.stop()
         recommend_shopper_views.shopper_tab(workspace, dataset, run_id, engine, user, k, filters)
-    with segment:
-        recommend_views.segment_preview(workspace, dataset, engine, choices, filters, k)
+    if segment.open:
+        with segment:
+            recommend_views.segment_preview(workspace, dataset, engine, choices, filters, k)

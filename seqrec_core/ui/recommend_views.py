@@ -35,6 +35,9 @@ from seqrec_core.store import Workspace
 from seqrec_core.ui import filter_link, model_pickers, profile_views
 from seqrec_core.ui.feedback import plain, user_errors
 
+TAB = "recommend_tab"  # the open tab's label; the segment preview is drawn only when open
+SEGMENT_WIDGETS = ("segment_source",)  # its widgets whose values outlast a closed tab
+
 
 @dataclass(frozen=True)
 class FilterChoices:

@@ -136,6 +136,9 @@ def test_an_unknown_shopper_gets_a_labelled_cold_start(app: AppTest) -> None:
 
 
 def test_segment_preview(app: AppTest) -> None:
+    assert not [b for b in app.button if "Preview this segment" in str(b.label)]  # tab closed
+    app.session_state["recommend_tab"] = "Segment preview"
+    app.run()
     form_button = next(b for b in app.button if "Preview this segment" in str(b.label))
     form_button.click().run()
     assert not app.exception, app.exception

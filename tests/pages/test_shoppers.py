@@ -135,6 +135,8 @@ def test_profile_lists_shoppers_like_this_one(opened) -> None:
 def test_recommend_offers_the_saved_segments(opened) -> None:
     opened().selectbox(key="shoppers_k").set_value(3).run()
     at = opened("pages/recommend.py")
+    at.session_state["recommend_tab"] = "Segment preview"
+    at.run()
     assert at.radio(key="segment_source").options == [
         "Shoppers who did something",
         "A segment of the Shoppers page",
