@@ -14,6 +14,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Sequence
@@ -63,6 +64,13 @@ def shopper_counts(workspace: Path):
 
     events = Workspace.open(workspace).read_events(DATASET, columns=["user_id"])
     return events["user_id"].value_counts()
+
+
+def scratch_folder(keep: Path | None, prefix: str) -> Path:
+    """`keep` (created when missing, reused with its workspace), or a new temporary folder."""
+    folder = keep or Path(tempfile.mkdtemp(prefix=prefix))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def free_port() -> int:

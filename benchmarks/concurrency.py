@@ -46,12 +46,20 @@ import os
 import re
 import shutil
 import statistics
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app_server import CHROMIUM_ARGS, DATASET, free_port, prepare, serve, shopper_counts, stop
+from app_server import (
+    CHROMIUM_ARGS,
+    DATASET,
+    free_port,
+    prepare,
+    scratch_folder,
+    serve,
+    shopper_counts,
+    stop,
+)
 
 FLOOR_PAGE = Path(__file__).with_name("floor_page.py")
 FLOOR_OPTIONS = 200  # shoppers the floor page's picker offers, most active first
@@ -343,8 +351,7 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="seqrec-concurrency-"))
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = scratch_folder(args.keep, "seqrec-concurrency-")
     workspace = folder / "ws"
     started = time.perf_counter()
     run_id = prepare(workspace, args.epochs)

@@ -31,13 +31,12 @@ import argparse
 import os
 import shutil
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app_server import CHROMIUM_ARGS, DATASET, prepare, serve, shopper_counts, stop
+from app_server import CHROMIUM_ARGS, DATASET, prepare, scratch_folder, serve, shopper_counts, stop
 
 PAGES = (
     "Data",
@@ -244,8 +243,7 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="seqrec-ui-latency-"))
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = scratch_folder(args.keep, "seqrec-ui-latency-")
     workspace = folder / "ws"
     started = time.perf_counter()
     run_id = prepare(workspace, args.epochs, ("--item-text", "off", "--set", "hidden_size=32"))
