@@ -281,6 +281,10 @@ def _shoppers_segments(
     return saved_segments(registry.run_folder(workspace, best))
 
 
+def _any(value: str | None) -> str:
+    return value or "any"
+
+
 def segment_preview(
     workspace: Workspace,
     dataset: str,
@@ -306,18 +310,22 @@ def segment_preview(
                 format_func=lambda n: f"Segment {n} · {len(saved[n]):,} shoppers",
             )
         else:
-            cols = st.columns(4)
-            category = cols[0].selectbox(
-                "Touched category", [None, *choices.categories], format_func=lambda c: c or "any"
-            )
-            brand = cols[1].selectbox(
-                "Touched brand", [None, *choices.brands], format_func=lambda b: b or "any"
-            )
+            # a catalog without categories or brands gets no picker whose only choice is "any"
+            cols = iter(st.columns(2 + bool(choices.categories) + bool(choices.brands)))
+            category = brand = None
+            if choices.categories:
+                category = next(cols).selectbox(
+                    "Touched category", [None, *choices.categories], format_func=_any
+                )
+            if choices.brands:
+                brand = next(cols).selectbox(
+                    "Touched brand", [None, *choices.brands], format_func=_any
+                )
             types = list(choices.event_types)
-            kinds = cols[2].multiselect(
+            kinds = next(cols).multiselect(
                 "Event types", types, default=[t for t in types if t == "purchase"] or types
             )
-            days = cols[3].number_input("In the last N days (0: all)", 0, 3650, 30)
+            days = next(cols).number_input("In the last N days (0: all)", 0, 3650, 30)
         submitted = st.form_submit_button("Preview this segment", type="primary")
     if not submitted:
         return

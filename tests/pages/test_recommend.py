@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -145,6 +146,33 @@ def test_segment_preview(app: AppTest) -> None:
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Shoppers"] != "0"
     assert metrics["Catalog coverage"].endswith("%")
+
+
+def test_a_segment_of_a_catalog_without_categories_or_brands_asks_only_what_it_can(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [
+        (f"v{u}", f"x{(u + s) % 5}", f"2026-02-0{1 + s}T1{u}:00:00Z", "purchase")
+        for u in range(4)
+        for s in range(4)
+    ]
+    columns = ["user_id", "item_id", "timestamp", "event_type"]
+    pd.DataFrame(rows, columns=columns).to_csv(tmp_path / "bare.csv", index=False)
+    ws = Workspace.open(tmp_path / "ws")
+    ingest(tmp_path / "bare.csv", ws, "bare")
+    argv = ["train", "--workspace", str(ws.root), "--dataset", "bare", "--model", "pop", "--json"]
+    assert main(argv) == 0
+    monkeypatch.setenv("SEQREC_WORKSPACE", str(ws.root))
+    at = open_page(PAGE, {"dataset": "bare"})
+    at.session_state["recommend_tab"] = "Segment preview"
+    at.run()
+    assert not at.exception, at.exception
+    labels = [w.label for w in [*at.selectbox, *at.multiselect, *at.number_input]]
+    assert "Event types" in labels and "In the last N days (0: all)" in labels
+    assert "Touched category" not in labels and "Touched brand" not in labels
+    next(b for b in at.button if "Preview this segment" in str(b.label)).click().run()
+    assert not at.exception, at.exception
+    assert {m.label: m.value for m in at.metric}["Shoppers"] != "0"
 
 
 def test_new_products_are_marked_in_the_list() -> None:
