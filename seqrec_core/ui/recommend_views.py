@@ -337,10 +337,10 @@ def segment_preview(
             events = workspace.read_events(dataset)
             rule = SegmentRule(category, brand, tuple(kinds), int(days) or None)
             users = segment_users(events, workspace.read_items(dataset), rule)
-            described = (
-                f"Segment: {plain(category or 'any category')}, {plain(brand or 'any brand')}, "
-                f"{', '.join(kinds) or 'any event'}."
-            )
+            parts = [category or "any category"] if choices.categories else []
+            parts += [brand or "any brand"] if choices.brands else []
+            parts += [", ".join(kinds) or "any event"]
+            described = f"Segment: {plain(', '.join(parts))}."
         preview = preview_segment(engine, users, k=k, filters=filters)
         cols = st.columns(4)
         cols[0].metric("Shoppers", f"{len(preview.users):,}")
@@ -354,7 +354,8 @@ def segment_preview(
             f"{preview.distinct_share:.1%}",
             help="100%: no two lists share an item.",
         )
-        cols[3].metric("Top-level categories per list", f"{preview.categories_per_list:.1f}")
+        if choices.categories:
+            cols[3].metric("Top-level categories per list", f"{preview.categories_per_list:.1f}")
         st.plotly_chart(
             most_recommended_figure(preview.most_recommended, len(preview.users)), key="segment_top"
         )

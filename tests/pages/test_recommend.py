@@ -172,7 +172,9 @@ def test_a_segment_of_a_catalog_without_categories_or_brands_asks_only_what_it_c
     assert "Touched category" not in labels and "Touched brand" not in labels
     next(b for b in at.button if "Preview this segment" in str(b.label)).click().run()
     assert not at.exception, at.exception
-    assert {m.label: m.value for m in at.metric}["Shoppers"] != "0"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Shoppers"] != "0" and "Top-level categories per list" not in metrics
+    assert "Segment: purchase." in [c.value for c in at.caption]
 
 
 def test_new_products_are_marked_in_the_list() -> None:
