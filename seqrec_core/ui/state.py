@@ -4,7 +4,9 @@ Pages read the current workspace and dataset through these keys; pickers that be
 link (dataset, run, user; Recommend's filters through `filter_link`) are mirrored in `st.query_params` so a
 shared URL reopens the same view. What a user picked is also remembered per dataset for
 the session (`remember_choice`), so switching to another dataset and back, or to a page
-without the picker and back, reopens the same run and shopper.
+without the picker and back, reopens the same run and shopper. Tabs whose hidden content
+would be costly are drawn only when open (`open_tabs`), their widgets' values kept
+meanwhile (`keep_values`).
 """
 
 from __future__ import annotations
