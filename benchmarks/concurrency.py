@@ -146,11 +146,6 @@ class ServerClock:
         return finished[-1] - asked[0] if asked and finished and finished[-1] > asked[0] else None
 
 
-def _shoppers(workspace: Path, count: int) -> list[str]:
-    """The `count` most active shoppers (all among the picker's first options)."""
-    return [str(u) for u in shopper_counts(workspace).index[:count]]
-
-
 def _cpu_seconds(pid: int | None = None) -> float:
     """CPU time used so far by process `pid`, or by the whole machine (all cores)."""
     ticks = os.sysconf("SC_CLK_TCK")
@@ -279,21 +274,26 @@ def _line(label: str, values: list[float], target: float) -> str:
     )
 
 
-def _floor(folder: Path, workspace: Path, users: list[str], args) -> dict:
-    """The same tabs and steps on `floor_page.py` (Streamlit and the browser alone)."""
-    listed = folder / "floor_shoppers.tsv"
-    counts = shopper_counts(workspace)
-    listed.write_text(
-        "".join(f"{u}\t{counts[u]}\n" for u in counts.index[:FLOOR_OPTIONS]), encoding="utf-8"
-    )
-    port, log = free_port(), folder / "floor_server.log"
-    env = {"SEQREC_FLOOR_SHOPPERS": str(listed)}
-    server = serve(workspace, port, log, script=FLOOR_PAGE, env=env)
-    url = f"http://127.0.0.1:{port}/?page=floor"
+def _measure(workspace: Path, log: Path, path: str, users: list[str], args, **serving) -> dict:
+    """Serve (`app_server.serve`, with `serving`), drive the tabs on `path`, stop."""
+    port = free_port()
+    server = serve(workspace, port, log, **serving)
     try:
+        url = f"http://127.0.0.1:{port}/{path}"
         return asyncio.run(_drive(url, users, args.tabs, args.changes, server.pid))
     finally:
         stop(server)
+
+
+def _floor(folder: Path, workspace: Path, counts, users: list[str], args) -> dict:
+    """The same tabs and steps on `floor_page.py` (Streamlit and the browser alone)."""
+    listed = folder / "floor_shoppers.tsv"
+    listed.write_text(
+        "".join(f"{u}\t{counts[u]}\n" for u in counts.index[:FLOOR_OPTIONS]), encoding="utf-8"
+    )
+    env = {"SEQREC_FLOOR_SHOPPERS": str(listed)}
+    log = folder / "floor_server.log"
+    return _measure(workspace, log, "?page=floor", users, args, script=FLOOR_PAGE, env=env)
 
 
 def _report(title: str, result: dict, args, log: Path) -> list[str]:
@@ -355,24 +355,20 @@ def main() -> int:
     workspace = folder / "ws"
     started = time.perf_counter()
     run_id = prepare(workspace, args.epochs)
-    users = _shoppers(workspace, 1 + args.tabs * (args.changes + 1))
+    counts = shopper_counts(workspace)
+    # the most active shoppers, all among the pickers' first options
+    users = [str(u) for u in counts.index[: 1 + args.tabs * (args.changes + 1)]]
     print(
         f"workspace ready (sample ingested, {run_id} trained) in {time.perf_counter() - started:.0f} s"
     )
-    failures = []
     floor = None
     if not args.no_floor:
-        floor = _floor(folder, workspace, users, args)
+        floor = _floor(folder, workspace, counts, users, args)
         title = "Floor page (a shopper picker and one sentence: Streamlit and chromium alone)"
         _report(title, floor, args, folder / "floor_server.log")
-    port, log = free_port(), folder / "server.log"
-    server = serve(workspace, port, log)
-    url = f"http://127.0.0.1:{port}/recommend?dataset={DATASET}&run={run_id}"
-    try:
-        result = asyncio.run(_drive(url, users, args.tabs, args.changes, server.pid))
-    finally:
-        stop(server)
-    failures += _report("Recommend", result, args, log)
+    log = folder / "server.log"
+    result = _measure(workspace, log, f"recommend?dataset={DATASET}&run={run_id}", users, args)
+    failures = _report("Recommend", result, args, log)  # the exit status: Recommend's failures
     if floor is not None:
         _ratios(floor, result)
     if not args.keep:

@@ -1,6 +1,9 @@
-"""The least a Recommend-like page can be: what `concurrency.py --floor` measures first.
+"""The least a Recommend-like page can be: what `concurrency.py` measures first (unless
+`--no-floor`).
 
-    SEQREC_FLOOR_SHOPPERS=shoppers.txt streamlit run benchmarks/floor_page.py
+    SEQREC_FLOOR_SHOPPERS=shoppers.tsv streamlit run benchmarks/floor_page.py
+
+`shoppers.tsv`: one "<id>\t<events>" line per shopper the picker offers.
 
 A shopper picker with the same label and option text as the app's ("<id> · <n> events"),
 opened on the link's `?user=`, and one sentence about the shopper in the app's words; no
